@@ -1,0 +1,65 @@
+/**
+ * Contract between the demo tenant's HTTPS server (server.ts, identity.ts) and its
+ * Graph/report handlers (graph/*.ts, data/*.ts). The server authenticates the
+ * bearer token, then hands the parsed request to `GraphApi.handle` with the
+ * token's roles; it writes whatever the handler returns.
+ */
+export interface GraphRequest {
+  method: string;
+  /** Full request URL, e.g. https://127.0.0.1:4431/v1.0/users?$top=10 */
+  url: URL;
+  /** Application permissions carried by the validated token. */
+  roles: ReadonlySet<string>;
+  /** Origin that absolute @odata.nextLink URLs must use (graph, or foreign when that fault is on). */
+  linkOrigin: string;
+  /** Origin of the download listener, for report redirects. */
+  downloadOrigin: string;
+}
+
+export type HandlerResult =
+  | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string> }
+  | { kind: 'redirect'; status: 302; location: string }
+  /** A streamed CSV body: chunks are written in order with back-pressure. */
+  | { kind: 'csv'; status: 200; chunks: Iterable<string>; filename: string };
+
+export interface GraphApiOptions {
+  seed: string;
+  users: number;
+  p1: boolean;
+  concealNames: boolean;
+  /** Tenant id (GUID) the data belongs to. */
+  tenantId: string;
+  domain: string;
+}
+
+export interface GraphApi {
+  readonly tenantId: string;
+  readonly domain: string;
+  readonly userCount: number;
+  /** Handle a request on the graph listener. */
+  handle(req: GraphRequest): HandlerResult;
+  /** Handle a request on the download listener (pre-authenticated URL, no bearer token). */
+  handleDownload(url: URL): HandlerResult;
+  /** Toggle the report privacy setting (concealed names) at run time. */
+  setConcealNames(on: boolean): void;
+}
+
+/** Graph's error body shape: https://learn.microsoft.com/graph/errors */
+export function graphError(
+  status: number,
+  code: string,
+  message: string,
+  requestId = '00000000-0000-0000-0000-000000000000',
+): HandlerResult {
+  return {
+    kind: 'json',
+    status,
+    body: {
+      error: {
+        code,
+        message,
+        innerError: { date: new Date().toISOString(), 'request-id': requestId, 'client-request-id': requestId },
+      },
+    },
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * Public surface of the demo tenant: a simulated Entra ID + Microsoft Graph v1.0
+ * served over HTTPS on 127.0.0.1 with a CA generated at start.
+ *
+ * Four listeners, each its own origin (host:port), like the real service:
+ * - login:    OpenID metadata + v2.0 token endpoint          (login.microsoftonline.com)
+ * - graph:    /v1.0/...                                      (graph.microsoft.com)
+ * - download: pre-authenticated report CSV downloads         (reports.office.com)
+ * - foreign:  an unrelated host, used by tests that check a token never leaks there
+ */
+
+/** Faults the tenant injects on demand. All counters are per listener request. */
+export interface FaultPlan {
+  /** Added delay before every graph/download response, in ms. */
+  latencyMs?: number;
+  /** Every Nth graph request answers `status` (429/503/504) with Retry-After. */
+  throttle?: { everyNth: number; status: 429 | 503 | 504; retryAfterSeconds?: number };
+  /** Every Nth graph request has its socket destroyed before any response. */
+  resetEveryNth?: number;
+  /** Every Nth graph JSON response is cut off halfway (Content-Length kept). */
+  truncateEveryNth?: number;
+  /** Lifetime of issued access tokens, in seconds (default 3600). Short values make tokens expire mid-sync. */
+  tokenLifetimeSeconds?: number;
+  /** Requests whose path (without query) matches answer `status` with a Graph error, `times` times (default: always). */
+  failPath?: { pattern: RegExp; status: number; times?: number };
+  /** /users nextLinks point at the foreign listener instead of graph. */
+  foreignNextLink?: boolean;
+}
+
+export interface RequestLogEntry {
+  listener: 'login' | 'graph' | 'download' | 'foreign';
+  method: string;
+  /** Path and query as received. */
+  path: string;
+  /** Whether an Authorization header was present (its value is never kept). */
+  hadAuthorization: boolean;
+  status: number;
+}
+
+/** Names of the app registrations the demo tenant offers. */
+export type DemoAppName =
+  | 'reader' // least privilege: every read permission the product needs
+  | 'no-auditlog' // reader without AuditLog.Read.All
+  | 'over-granted' // reader plus Directory.ReadWrite.All
+  | 'minimal' // only User.Read.All
+  | 'no-consent' // registered, no admin consent: token requests fail with AADSTS65001
+  | 'expired-secret'; // its only secret has expired: AADSTS7000222
+
+export interface DemoApp {
+  name: DemoAppName;
+  clientId: string;
+  /** Current client secret (absent for expired-secret's usable secret). */
+  secret: string;
+  /** PEM of the certificate registered for the app (client_assertion). */
+  certificatePem: string;
+  /** PEM (PKCS#8) of that certificate's private key. */
+  privateKeyPem: string;
+  /** Hex SHA-256 thumbprint of the certificate (x5t#S256, hex for MSAL). */
+  thumbprintSha256: string;
+  /** Hex SHA-1 thumbprint (x5t). */
+  thumbprintSha1: string;
+  /** Application permissions granted with admin consent. */
+  roles: string[];
+}
+
+export interface DemoTenantOptions {
+  /** Number of users (default 500). Scales to 1,000,000 without holding users in memory. */
+  users?: number;
+  /** Seed for deterministic data (default "demo"). */
+  seed?: string;
+  /** Tenant holds Entra ID P1 (default true). Without it signInActivity answers 403. */
+  p1?: boolean;
+  /** Report privacy setting: concealed names on (default false). */
+  concealNames?: boolean;
+  faults?: FaultPlan;
+  /** Keep at most this many request log entries (default 10,000). */
+  requestLogLimit?: number;
+}
+
+export interface DemoTenant {
+  readonly tenantId: string;
+  /** Verified domain, e.g. contoso-demo.onmicrosoft.com */
+  readonly domain: string;
+  /** https://127.0.0.1:<port> (no trailing slash) */
+  readonly loginUrl: string;
+  /** https://127.0.0.1:<port> (no trailing slash, no version) */
+  readonly graphUrl: string;
+  readonly downloadUrl: string;
+  readonly foreignUrl: string;
+  /** PEM of the CA that signed every listener's certificate. */
+  readonly caPem: string;
+  readonly apps: Readonly<Record<DemoAppName, DemoApp>>;
+  readonly userCount: number;
+  /** Replace the fault plan at run time. */
+  setFaults(plan: FaultPlan): void;
+  /** Recent requests, oldest first. */
+  requestLog(): readonly RequestLogEntry[];
+  clearRequestLog(): void;
+  close(): Promise<void>;
+}
