@@ -1,0 +1,23 @@
+import type { SyncResult } from '../../core/sync/engine';
+import type { SkuSummaryRow } from '../../core/export/exports';
+import { formatTable, type Out } from '../output';
+
+/** The end-of-job summary: per SKU purchased / assigned / available, then what was skipped and why. */
+export function printSyncSummary(out: Out, result: SyncResult, skus: readonly SkuSummaryRow[]): void {
+  out.write(`\nSnapshot ${result.snapshotId}\n\n`);
+  const rows = skus.map((s) => [
+    s.product,
+    s.partNumber,
+    s.enabled,
+    s.consumed,
+    s.available,
+    s.suspended > 0 ? `${s.suspended} suspended` : s.warning > 0 ? `${s.warning} in warning` : s.available < 0 ? 'over-assigned' : '',
+  ]);
+  out.write(formatTable(['Product', 'Part number', 'Purchased', 'Assigned', 'Available', 'Note'], rows, new Set([2, 3, 4])));
+  const skipped = result.datasets.filter((d) => d.status !== 'ok');
+  if (skipped.length > 0) {
+    out.write('\nNot synced:\n');
+    for (const d of skipped) out.write(`  ${d.dataset}: ${d.reason ?? d.status}\n`);
+  }
+  for (const w of result.warnings) out.write(`\nwarning: ${w}\n`);
+}

@@ -1,0 +1,41 @@
+import { mkdirSync } from 'node:fs';
+import { defaultDataDir, dataPaths, type DataPaths } from '../core/paths';
+import { createLogger, type Logger } from '../core/log/logger';
+import { ProfileStore } from '../core/profile/store';
+import { openDatabase, type Db } from '../core/store/db';
+import type { Out } from './output';
+
+export interface GlobalOptions {
+  dataDir?: string;
+  verbose?: boolean;
+}
+
+/** Everything a command needs, created once per invocation. */
+export class CliContext {
+  readonly paths: DataPaths;
+  readonly logger: Logger;
+  readonly profiles: ProfileStore;
+  private db: Db | undefined;
+
+  constructor(
+    opts: GlobalOptions,
+    readonly stdout: Out,
+    readonly stderr: Out,
+    readonly env: NodeJS.ProcessEnv,
+  ) {
+    this.paths = dataPaths(opts.dataDir ?? defaultDataDir(env));
+    mkdirSync(this.paths.root, { recursive: true });
+    this.logger = createLogger({ file: this.paths.logFile, level: opts.verbose ? 'debug' : 'info', ...(opts.verbose ? { echo: stderr } : {}) });
+    this.profiles = new ProfileStore(this.paths.profiles);
+  }
+
+  database(): Db {
+    this.db ??= openDatabase(this.paths.database);
+    return this.db;
+  }
+
+  close(): void {
+    this.db?.close();
+    this.db = undefined;
+  }
+}

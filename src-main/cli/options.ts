@@ -1,0 +1,24 @@
+import { InvalidArgumentError } from 'commander';
+import { z } from 'zod';
+
+/** commander argument parsers backed by zod, so bad values fail before any work starts. */
+export function zodArg<T>(schema: z.ZodType<T>, what: string): (value: string) => T {
+  return (value: string) => {
+    const r = schema.safeParse(value);
+    if (!r.success) throw new InvalidArgumentError(`${what}: ${r.error.issues[0]?.message ?? 'invalid value'}`);
+    return r.data;
+  };
+}
+
+export const usersArg = zodArg(z.coerce.number().int().min(1).max(1_000_000), 'expected a whole number of users from 1 to 1000000');
+export const seedArg = zodArg(z.string().min(1).max(64), 'expected a seed of 1-64 characters');
+export const demoAppArg = zodArg(
+  z.enum(['reader', 'no-auditlog', 'over-granted', 'minimal', 'no-consent', 'expired-secret']),
+  'expected one of reader, no-auditlog, over-granted, minimal, no-consent, expired-secret',
+);
+export const credentialKindArg = zodArg(z.enum(['secret', 'certificate']), 'expected secret or certificate');
+
+/** Secrets never travel in argv (shell history, process lists); this refuses them loudly. */
+export function refuseSecretInArgv(): never {
+  throw new InvalidArgumentError('secrets are never taken from the command line; name an environment variable (--secret-env) or a file (--secret-file) instead');
+}

@@ -1,0 +1,205 @@
+import { Command, Option } from 'commander';
+import { resolve } from 'node:path';
+import { CliContext, type GlobalOptions } from './context';
+import { EXIT_HELP } from './exit-codes';
+import { credentialKindArg, demoAppArg, refuseSecretInArgv, seedArg, usersArg } from './options';
+import { progressPrinter, formatTable, type Out } from './output';
+import { printSyncSummary } from './commands/summary';
+import { DEMO_PROFILE_NAME, withDemoTenant, type CredentialKind, type DemoSetup } from '../core/services/demo';
+import { syncProfile } from '../core/services/sync-service';
+import { exportSnapshot } from '../core/export/exports';
+import { currentSnapshot, listSnapshots } from '../core/store/queries';
+import { profileSchema, type Profile } from '../core/profile/schema';
+import { invalid } from '../core/profile/store';
+import { OperatorError } from '../core/errors/operator-error';
+import type { DemoAppName } from '../core/demo-tenant/types';
+import type { SyncResult } from '../core/sync/engine';
+
+export interface CliIo {
+  stdout: Out;
+  stderr: Out;
+  env: NodeJS.ProcessEnv;
+  signal: AbortSignal;
+}
+
+interface DemoFlags {
+  users: number;
+  seed: string;
+  app: DemoAppName;
+  credential: CredentialKind;
+  p1: boolean;
+  concealNames?: boolean;
+}
+
+function demoOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--users <n>', 'demo tenant: number of users').argParser(usersArg).default(500))
+    .addOption(new Option('--seed <seed>', 'demo tenant: seed for deterministic data').argParser(seedArg).default('demo'))
+    .addOption(new Option('--app <name>', 'demo tenant: app registration to sign in as').argParser(demoAppArg).default('reader'))
+    .addOption(new Option('--credential <kind>', 'demo tenant: secret or certificate').argParser(credentialKindArg).default('certificate'))
+    .option('--no-p1', 'demo tenant: without Microsoft Entra ID P1 (no sign-in activity)')
+    .option('--conceal-names', 'demo tenant: report privacy setting on (concealed names in usage reports)');
+}
+
+function demoSetup(f: DemoFlags): DemoSetup {
+  return { users: f.users, seed: f.seed, app: f.app, credentialKind: f.credential, p1: f.p1, concealNames: Boolean(f.concealNames) };
+}
+
+export function buildProgram(io: CliIo): { program: Command; context: () => CliContext | undefined } {
+  let ctx: CliContext | undefined;
+  const program = new Command()
+    .name('m365-reconciler')
+    .description('Least-privilege, read-only Microsoft 365 licence inventory and reconciliation.')
+    .option('--data-dir <dir>', 'folder for profiles, the database and logs (env M365LR_DATA_DIR)')
+    .option('--verbose', 'print the log on stderr as well')
+    .addHelpText('after', `\n${EXIT_HELP}\n\nSecrets are never read from the command line: profiles name an environment variable or a file.`)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .hook('preAction', (_this, action) => {
+      ctx ??= new CliContext(action.optsWithGlobals<GlobalOptions>(), io.stdout, io.stderr, io.env);
+    });
+  const context = (): CliContext => {
+    if (!ctx) throw new Error('context used before preAction');
+    return ctx;
+  };
+
+  const runAndSummarise = async (profile: Profile, extra: { credential?: Parameters<typeof syncProfile>[0]['credential']; extraCaPem?: string[] }): Promise<SyncResult> => {
+    const c = context();
+    const progress = progressPrinter(io.stderr);
+    io.stderr.write(`Syncing profile "${profile.name}" (${profile.tenantId})...\n`);
+    try {
+      return await syncProfile({ profile, db: c.database(), logger: c.logger, env: io.env, signal: io.signal, onProgress: progress.onProgress, ...extra });
+    } finally {
+      progress.done();
+    }
+  };
+
+  demoOptions(
+    program
+      .command('demo')
+      .description('start the built-in demo tenant in-process, sync it with the app-credential flow and write the exports')
+      .option('--out <dir>', 'export folder', './exports'),
+  ).action(async (flags: DemoFlags & { out: string }) => {
+    const c = context();
+    await withDemoTenant(demoSetup(flags), async (demo) => {
+      io.stderr.write(`Demo tenant ${demo.tenant.domain}: ${demo.tenant.userCount} users, signing in as app "${flags.app}" with a ${flags.credential}.\n`);
+      const result = await runAndSummarise(demo.profile, { credential: demo.credential, extraCaPem: demo.extraCaPem });
+      const exported = await exportSnapshot(c.database(), result.snapshotId, resolve(flags.out));
+      printSyncSummary(io.stdout, result, exported.skuSummary);
+      io.stdout.write(`\nExports:\n${exported.files.map((f) => `  ${f}`).join('\n')}\n`);
+    });
+  });
+
+  demoOptions(
+    program
+      .command('sync')
+      .description(`sync a profile into a new snapshot (profile "${DEMO_PROFILE_NAME}" starts the demo tenant in-process)`)
+      .requiredOption('--profile <name>', 'profile to sync')
+      .addOption(new Option('--secret <value>').hideHelp().argParser(refuseSecretInArgv)),
+  ).action(async (flags: DemoFlags & { profile: string }) => {
+    const c = context();
+    const result =
+      flags.profile === DEMO_PROFILE_NAME
+        ? await withDemoTenant(demoSetup(flags), (demo) => runAndSummarise(demo.profile, { credential: demo.credential, extraCaPem: demo.extraCaPem }))
+        : await runAndSummarise(await c.profiles.get(flags.profile), {});
+    const { skuSummary } = await import('../core/store/queries');
+    printSyncSummary(io.stdout, result, skuSummary(c.database(), result.snapshotId));
+  });
+
+  program
+    .command('export')
+    .description("write the CSV exports of a profile's current snapshot")
+    .requiredOption('--profile <name>', 'profile whose snapshot to export')
+    .requiredOption('--out <dir>', 'export folder')
+    .option('--snapshot <id>', 'a specific snapshot id instead of the current one')
+    .action(async (flags: { profile: string; out: string; snapshot?: string }) => {
+      const c = context();
+      const db = c.database();
+      const snapshotId = flags.snapshot !== undefined ? Number(flags.snapshot) : currentSnapshot(db, flags.profile)?.id;
+      if (snapshotId === undefined || !Number.isInteger(snapshotId)) {
+        throw new OperatorError('bad-input', `Profile "${flags.profile}" has no snapshot${flags.snapshot ? ` ${flags.snapshot}` : ''}.`, {
+          hint: `Run "sync --profile ${flags.profile}" first, or pick an id from "snapshots --profile ${flags.profile}".`,
+        });
+      }
+      const exported = await exportSnapshot(db, snapshotId, resolve(flags.out));
+      io.stdout.write(`${exported.files.join('\n')}\n`);
+    });
+
+  program
+    .command('snapshots')
+    .description('list the snapshots of a profile, newest first')
+    .requiredOption('--profile <name>', 'profile')
+    .action((flags: { profile: string }) => {
+      const rows = listSnapshots(context().database(), flags.profile).map((s) => [s.id, s.startedAt, s.finishedAt, s.userCount]);
+      io.stdout.write(rows.length ? formatTable(['Id', 'Started', 'Finished', 'Users'], rows, new Set([0, 3])) : 'No snapshots yet.\n');
+    });
+
+  const profile = program.command('profile').description('manage tenant profiles (they name where secrets live, never the secrets)');
+  profile
+    .command('add')
+    .description('add or replace a profile')
+    .requiredOption('--name <name>', 'profile name')
+    .requiredOption('--tenant <id>', 'tenant id (GUID) or verified domain')
+    .requiredOption('--client-id <guid>', 'application (client) id of the app registration')
+    .addOption(new Option('--cloud <cloud>', 'national cloud').choices(['global', 'gcch', 'dod', 'china', 'custom']).default('global'))
+    .option('--login-url <url>', 'custom cloud: sign-in base URL (https)')
+    .option('--graph-url <url>', 'custom cloud: Microsoft Graph base URL (https)')
+    .option('--secret-env <var>', 'client secret: name of the environment variable holding it')
+    .option('--secret-file <path>', 'client secret: file holding it')
+    .option('--secret-expires <yyyy-mm-dd>', 'client secret: its expiry date, for warnings')
+    .option('--certificate <pem>', 'certificate: public certificate PEM path')
+    .option('--private-key <pem>', 'certificate: private key PEM path')
+    .option('--passphrase-env <var>', 'certificate: environment variable holding the key passphrase')
+    .option('--ca-bundle <pem>', 'extra CA bundle to trust (TLS-inspecting proxy)')
+    .addOption(new Option('--secret <value>').hideHelp().argParser(refuseSecretInArgv))
+    .action(async (f: Record<string, string | undefined>) => {
+      const certificate = f['certificate'] !== undefined || f['privateKey'] !== undefined;
+      const candidate = {
+        name: f['name'],
+        tenantId: f['tenant'],
+        clientId: f['clientId'],
+        cloud: f['cloud'],
+        ...(f['loginUrl'] || f['graphUrl'] ? { customEndpoints: { loginUrl: f['loginUrl'], graphUrl: f['graphUrl'] } } : {}),
+        credential: certificate
+          ? { kind: 'certificate', certificatePath: f['certificate'] && resolve(f['certificate']), privateKeyPath: f['privateKey'] && resolve(f['privateKey']), ...(f['passphraseEnv'] ? { passphraseEnv: f['passphraseEnv'] } : {}) }
+          : {
+              kind: 'secret',
+              ...(f['secretEnv'] ? { secretEnv: f['secretEnv'] } : {}),
+              ...(f['secretFile'] ? { secretFile: resolve(f['secretFile']) } : {}),
+              ...(f['secretExpires'] ? { expiresOn: f['secretExpires'] } : {}),
+            },
+        ...(f['caBundle'] ? { caBundlePath: resolve(f['caBundle']) } : {}),
+      };
+      if (candidate.name === DEMO_PROFILE_NAME) {
+        throw new OperatorError('bad-input', `"${DEMO_PROFILE_NAME}" is reserved for the built-in demo tenant.`, { hint: 'Pick another profile name.' });
+      }
+      const parsed = profileSchema.safeParse(candidate);
+      if (!parsed.success) throw invalid('profile', parsed.error);
+      await context().profiles.upsert(parsed.data);
+      io.stdout.write(`Profile "${parsed.data.name}" saved.\n`);
+    });
+  profile
+    .command('list')
+    .description('list profiles')
+    .action(async () => {
+      const list = await context().profiles.list();
+      const rows = list.map((p) => [p.name, p.tenantId, p.clientId, p.cloud, p.credential.kind]);
+      io.stdout.write(rows.length ? formatTable(['Name', 'Tenant', 'Client id', 'Cloud', 'Credential'], rows) : 'No profiles yet. Add one with "profile add".\n');
+    });
+  profile
+    .command('show <name>')
+    .description('show one profile as JSON')
+    .action(async (name: string) => {
+      io.stdout.write(JSON.stringify(await context().profiles.get(name), null, 2) + '\n');
+    });
+  profile
+    .command('remove <name>')
+    .description('remove a profile (its snapshots stay in the database)')
+    .action(async (name: string) => {
+      const removed = await context().profiles.remove(name);
+      if (!removed) throw new OperatorError('profile-not-found', `No profile named "${name}".`, { hint: 'List profiles with "profile list".' });
+      io.stdout.write(`Profile "${name}" removed.\n`);
+    });
+
+  return { program, context: () => ctx };
+}

@@ -1,0 +1,24 @@
+import { CommanderError } from 'commander';
+import { buildProgram, type CliIo } from './program';
+import { EXIT, exitCodeFor } from './exit-codes';
+import { formatError } from './output';
+import { isOperatorError } from '../core/errors/operator-error';
+
+/** Run the CLI with the given argv (without node and script) and return the exit code. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const { program, context } = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // commander already printed its message (help, version, or a usage error).
+      return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    io.stderr.write(formatError(e));
+    context()?.logger.error('command failed', { error: e instanceof Error ? e.message : String(e) });
+    return isOperatorError(e) ? exitCodeFor(e.code) : EXIT.internal;
+  } finally {
+    context()?.close();
+  }
+}

@@ -1,0 +1,182 @@
+import { X509Certificate, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { OperatorError } from '../errors/operator-error';
+import type { Profile } from '../profile/schema';
+
+/**
+ * Loads the app credential a profile names. A profile never holds a secret,
+ * only where to find it (an environment variable or a file); command-line
+ * arguments are never a source. Error messages name the variable or path and
+ * never the value.
+ */
+export type AppCredential =
+  | { kind: 'secret'; secret: string }
+  | {
+      kind: 'certificate';
+      /** PKCS#8 PEM, decrypted. */
+      privateKeyPem: string;
+      certificatePem: string;
+      /** Hex SHA-256 thumbprint of the certificate (what MSAL sends as x5t#S256). */
+      thumbprintSha256: string;
+      notAfter: Date;
+    };
+
+export interface CredentialDeps {
+  env: NodeJS.ProcessEnv;
+  readFile(path: string): Promise<string>;
+}
+
+/** Where the token provider gets its credential from. */
+export interface CredentialSource {
+  load(profile: Profile): Promise<AppCredential>;
+}
+
+/** The CLI/Electron source: environment variables and files named in the profile. */
+export function envFileCredentialSource(deps: CredentialDeps): CredentialSource {
+  return { load: (profile) => loadAppCredential(profile, deps) };
+}
+
+/** An already-loaded credential (demo command, tests, Electron safeStorage). */
+export function memoryCredentialSource(credential: AppCredential): CredentialSource {
+  return { load: () => Promise.resolve(credential) };
+}
+
+/** Shape-checks a credential handed over in memory (e.g. from the demo tenant) and computes its thumbprint. */
+export function certificateCredential(certificatePem: string, privateKeyPem: string, passphrase?: string): AppCredential {
+  const cert = parseCertificate(certificatePem, 'the certificate');
+  const key = parsePrivateKey(privateKeyPem, 'the private key', passphrase, undefined);
+  assertKeyMatches(cert, key, 'the certificate', 'the private key');
+  return certificateFrom(cert, key);
+}
+
+export async function loadAppCredential(profile: Profile, deps: CredentialDeps): Promise<AppCredential> {
+  const c = profile.credential;
+  if (c.kind === 'secret') {
+    if (c.secretEnv) {
+      const v = deps.env[c.secretEnv];
+      if (v === undefined || v.trim() === '') {
+        throw new OperatorError('secret-missing', `The client secret variable ${c.secretEnv} is ${v === undefined ? 'not set' : 'empty'}.`, {
+          hint: `Set the environment variable ${c.secretEnv} to the client secret VALUE before running, or change the profile's secret source.`,
+        });
+      }
+      return { kind: 'secret', secret: v.trim() };
+    }
+    if (c.secretFile) {
+      const text = await readNamed(deps, c.secretFile, 'client secret file');
+      const secret = text.trim();
+      if (secret === '') {
+        throw new OperatorError('secret-missing', `The client secret file ${c.secretFile} is empty.`, {
+          hint: `Write the client secret VALUE (only) into ${c.secretFile}, or change the profile's secret source.`,
+        });
+      }
+      if (/\r?\n/.test(secret)) {
+        throw new OperatorError('bad-input', `The client secret file ${c.secretFile} holds more than one line.`, {
+          hint: 'The file must contain only the client secret value.',
+        });
+      }
+      return { kind: 'secret', secret };
+    }
+    throw new OperatorError('secret-missing', 'The profile names no client secret source.', {
+      hint: 'Set secretEnv (an environment variable name) or secretFile (a path) in the profile.',
+    });
+  }
+
+  const certText = await readNamed(deps, c.certificatePath, 'certificate file');
+  const keyText = await readNamed(deps, c.privateKeyPath, 'private key file');
+  let passphrase: string | undefined;
+  if (c.passphraseEnv) {
+    const v = deps.env[c.passphraseEnv];
+    if (v === undefined || v === '') {
+      throw new OperatorError('secret-missing', `The private key passphrase variable ${c.passphraseEnv} is ${v === undefined ? 'not set' : 'empty'}.`, {
+        hint: `Set the environment variable ${c.passphraseEnv} to the key's passphrase before running.`,
+      });
+    }
+    passphrase = v;
+  }
+  const cert = parseCertificate(certText, `the certificate file ${c.certificatePath}`);
+  const key = parsePrivateKey(keyText, `the private key file ${c.privateKeyPath}`, passphrase, c.passphraseEnv);
+  assertKeyMatches(cert, key, c.certificatePath, c.privateKeyPath);
+  return certificateFrom(cert, key);
+}
+
+async function readNamed(deps: CredentialDeps, path: string, what: string): Promise<string> {
+  try {
+    return await deps.readFile(path);
+  } catch (cause) {
+    const code = typeof cause === 'object' && cause !== null && 'code' in cause ? String((cause as { code: unknown }).code) : 'unreadable';
+    throw new OperatorError('secret-missing', `The ${what} ${path} cannot be read (${code}).`, {
+      hint: `Check that ${path} exists and is readable by this user, or change the profile.`,
+      cause,
+    });
+  }
+}
+
+function parseCertificate(pem: string, label: string): X509Certificate {
+  const block = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0];
+  if (!block) {
+    throw new OperatorError('bad-input', `${capital(label)} holds no PEM certificate.`, {
+      hint: 'Point certificatePath at the public certificate in PEM form ("-----BEGIN CERTIFICATE-----").',
+    });
+  }
+  try {
+    return new X509Certificate(block);
+  } catch (cause) {
+    throw new OperatorError('bad-input', `${capital(label)} cannot be parsed as an X.509 certificate.`, {
+      hint: 'Re-export the certificate as Base-64 encoded X.509 (PEM).',
+      cause,
+    });
+  }
+}
+
+function parsePrivateKey(pem: string, label: string, passphrase: string | undefined, passphraseEnv: string | undefined): KeyObject {
+  if (!/-----BEGIN (?:ENCRYPTED |RSA |EC )?PRIVATE KEY-----/.test(pem)) {
+    throw new OperatorError('bad-input', `${capital(label)} holds no PEM private key.`, {
+      hint: 'Point privateKeyPath at the private key in PEM form (PKCS#8 "BEGIN PRIVATE KEY" or PKCS#1 "BEGIN RSA PRIVATE KEY").',
+    });
+  }
+  try {
+    return createPrivateKey(passphrase === undefined ? { key: pem, format: 'pem' } : { key: pem, format: 'pem', passphrase });
+  } catch (cause) {
+    const code = typeof cause === 'object' && cause !== null && 'code' in cause ? String((cause as { code: unknown }).code) : '';
+    const encrypted = /ENCRYPTED|Proc-Type: 4,ENCRYPTED/.test(pem);
+    if (encrypted && passphrase === undefined) {
+      throw new OperatorError('secret-missing', `${capital(label)} is encrypted and the profile names no passphrase.`, {
+        hint: 'Set passphraseEnv in the profile to an environment variable holding the key\'s passphrase.',
+        cause,
+      });
+    }
+    if (encrypted) {
+      throw new OperatorError('bad-input', `${capital(label)} could not be decrypted with the passphrase from ${passphraseEnv ?? 'the profile'}.`, {
+        hint: 'Check the passphrase.',
+        cause,
+      });
+    }
+    throw new OperatorError('bad-input', `${capital(label)} cannot be parsed${code ? ` (${code})` : ''}.`, {
+      hint: 'Export the key as PEM (PKCS#8 or PKCS#1).',
+      cause,
+    });
+  }
+}
+
+function assertKeyMatches(cert: X509Certificate, key: KeyObject, certLabel: string, keyLabel: string): void {
+  const fromKey = createPublicKey(key).export({ type: 'spki', format: 'der' });
+  const fromCert = cert.publicKey.export({ type: 'spki', format: 'der' });
+  if (!fromKey.equals(fromCert)) {
+    throw new OperatorError('bad-input', `The private key ${keyLabel} does not belong to the certificate ${certLabel}.`, {
+      hint: 'Point the profile at the key pair whose public certificate is uploaded to the app registration.',
+    });
+  }
+}
+
+function certificateFrom(cert: X509Certificate, key: KeyObject): AppCredential {
+  return {
+    kind: 'certificate',
+    privateKeyPem: key.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    certificatePem: cert.toString(),
+    thumbprintSha256: cert.fingerprint256.replace(/:/g, '').toLowerCase(),
+    notAfter: new Date(cert.validTo),
+  };
+}
+
+function capital(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

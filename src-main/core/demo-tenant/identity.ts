@@ -1,0 +1,655 @@
+/**
+ * Simulated Entra ID for the demo tenant: the app registry, the OpenID metadata,
+ * the JWKS and the v2.0 token endpoint, in the shapes of the Microsoft identity
+ * platform (learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow,
+ * .../certificate-credentials, .../reference-error-codes), and validation of the
+ * access tokens it issues (for the graph listener).
+ *
+ * Plain data in, plain data out: server.ts does the HTTP. Routes live in a table and
+ * grants in a map, so the authorize endpoint and refresh tokens can be added later
+ * without touching the client-credentials path.
+ */
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import {
+  SignJWT,
+  decodeProtectedHeader,
+  errors as joseErrors,
+  exportJWK,
+  generateKeyPair,
+  importX509,
+  jwtVerify,
+  type JWK,
+  type CryptoKey as JoseKey,
+} from 'jose';
+import { z } from 'zod';
+import { requiredApplicationPermissions } from '../permissions/matrix';
+import { generateClientCertificate, type ClientCertificate } from './ca';
+import type { DemoApp, DemoAppName } from './types';
+
+export const DEMO_APP_NAMES: readonly DemoAppName[] = ['reader', 'no-auditlog', 'over-granted', 'minimal', 'no-consent', 'expired-secret'];
+
+/** Microsoft Graph's well-known application id; `<id>/.default` is accepted like `<graph origin>/.default`. */
+export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
+const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+/** Clock skew Entra ID allows on client assertions. */
+const ASSERTION_SKEW_SECONDS = 300;
+const MAX_ASSERTION_LENGTH = 16 * 1024;
+
+// ---------------------------------------------------------------------------
+// Deterministic identifiers
+
+/** A GUID-shaped id derived from seed and label (version 4 / variant bits set, so it looks like Entra's). */
+export function deterministicGuid(seed: string, label: string): string {
+  const h = createHash('sha256').update(`${seed}\u0000${label}`).digest('hex');
+  const variant = ((parseInt(h.charAt(16), 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export function tenantIdFor(seed: string): string {
+  return deterministicGuid(seed, 'tenant');
+}
+
+/** Verified domain of the demo tenant, e.g. contoso-demo.onmicrosoft.com for the default seed. */
+export function domainFor(seed: string): string {
+  const slug = seed.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 20);
+  const label = slug.length > 0 ? slug : createHash('sha256').update(seed).digest('hex').slice(0, 8);
+  return `contoso-${label}.onmicrosoft.com`;
+}
+
+/** A client secret shaped like the ones the Azure portal issues (40 chars, `xxx8Q~...`). */
+export function generateClientSecret(): string {
+  const body = randomBytes(48).toString('base64url');
+  const digit = String(randomBytes(1)[0]! % 10);
+  return `${body.slice(0, 3)}${digit}Q~${body.slice(3, 37)}`;
+}
+
+// ---------------------------------------------------------------------------
+// App registry
+
+interface AppRegistration extends DemoApp {
+  displayName: string;
+  /** Object id of the app's service principal in the tenant (the token's oid/sub). */
+  servicePrincipalId: string;
+  consented: boolean;
+  /** Unix seconds after which the secret no longer works. */
+  secretExpiresAt: number;
+}
+
+function rolesFor(name: DemoAppName): string[] {
+  const reader = requiredApplicationPermissions();
+  switch (name) {
+    case 'reader':
+    case 'expired-secret':
+    case 'no-consent':
+      return [...reader];
+    case 'no-auditlog':
+      return reader.filter((r) => r !== 'AuditLog.Read.All');
+    case 'over-granted':
+      return [...reader, 'Directory.ReadWrite.All'];
+    case 'minimal':
+      return ['User.Read.All'];
+  }
+}
+
+const DISPLAY_NAMES: Record<DemoAppName, string> = {
+  reader: 'Licence Reconciler (least privilege)',
+  'no-auditlog': 'Licence Reconciler (no AuditLog)',
+  'over-granted': 'Licence Reconciler (over-granted)',
+  minimal: 'Licence Reconciler (User.Read.All only)',
+  'no-consent': 'Licence Reconciler (no admin consent)',
+  'expired-secret': 'Licence Reconciler (expired secret)',
+};
+
+/** Key material generated at each start; slow parts run concurrently. */
+export interface IdentityMaterial {
+  signingKey: { privateKey: JoseKey; publicKey: JoseKey; kid: string; jwk: JWK };
+  appCertificates: Record<DemoAppName, ClientCertificate>;
+}
+
+export async function generateIdentityMaterial(): Promise<IdentityMaterial> {
+  const [keys, ...certs] = await Promise.all([
+    generateKeyPair('RS256', { extractable: true }),
+    ...DEMO_APP_NAMES.map((n) => generateClientCertificate(`demo-${n}`)),
+  ]);
+  const jwk = await exportJWK(keys.publicKey);
+  const kid = createHash('sha1').update(`${jwk.n ?? ''}.${jwk.e ?? ''}`).digest('base64url');
+  const appCertificates = Object.fromEntries(DEMO_APP_NAMES.map((n, i) => [n, certs[i]!])) as Record<DemoAppName, ClientCertificate>;
+  return {
+    signingKey: { privateKey: keys.privateKey, publicKey: keys.publicKey, kid, jwk: { kty: jwk.kty, use: 'sig', kid, x5t: kid, n: jwk.n, e: jwk.e } },
+    appCertificates,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Public types
+
+export interface LoginRequest {
+  method: string;
+  /** Full request URL on the login listener. */
+  url: URL;
+  contentType: string | undefined;
+  /** `client-request-id` header, echoed as the correlation id like Entra ID does. */
+  clientRequestId: string | undefined;
+  body: string;
+}
+
+export interface LoginResponse {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export type AccessTokenCheck =
+  | { ok: true; roles: ReadonlySet<string>; appId: string }
+  | { ok: false; reason: 'malformed' | 'expired' | 'not-yet-valid' | 'invalid-audience' | 'invalid-issuer' | 'invalid-signature' };
+
+export interface IdentityOptions {
+  seed: string;
+  /** https://127.0.0.1:<login port> */
+  loginOrigin: string;
+  /** https://127.0.0.1:<graph port>: the resource (aud) of issued tokens. */
+  graphOrigin: string;
+  /** Lifetime of issued access tokens, read at each issue so faults can change it. */
+  tokenLifetimeSeconds: () => number;
+  /** Clock in ms (tests may move it). */
+  now?: () => number;
+}
+
+export interface Identity {
+  readonly tenantId: string;
+  readonly domain: string;
+  readonly apps: Readonly<Record<DemoAppName, DemoApp>>;
+  /** The token endpoint URL for the tenant id (what MSAL puts in client assertions' aud). */
+  readonly tokenEndpoint: string;
+  readonly issuer: string;
+  handle(req: LoginRequest): Promise<LoginResponse>;
+  verifyAccessToken(token: string): Promise<AccessTokenCheck>;
+}
+
+// ---------------------------------------------------------------------------
+// Error shape
+
+function stsTimestamp(d: Date): string {
+  return d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
+
+const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+class StsError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    readonly code: number,
+    readonly description: string,
+  ) {
+    super(`AADSTS${code}`);
+  }
+}
+
+function stsErrorResponse(e: StsError, loginOrigin: string, clientRequestId: string | undefined, now: Date): LoginResponse {
+  const traceId = randomUUID();
+  const correlationId = clientRequestId && GUID_RE.test(clientRequestId) ? clientRequestId.toLowerCase() : randomUUID();
+  const ts = stsTimestamp(now);
+  return {
+    status: e.status,
+    body: {
+      error: e.error,
+      error_description: `AADSTS${e.code}: ${e.description}\r\nTrace ID: ${traceId}\r\nCorrelation ID: ${correlationId}\r\nTimestamp: ${ts}`,
+      error_codes: [e.code],
+      timestamp: ts,
+      trace_id: traceId,
+      correlation_id: correlationId,
+      error_uri: `${loginOrigin}/error?code=${e.code}`,
+    },
+  };
+}
+
+const sts = {
+  tenantNotFound: (t: string) =>
+    new StsError(
+      400,
+      'invalid_request',
+      90002,
+      `Tenant '${t}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
+    ),
+  missingParameter: (p: string) => new StsError(400, 'invalid_request', 900144, `The request body must contain the following parameter: '${p}'.`),
+  unsupportedGrant: () => new StsError(400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.'),
+  appNotFound: (id: string, tenant: string) =>
+    new StsError(
+      400,
+      'unauthorized_client',
+      700016,
+      `Application with identifier '${id}' was not found in the directory '${tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+    ),
+  notMultiTenant: (id: string) =>
+    new StsError(
+      400,
+      'invalid_request',
+      50194,
+      `Application '${id}'(demo) is not configured as a multi-tenant application. Usage of the /common endpoint is not supported for such applications created after '10/15/2018'. Use a tenant-specific endpoint or configure the application to be multi-tenant.`,
+    ),
+  invalidScope: (scope: string) =>
+    new StsError(
+      400,
+      'invalid_scope',
+      70011,
+      `The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+    ),
+  missingCredential: () =>
+    new StsError(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."),
+  bothCredentials: () =>
+    new StsError(400, 'invalid_request', 900144, "The request body must contain only one of the following parameters: 'client_assertion' or 'client_secret'."),
+  wrongSecret: (id: string) =>
+    new StsError(
+      401,
+      'invalid_client',
+      7000215,
+      `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${id}'.`,
+    ),
+  expiredSecret: (id: string) =>
+    new StsError(
+      401,
+      'invalid_client',
+      7000222,
+      `The provided client secret keys for app '${id}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`,
+    ),
+  assertionType: () =>
+    new StsError(400, 'invalid_request', 50027, `Invalid JWT token. The client_assertion_type must be '${JWT_BEARER}'.`),
+  assertionMalformed: (why: string) => new StsError(400, 'invalid_request', 50027, `JWT token is invalid or malformed. ${why}`),
+  keyNotFound: (id: string, thumbprint: string) =>
+    new StsError(
+      401,
+      'invalid_client',
+      700027,
+      `Client assertion failed signature validation. [Reason - The key was not found., Thumbprint of key used by client: '${thumbprint}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${id}'.]`,
+    ),
+  badSignature: () => new StsError(401, 'invalid_client', 700027, 'Client assertion failed signature validation.'),
+  assertionTime: (why: string) => new StsError(401, 'invalid_client', 700024, `Client assertion is not within its valid time range. ${why}`),
+  assertionSubject: () =>
+    new StsError(401, 'invalid_client', 700021, "Client assertion application identifier doesn't match 'client_id' parameter."),
+  assertionAudience: (aud: string) =>
+    new StsError(401, 'invalid_client', 50027, `Invalid JWT token. Token audience '${aud}' is not valid for this token endpoint.`),
+  noConsent: (id: string, name: string) =>
+    new StsError(
+      400,
+      'invalid_grant',
+      65001,
+      `The user or administrator has not consented to use the application with ID '${id}' named '${name}'. Send an interactive authorization request for this user and resource.`,
+    ),
+  notFound: () => new StsError(404, 'invalid_request', 900561, 'The endpoint only accepts POST requests or the path is not known.'),
+  bodyType: () => new StsError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'grant_type'."),
+} as const;
+
+// ---------------------------------------------------------------------------
+// Form schema (zod at the trust boundary)
+
+const formValue = z.string().max(MAX_ASSERTION_LENGTH).optional();
+const tokenFormSchema = z.object({
+  grant_type: formValue,
+  client_id: formValue,
+  scope: formValue,
+  client_secret: formValue,
+  client_assertion_type: formValue,
+  client_assertion: formValue,
+});
+type TokenForm = z.infer<typeof tokenFormSchema>;
+
+const accessTokenClaimsSchema = z.object({
+  appid: z.string(),
+  roles: z.array(z.string()).optional(),
+});
+
+// ---------------------------------------------------------------------------
+
+export function createIdentity(material: IdentityMaterial, opts: IdentityOptions): Identity {
+  const now = opts.now ?? (() => Date.now());
+  const tenantId = tenantIdFor(opts.seed);
+  const domain = domainFor(opts.seed);
+  const login = opts.loginOrigin;
+  const graph = opts.graphOrigin;
+  const issuer = `${login}/${tenantId}/v2.0`;
+  const tokenEndpoint = `${login}/${tenantId}/oauth2/v2.0/token`;
+  const accessTokenIssuer = `https://sts.windows.net/${tenantId}/`;
+  const yesterday = Math.floor(now() / 1000) - 24 * 3600;
+
+  const registry = new Map<string, AppRegistration>();
+  const apps = {} as Record<DemoAppName, DemoApp>;
+  for (const name of DEMO_APP_NAMES) {
+    const cert = material.appCertificates[name];
+    const reg: AppRegistration = {
+      name,
+      clientId: deterministicGuid(opts.seed, `app:${name}`),
+      secret: generateClientSecret(),
+      certificatePem: cert.certificatePem,
+      privateKeyPem: cert.privateKeyPem,
+      thumbprintSha256: cert.thumbprintSha256,
+      thumbprintSha1: cert.thumbprintSha1,
+      roles: rolesFor(name),
+      displayName: DISPLAY_NAMES[name],
+      servicePrincipalId: deterministicGuid(opts.seed, `sp:${name}`),
+      consented: name !== 'no-consent',
+      secretExpiresAt: name === 'expired-secret' ? yesterday : Number.MAX_SAFE_INTEGER,
+    };
+    registry.set(reg.clientId.toLowerCase(), reg);
+    apps[name] = Object.freeze({
+      name,
+      clientId: reg.clientId,
+      secret: reg.secret,
+      certificatePem: reg.certificatePem,
+      privateKeyPem: reg.privateKeyPem,
+      thumbprintSha256: reg.thumbprintSha256,
+      thumbprintSha1: reg.thumbprintSha1,
+      roles: [...reg.roles],
+    });
+  }
+
+  const certKeys = new Map<string, Promise<JoseKey>>();
+  function certKey(reg: AppRegistration, alg: 'RS256' | 'PS256'): Promise<JoseKey> {
+    const k = `${reg.clientId}:${alg}`;
+    let p = certKeys.get(k);
+    if (!p) {
+      p = importX509(reg.certificatePem, alg);
+      certKeys.set(k, p);
+    }
+    return p;
+  }
+
+  /** 'tenant' for this tenant (GUID or domain), 'multi' for common/organizations, undefined otherwise. */
+  function resolveTenant(segment: string): 'tenant' | 'multi' | undefined {
+    const t = segment.toLowerCase();
+    if (t === tenantId || t === domain) return 'tenant';
+    if (t === 'common' || t === 'organizations') return 'multi';
+    return undefined;
+  }
+
+  function openIdConfiguration(kind: 'tenant' | 'multi', segment: string): unknown {
+    // Tenant-specific metadata names the tenant GUID even when asked by domain, like Entra ID;
+    // common/organizations keep the segment in endpoints and a {tenantid} placeholder in issuer.
+    const t = kind === 'tenant' ? tenantId : segment.toLowerCase();
+    const graphHost = new URL(graph).host;
+    return {
+      token_endpoint: `${login}/${t}/oauth2/v2.0/token`,
+      token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
+      jwks_uri: `${login}/${t}/discovery/v2.0/keys`,
+      response_modes_supported: ['query', 'fragment', 'form_post'],
+      subject_types_supported: ['pairwise'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
+      scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+      issuer: kind === 'tenant' ? issuer : `${login}/{tenantid}/v2.0`,
+      request_uri_parameter_supported: false,
+      userinfo_endpoint: `${graph}/oidc/userinfo`,
+      authorization_endpoint: `${login}/${t}/oauth2/v2.0/authorize`,
+      device_authorization_endpoint: `${login}/${t}/oauth2/v2.0/devicecode`,
+      http_logout_supported: true,
+      frontchannel_logout_supported: true,
+      end_session_endpoint: `${login}/${t}/oauth2/v2.0/logout`,
+      claims_supported: ['sub', 'iss', 'cloud_instance_name', 'cloud_instance_host_name', 'cloud_graph_host_name', 'msgraph_host', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'nonce', 'preferred_username', 'name', 'tid', 'ver', 'at_hash', 'c_hash', 'email'],
+      kerberos_endpoint: `${login}/${t}/kerberos`,
+      tenant_region_scope: kind === 'tenant' ? 'EU' : null,
+      cloud_instance_name: new URL(login).host,
+      cloud_graph_host_name: graphHost,
+      msgraph_host: graphHost,
+      rbac_url: graph,
+    };
+  }
+
+  function instanceDiscovery(url: URL): unknown {
+    const host = new URL(login).host;
+    let tenant = 'common';
+    const ae = url.searchParams.get('authorization_endpoint');
+    if (ae) {
+      try {
+        const seg = new URL(ae).pathname.split('/')[1];
+        if (seg && /^[A-Za-z0-9.-]{1,256}$/.test(seg)) tenant = seg;
+      } catch {
+        // keep common
+      }
+    }
+    return {
+      tenant_discovery_endpoint: `${login}/${tenant}/v2.0/.well-known/openid-configuration`,
+      'api-version': '1.1',
+      metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }],
+    };
+  }
+
+  function parseForm(req: LoginRequest): TokenForm {
+    const ct = (req.contentType ?? '').split(';')[0]?.trim().toLowerCase();
+    if (ct !== 'application/x-www-form-urlencoded') throw sts.bodyType();
+    const params = new URLSearchParams(req.body);
+    const first: Record<string, string> = {};
+    for (const [k, v] of params) if (!(k in first)) first[k] = v;
+    const parsed = tokenFormSchema.safeParse(first);
+    if (!parsed.success) throw sts.assertionMalformed('A request parameter is too long.');
+    return parsed.data;
+  }
+
+  function checkScope(scope: string | undefined): void {
+    if (scope === undefined || scope.trim() === '') throw sts.missingParameter('scope');
+    const scopes = scope.trim().split(/\s+/);
+    const accepted = new Set([`${graph}/.default`, `${GRAPH_APP_ID}/.default`]);
+    const bad = scopes.find((s) => !accepted.has(s));
+    if (bad !== undefined || scopes.length !== 1) throw sts.invalidScope(bad ?? scope);
+  }
+
+  function secretMatches(given: string, expected: string): boolean {
+    const a = createHash('sha256').update(given).digest();
+    const b = createHash('sha256').update(expected).digest();
+    return timingSafeEqual(a, b);
+  }
+
+  function thumbprintFromHeader(header: Record<string, unknown>): { hex: string; kind: 'sha256' | 'sha1' } | undefined {
+    const s256 = header['x5t#S256'];
+    if (typeof s256 === 'string' && s256.length > 0) return { hex: Buffer.from(s256, 'base64url').toString('hex'), kind: 'sha256' };
+    const s1 = header['x5t'];
+    if (typeof s1 === 'string' && s1.length > 0) return { hex: Buffer.from(s1, 'base64url').toString('hex'), kind: 'sha1' };
+    return undefined;
+  }
+
+  /** Audiences Entra ID accepts in a client assertion for this tenant (token endpoint, v1 endpoint, issuer, login URL). */
+  function acceptedAssertionAudiences(segment: string): string[] {
+    const out = new Set<string>();
+    for (const t of [tenantId, domain, segment.toLowerCase()]) {
+      out.add(`${login}/${t}/oauth2/v2.0/token`);
+      out.add(`${login}/${t}/oauth2/token`);
+      out.add(`${login}/${t}/v2.0`);
+      out.add(`${login}/${t}/`);
+      out.add(`${login}/${t}`);
+    }
+    return [...out];
+  }
+
+  async function verifyAssertion(reg: AppRegistration, form: TokenForm, segment: string): Promise<void> {
+    if (form.client_assertion_type !== JWT_BEARER) throw sts.assertionType();
+    const assertion = form.client_assertion ?? '';
+    let header: Record<string, unknown>;
+    try {
+      header = decodeProtectedHeader(assertion) as Record<string, unknown>;
+    } catch {
+      throw sts.assertionMalformed('The client_assertion is not a compact JWS.');
+    }
+    const tp = thumbprintFromHeader(header);
+    const registered = tp && (tp.kind === 'sha256' ? reg.thumbprintSha256 : reg.thumbprintSha1) === tp.hex.toLowerCase();
+    if (!registered) throw sts.keyNotFound(reg.clientId, (tp?.hex ?? '').toUpperCase());
+    const alg = header['alg'];
+    if (alg !== 'RS256' && alg !== 'PS256') throw sts.badSignature();
+    const key = await certKey(reg, alg);
+    try {
+      await jwtVerify(assertion, key, {
+        algorithms: [alg],
+        audience: acceptedAssertionAudiences(segment),
+        issuer: reg.clientId,
+        subject: reg.clientId,
+        requiredClaims: ['exp', 'nbf', 'aud', 'iss', 'sub'],
+        clockTolerance: ASSERTION_SKEW_SECONDS,
+        currentDate: new Date(now()),
+      });
+    } catch (e) {
+      if (e instanceof joseErrors.JWTExpired) throw sts.assertionTime('The assertion has expired.');
+      if (e instanceof joseErrors.JWTClaimValidationFailed) {
+        if (e.claim === 'nbf' || e.claim === 'iat') throw sts.assertionTime('The assertion is not yet valid.');
+        if (e.claim === 'aud') throw sts.assertionAudience(typeof e.payload['aud'] === 'string' ? e.payload['aud'] : String(e.payload['aud']));
+        if (e.claim === 'iss' || e.claim === 'sub') throw sts.assertionSubject();
+        throw sts.assertionMalformed(`Claim '${e.claim}' is missing or invalid.`);
+      }
+      if (e instanceof joseErrors.JWSSignatureVerificationFailed) throw sts.badSignature();
+      throw sts.assertionMalformed('The client_assertion could not be parsed.');
+    }
+  }
+
+  async function issueAccessToken(reg: AppRegistration, credential: 'secret' | 'certificate'): Promise<LoginResponse> {
+    const lifetime = Math.max(1, Math.floor(opts.tokenLifetimeSeconds()));
+    const iat = Math.floor(now() / 1000);
+    const claims: Record<string, unknown> = {
+      aio: randomBytes(24).toString('base64url'),
+      app_displayname: reg.displayName,
+      appid: reg.clientId,
+      appidacr: credential === 'secret' ? '1' : '2',
+      azp: reg.clientId,
+      idp: accessTokenIssuer,
+      idtyp: 'app',
+      oid: reg.servicePrincipalId,
+      rh: randomBytes(12).toString('base64url'),
+      sub: reg.servicePrincipalId,
+      tenant_region_scope: 'EU',
+      tid: tenantId,
+      uti: randomBytes(16).toString('base64url'),
+      ver: '1.0',
+    };
+    if (reg.roles.length > 0) claims['roles'] = [...reg.roles];
+    const token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: material.signingKey.kid, x5t: material.signingKey.kid })
+      .setAudience(graph)
+      .setIssuer(accessTokenIssuer)
+      .setIssuedAt(iat)
+      .setNotBefore(iat)
+      .setExpirationTime(iat + lifetime)
+      .sign(material.signingKey.privateKey);
+    return {
+      status: 200,
+      body: { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: token },
+    };
+  }
+
+  type GrantHandler = (form: TokenForm, segment: string, kind: 'tenant' | 'multi') => Promise<LoginResponse>;
+
+  const clientCredentials: GrantHandler = async (form, segment, kind) => {
+    const clientId = form.client_id?.trim();
+    if (!clientId) throw sts.missingParameter('client_id');
+    const reg = registry.get(clientId.toLowerCase());
+    if (!reg) throw sts.appNotFound(clientId, kind === 'tenant' ? tenantId : segment);
+    if (kind === 'multi') throw sts.notMultiTenant(reg.clientId);
+    const hasSecret = form.client_secret !== undefined;
+    const hasAssertion = form.client_assertion !== undefined || form.client_assertion_type !== undefined;
+    if (hasSecret && hasAssertion) throw sts.bothCredentials();
+    if (!hasSecret && !hasAssertion) throw sts.missingCredential();
+    if (hasSecret) {
+      if (!secretMatches(form.client_secret ?? '', reg.secret)) throw sts.wrongSecret(reg.clientId);
+      if (reg.secretExpiresAt * 1000 < now()) throw sts.expiredSecret(reg.clientId);
+    } else {
+      await verifyAssertion(reg, form, segment);
+    }
+    checkScope(form.scope);
+    if (!reg.consented) throw sts.noConsent(reg.clientId, reg.displayName);
+    return issueAccessToken(reg, hasSecret ? 'secret' : 'certificate');
+  };
+
+  /** Grants by grant_type; authorization_code and refresh_token join here with the delegated flows. */
+  const grants: Record<string, GrantHandler> = { client_credentials: clientCredentials };
+
+  interface Route {
+    method: string;
+    pattern: RegExp;
+    /** Whether the first capture group is a tenant segment that must resolve. */
+    tenant: boolean;
+    run(req: LoginRequest, segment: string, kind: 'tenant' | 'multi'): Promise<LoginResponse> | LoginResponse;
+  }
+
+  const routes: Route[] = [
+    {
+      method: 'GET',
+      pattern: /^\/common\/discovery\/instance$/,
+      tenant: false,
+      run: (req) => ({ status: 200, body: instanceDiscovery(req.url) }),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/,
+      tenant: true,
+      run: (_req, segment, kind) => ({ status: 200, body: openIdConfiguration(kind, segment) }),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/([^/]+)\/discovery\/v2\.0\/keys$/,
+      tenant: true,
+      run: () => ({ status: 200, body: { keys: [material.signingKey.jwk] } }),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/([^/]+)\/oauth2\/v2\.0\/token$/,
+      tenant: true,
+      run: async (req, segment, kind) => {
+        const form = parseForm(req);
+        const grantType = form.grant_type?.trim();
+        if (!grantType) throw sts.missingParameter('grant_type');
+        const grant = grants[grantType];
+        if (!grant) throw sts.unsupportedGrant();
+        return grant(form, segment, kind);
+      },
+    },
+  ];
+
+  async function handle(req: LoginRequest): Promise<LoginResponse> {
+    try {
+      for (const route of routes) {
+        const m = route.pattern.exec(req.url.pathname);
+        if (!m || route.method !== req.method) continue;
+        let segment = '';
+        let kind: 'tenant' | 'multi' = 'tenant';
+        if (route.tenant) {
+          try {
+            segment = decodeURIComponent(m[1] ?? '');
+          } catch {
+            segment = m[1] ?? '';
+          }
+          const resolved = resolveTenant(segment);
+          if (!resolved) throw sts.tenantNotFound(segment);
+          kind = resolved;
+        }
+        const res = await route.run(req, segment, kind);
+        return { ...res, headers: { 'Cache-Control': 'no-store, no-cache', Pragma: 'no-cache', ...(res.headers ?? {}) } };
+      }
+      throw sts.notFound();
+    } catch (e) {
+      if (e instanceof StsError) return stsErrorResponse(e, login, req.clientRequestId, new Date(now()));
+      throw e;
+    }
+  }
+
+  async function verifyAccessToken(token: string): Promise<AccessTokenCheck> {
+    try {
+      const { payload } = await jwtVerify(token, material.signingKey.publicKey, {
+        algorithms: ['RS256'],
+        issuer: accessTokenIssuer,
+        audience: graph,
+        requiredClaims: ['exp', 'nbf', 'iat'],
+        currentDate: new Date(now()),
+      });
+      const claims = accessTokenClaimsSchema.safeParse(payload);
+      if (!claims.success || !registry.has(claims.data.appid.toLowerCase())) return { ok: false, reason: 'malformed' };
+      return { ok: true, roles: new Set(claims.data.roles ?? []), appId: claims.data.appid };
+    } catch (e) {
+      if (e instanceof joseErrors.JWTExpired) return { ok: false, reason: 'expired' };
+      if (e instanceof joseErrors.JWTClaimValidationFailed) {
+        if (e.claim === 'aud') return { ok: false, reason: 'invalid-audience' };
+        if (e.claim === 'iss') return { ok: false, reason: 'invalid-issuer' };
+        if (e.claim === 'nbf') return { ok: false, reason: 'not-yet-valid' };
+        return { ok: false, reason: 'malformed' };
+      }
+      if (e instanceof joseErrors.JWSSignatureVerificationFailed) return { ok: false, reason: 'invalid-signature' };
+      return { ok: false, reason: 'malformed' };
+    }
+  }
+
+  return { tenantId, domain, apps, tokenEndpoint, issuer, handle, verifyAccessToken };
+}

@@ -1,0 +1,81 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import { OperatorError } from '../errors/operator-error';
+import { profileSchema, type Profile } from './schema';
+
+const fileSchema = z.object({ version: z.literal(1), profiles: z.array(profileSchema) });
+
+/**
+ * Profiles live in one JSON file in the data folder. The file never holds a
+ * secret (profiles name where a secret comes from), so it may be shared.
+ * A damaged file is reported, never overwritten.
+ */
+export class ProfileStore {
+  constructor(private readonly path: string) {}
+
+  async list(): Promise<Profile[]> {
+    return (await this.read()).profiles;
+  }
+
+  async get(name: string): Promise<Profile> {
+    const found = (await this.list()).find((p) => p.name === name);
+    if (!found) {
+      throw new OperatorError('profile-not-found', `No profile named "${name}".`, {
+        hint: `List profiles with "profile list", or create one with "profile add --name ${name} ...".`,
+      });
+    }
+    return found;
+  }
+
+  /** Add or replace a profile by name. */
+  async upsert(profile: Profile): Promise<void> {
+    const parsed = profileSchema.safeParse(profile);
+    if (!parsed.success) throw invalid('profile', parsed.error);
+    const data = await this.read();
+    const others = data.profiles.filter((p) => p.name !== profile.name);
+    await this.write({ version: 1, profiles: [...others, parsed.data].sort((a, b) => a.name.localeCompare(b.name)) });
+  }
+
+  async remove(name: string): Promise<boolean> {
+    const data = await this.read();
+    const kept = data.profiles.filter((p) => p.name !== name);
+    if (kept.length === data.profiles.length) return false;
+    await this.write({ version: 1, profiles: kept });
+    return true;
+  }
+
+  private async read(): Promise<z.infer<typeof fileSchema>> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, profiles: [] };
+      throw new OperatorError('bad-input', `Cannot read the profiles file ${this.path}.`, { hint: 'Check the file permissions.', cause: e });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw new OperatorError('bad-input', `The profiles file ${this.path} is not valid JSON.`, {
+        hint: 'Fix the file by hand or move it away; it was left untouched.',
+        cause: e,
+      });
+    }
+    const parsed = fileSchema.safeParse(json);
+    if (!parsed.success) throw invalid(`profiles file ${this.path}`, parsed.error);
+    return parsed.data;
+  }
+
+  private async write(data: z.infer<typeof fileSchema>): Promise<void> {
+    await mkdir(dirname(this.path), { recursive: true });
+    const tmp = `${this.path}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(data, null, 2) + '\n', { mode: 0o600 });
+    await rename(tmp, this.path);
+  }
+}
+
+export function invalid(what: string, error: z.ZodError): OperatorError {
+  const issues = error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+  return new OperatorError('bad-input', `Invalid ${what}: ${issues}`, { hint: 'Correct the values named above and try again.' });
+}

@@ -1,0 +1,73 @@
+import { X509Certificate } from 'node:crypto';
+import { startDemoTenant } from '../demo-tenant/index';
+import type { DemoAppName, DemoTenant, DemoTenantOptions } from '../demo-tenant/types';
+import type { AppCredential } from '../auth/credentials';
+import type { Profile } from '../profile/schema';
+import { redactor } from '../log/redact';
+
+/** The reserved profile name that always means "the built-in demo tenant, in-process". */
+export const DEMO_PROFILE_NAME = 'demo';
+
+export type CredentialKind = 'secret' | 'certificate';
+
+export interface DemoContext {
+  tenant: DemoTenant;
+  profile: Profile;
+  credential: AppCredential;
+  /** The demo tenant's CA, trusted by the network layer like an enterprise proxy CA. */
+  extraCaPem: string[];
+}
+
+export interface DemoSetup extends DemoTenantOptions {
+  app?: DemoAppName;
+  credentialKind?: CredentialKind;
+}
+
+/** A profile for the in-process demo tenant: custom cloud endpoints on 127.0.0.1. */
+export function demoProfile(tenant: DemoTenant, app: DemoAppName, kind: CredentialKind): Profile {
+  return {
+    name: DEMO_PROFILE_NAME,
+    tenantId: tenant.tenantId,
+    clientId: tenant.apps[app].clientId,
+    cloud: 'custom',
+    customEndpoints: { loginUrl: tenant.loginUrl, graphUrl: tenant.graphUrl },
+    // The demo tenant hands its credential over in memory; these name where a
+    // real deployment would keep it.
+    credential:
+      kind === 'secret'
+        ? { kind: 'secret', secretEnv: 'M365LR_CLIENT_SECRET' }
+        : { kind: 'certificate', certificatePath: '(in memory)', privateKeyPath: '(in memory)' },
+  };
+}
+
+export function demoCredential(tenant: DemoTenant, app: DemoAppName, kind: CredentialKind): AppCredential {
+  const a = tenant.apps[app];
+  if (kind === 'secret') {
+    redactor.add(a.secret);
+    return { kind: 'secret', secret: a.secret };
+  }
+  redactor.add(a.privateKeyPem);
+  return {
+    kind: 'certificate',
+    certificatePem: a.certificatePem,
+    privateKeyPem: a.privateKeyPem,
+    thumbprintSha256: a.thumbprintSha256,
+    notAfter: new Date(new X509Certificate(a.certificatePem).validTo),
+  };
+}
+
+/** Start the demo tenant, hand a ready profile and credential to `fn`, always stop the tenant. */
+export async function withDemoTenant<T>(setup: DemoSetup, fn: (ctx: DemoContext) => Promise<T>): Promise<T> {
+  const { app = 'reader', credentialKind = 'secret', ...tenantOptions } = setup;
+  const tenant = await startDemoTenant(tenantOptions);
+  try {
+    return await fn({
+      tenant,
+      profile: demoProfile(tenant, app, credentialKind),
+      credential: demoCredential(tenant, app, credentialKind),
+      extraCaPem: [tenant.caPem],
+    });
+  } finally {
+    await tenant.close();
+  }
+}

@@ -1,0 +1,58 @@
+import { readFile } from 'node:fs/promises';
+import type { Profile } from '../profile/schema';
+import { createNetwork } from '../net/network';
+import { loadAppCredential, type AppCredential } from '../auth/credentials';
+import { createAppTokenProvider } from '../auth/app-token';
+import { createGraphSession } from '../graph/create-session';
+import { runSync, type SyncResult, type SyncProgress } from '../sync/engine';
+import type { Db } from '../store/db';
+import { redactor } from '../log/redact';
+import type { Logger } from '../log/logger';
+
+export interface SyncProfileOptions {
+  profile: Profile;
+  db: Db;
+  logger: Logger;
+  /** Already-loaded credential (the in-process demo tenant); otherwise loaded from the profile's source. */
+  credential?: AppCredential;
+  /** Extra CA certificates (PEM) trusted in addition to the profile's caBundlePath. */
+  extraCaPem?: string[];
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  onProgress?: (p: SyncProgress) => void;
+}
+
+/**
+ * One sync of one profile: network layer, app-credential token, Graph session,
+ * snapshot. Shared by the CLI and (later) the desktop app's IPC handlers.
+ */
+export async function syncProfile(opts: SyncProfileOptions): Promise<SyncResult> {
+  const env = opts.env ?? process.env;
+  const credential = opts.credential ?? (await loadAppCredential(opts.profile, { env, readFile: (p) => readFile(p, 'utf8') }));
+  if (credential.kind === 'secret') redactor.add(credential.secret);
+  const network = createNetwork({
+    ...(opts.extraCaPem ? { extraCaPem: opts.extraCaPem } : {}),
+    ...(opts.profile.caBundlePath ? { caBundlePath: opts.profile.caBundlePath } : {}),
+    env,
+  });
+  const tokenProvider = createAppTokenProvider({ profile: opts.profile, credential, network });
+  const session = createGraphSession({ profile: opts.profile, tokenProvider, network });
+  opts.logger.info('sync started', { profile: opts.profile.name, cloud: opts.profile.cloud });
+  try {
+    const result = await runSync({
+      session,
+      db: opts.db,
+      profileName: opts.profile.name,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    });
+    opts.logger.info('sync finished', { profile: opts.profile.name, snapshotId: result.snapshotId });
+    return result;
+  } catch (e) {
+    opts.logger.error('sync failed', { profile: opts.profile.name, error: e instanceof Error ? e.message : String(e) });
+    throw e;
+  } finally {
+    await session.close();
+    await network.close();
+  }
+}

@@ -1,0 +1,9 @@
+import * as m001 from './001_init';
+import type { Migration } from './types';
+
+export type { Migration } from './types';
+
+/** Every migration the code knows, in order. Append only; never edit a shipped one. */
+export const MIGRATIONS: readonly Migration[] = [m001];
+
+export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -1,0 +1,237 @@
+import type { DatasetId } from '../permissions/matrix';
+import type { Db } from './db';
+import type { DatasetRunStatus, LicenseSource } from './types';
+
+/**
+ * Read side of the store. Only 'complete' snapshots are visible. Run these on their
+ * own connection, or on the writer connection when no snapshot is being written.
+ * Large results are returned as iterators (stmt.iterate()) so exports stream; while
+ * one is being iterated, the connection cannot run other statements.
+ */
+
+export interface SnapshotInfo {
+  id: number;
+  profileName: string;
+  tenantId: string;
+  graphBaseUrl: string | null;
+  startedAt: string;
+  finishedAt: string;
+  tokenRoles: string[];
+  warnings: string[];
+  userCount: number | null;
+  contentHash: string | null;
+  prevHash: string | null;
+}
+
+interface SnapshotDbRow {
+  id: number;
+  profile_name: string;
+  tenant_id: string;
+  graph_base_url: string | null;
+  started_at: string;
+  finished_at: string;
+  token_roles: string;
+  warnings: string;
+  user_count: number | null;
+  content_hash: string | null;
+  prev_hash: string | null;
+}
+
+function jsonStrings(text: string): string[] {
+  const v: unknown = JSON.parse(text);
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+function toSnapshot(r: SnapshotDbRow): SnapshotInfo {
+  return {
+    id: r.id,
+    profileName: r.profile_name,
+    tenantId: r.tenant_id,
+    graphBaseUrl: r.graph_base_url,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    tokenRoles: jsonStrings(r.token_roles),
+    warnings: jsonStrings(r.warnings),
+    userCount: r.user_count,
+    contentHash: r.content_hash,
+    prevHash: r.prev_hash,
+  };
+}
+
+const SNAPSHOT_COLUMNS = 'id, profile_name, tenant_id, graph_base_url, started_at, finished_at, token_roles, warnings, user_count, content_hash, prev_hash';
+
+/** The latest complete snapshot of a profile, or null. */
+export function currentSnapshot(db: Db, profileName: string): SnapshotInfo | null {
+  const row = db
+    .prepare(`SELECT ${SNAPSHOT_COLUMNS} FROM snapshots WHERE profile_name = ? AND status = 'complete' ORDER BY id DESC LIMIT 1`)
+    .get(profileName) as SnapshotDbRow | undefined;
+  return row ? toSnapshot(row) : null;
+}
+
+/** Complete snapshots, newest first; all profiles unless one is named. */
+export function listSnapshots(db: Db, opts: { profileName?: string; limit?: number } = {}): SnapshotInfo[] {
+  const limit = Math.max(1, Math.trunc(opts.limit ?? 1000));
+  const rows = (
+    opts.profileName === undefined
+      ? db.prepare(`SELECT ${SNAPSHOT_COLUMNS} FROM snapshots WHERE status = 'complete' ORDER BY id DESC LIMIT ?`).all(limit)
+      : db
+          .prepare(`SELECT ${SNAPSHOT_COLUMNS} FROM snapshots WHERE profile_name = ? AND status = 'complete' ORDER BY id DESC LIMIT ?`)
+          .all(opts.profileName, limit)
+  ) as SnapshotDbRow[];
+  return rows.map(toSnapshot);
+}
+
+/** One complete snapshot by id, or null. */
+export function getSnapshot(db: Db, snapshotId: number): SnapshotInfo | null {
+  const row = db.prepare(`SELECT ${SNAPSHOT_COLUMNS} FROM snapshots WHERE id = ? AND status = 'complete'`).get(snapshotId) as
+    | SnapshotDbRow
+    | undefined;
+  return row ? toSnapshot(row) : null;
+}
+
+export interface DatasetRunInfo {
+  dataset: DatasetId;
+  status: DatasetRunStatus;
+  reason: string | null;
+  missingPermission: string | null;
+  items: number;
+  expected: number | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export function datasetRuns(db: Db, snapshotId: number): DatasetRunInfo[] {
+  const rows = db
+    .prepare(
+      `SELECT dataset, status, reason, missing_permission AS missingPermission, items, expected, started_at AS startedAt, finished_at AS finishedAt
+       FROM dataset_runs WHERE snapshot_id = ? ORDER BY rowid`,
+    )
+    .all(snapshotId) as DatasetRunInfo[];
+  return rows;
+}
+
+export interface SkuSummaryRow {
+  skuId: string;
+  skuPartNumber: string;
+  capabilityStatus: string | null;
+  appliesTo: string | null;
+  enabled: number;
+  warning: number;
+  suspended: number;
+  lockedOut: number;
+  consumed: number;
+  /** enabled − consumed; negative when more seats are assigned than purchased. */
+  available: number;
+  /** user_licenses rows of this SKU in the snapshot (direct + group). */
+  directAssignments: number;
+  groupAssignments: number;
+}
+
+/** Per-SKU purchased/consumed/available, ordered by part number. */
+export function skuSummary(db: Db, snapshotId: number): IterableIterator<SkuSummaryRow> {
+  return db
+    .prepare(
+      `SELECT s.sku_id AS skuId, s.sku_part_number AS skuPartNumber, s.capability_status AS capabilityStatus, s.applies_to AS appliesTo,
+              s.enabled, s.warning, s.suspended, s.locked_out AS lockedOut, s.consumed_units AS consumed,
+              s.enabled - s.consumed_units AS available,
+              (SELECT count(*) FROM user_licenses l WHERE l.snapshot_id = s.snapshot_id AND l.sku_id = s.sku_id AND l.source = 'direct') AS directAssignments,
+              (SELECT count(*) FROM user_licenses l WHERE l.snapshot_id = s.snapshot_id AND l.sku_id = s.sku_id AND l.source = 'group') AS groupAssignments
+       FROM skus s WHERE s.snapshot_id = ? ORDER BY s.sku_part_number, s.sku_id`,
+    )
+    .iterate(snapshotId) as IterableIterator<SkuSummaryRow>;
+}
+
+export interface UserAssignmentRow {
+  userId: string;
+  upn: string | null;
+  displayName: string | null;
+  accountEnabled: boolean | null;
+  userType: string | null;
+  skuId: string;
+  /** Null when the SKU is not in the snapshot's subscribedSkus (or that dataset was skipped). */
+  skuPartNumber: string | null;
+  source: LicenseSource;
+  groupId: string | null;
+  /** Null when the groups dataset was skipped or the group has no licences any more. */
+  groupName: string | null;
+  state: string | null;
+  error: string | null;
+  disabledPlans: string[];
+  lastUpdated: string | null;
+  /** Null when no sign-in row exists for the user. */
+  lastSignIn: string | null;
+  lastNonInteractiveSignIn: string | null;
+  lastSuccessfulSignIn: string | null;
+  /** True when the sign-in dataset has a row for this user (null dates then mean "never"). */
+  hasSignInRow: boolean;
+}
+
+interface UserAssignmentDbRow {
+  userId: string;
+  upn: string | null;
+  displayName: string | null;
+  accountEnabled: number | null;
+  userType: string | null;
+  skuId: string;
+  skuPartNumber: string | null;
+  source: LicenseSource;
+  groupId: string | null;
+  groupName: string | null;
+  state: string | null;
+  error: string | null;
+  disabledPlans: string;
+  lastUpdated: string | null;
+  lastSignIn: string | null;
+  lastNonInteractiveSignIn: string | null;
+  lastSuccessfulSignIn: string | null;
+  hasSignInRow: number;
+}
+
+/** Every licence assignment with its user, SKU, group and sign-in, ordered by UPN. Streams. */
+export function* userAssignments(db: Db, snapshotId: number): Generator<UserAssignmentRow, void, undefined> {
+  const it = db
+    .prepare(
+      `SELECT u.id AS userId, u.upn, u.display_name AS displayName, u.account_enabled AS accountEnabled, u.user_type AS userType,
+              l.sku_id AS skuId, s.sku_part_number AS skuPartNumber, l.source, l.group_id AS groupId, g.display_name AS groupName,
+              l.state, l.error, l.disabled_plans AS disabledPlans, l.last_updated AS lastUpdated,
+              a.last_sign_in AS lastSignIn, a.last_non_interactive AS lastNonInteractiveSignIn, a.last_successful AS lastSuccessfulSignIn,
+              a.user_id IS NOT NULL AS hasSignInRow
+       FROM users u
+       JOIN user_licenses l ON l.snapshot_id = u.snapshot_id AND l.user_id = u.id
+       LEFT JOIN skus s ON s.snapshot_id = l.snapshot_id AND s.sku_id = l.sku_id
+       LEFT JOIN groups g ON g.snapshot_id = l.snapshot_id AND g.id = l.group_id
+       LEFT JOIN sign_in_activity a ON a.snapshot_id = u.snapshot_id AND a.user_id = u.id
+       WHERE u.snapshot_id = ?
+       ORDER BY u.upn COLLATE NOCASE, u.id, s.sku_part_number, l.sku_id, l.source, l.group_id`,
+    )
+    .iterate(snapshotId) as IterableIterator<UserAssignmentDbRow>;
+  for (const r of it) {
+    yield {
+      ...r,
+      accountEnabled: r.accountEnabled === null ? null : r.accountEnabled === 1,
+      disabledPlans: jsonStrings(r.disabledPlans),
+      hasSignInRow: r.hasSignInRow === 1,
+    };
+  }
+}
+
+/** service_plan_id → service_plan_name across the snapshot's SKUs. */
+export function servicePlanNames(db: Db, snapshotId: number): Map<string, string | null> {
+  const rows = db
+    .prepare(`SELECT service_plan_id AS id, max(service_plan_name) AS name FROM sku_service_plans WHERE snapshot_id = ? GROUP BY service_plan_id`)
+    .all(snapshotId) as { id: string; name: string | null }[];
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+/** Row counts of a snapshot's tables (diagnostics and tests). */
+export function snapshotCounts(db: Db, snapshotId: number): Record<string, number> {
+  const tables = [
+    'skus', 'sku_service_plans', 'users', 'user_licenses', 'groups', 'group_licenses', 'sign_in_activity',
+    'report_active_user_detail', 'report_m365_app_user_detail', 'report_activations_user_detail', 'report_mailbox_usage_detail', 'report_settings',
+  ];
+  const out: Record<string, number> = {};
+  for (const t of tables) {
+    out[t] = (db.prepare(`SELECT count(*) AS n FROM ${t} WHERE snapshot_id = ?`).get(snapshotId) as { n: number }).n;
+  }
+  return out;
+}

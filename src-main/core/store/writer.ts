@@ -1,0 +1,270 @@
+import type Database from 'better-sqlite3';
+import { OperatorError } from '../errors/operator-error';
+import type { DatasetId } from '../permissions/matrix';
+import type { Db } from './db';
+import type {
+  ActivationsUserDetailRow,
+  ActiveUserDetailRow,
+  DatasetRunRow,
+  GroupRow,
+  M365AppUserDetailRow,
+  MailboxUsageDetailRow,
+  ReportSettingsRow,
+  SignInActivityRow,
+  SkuRow,
+  SnapshotBeginMeta,
+  SnapshotFinalMeta,
+  UserRow,
+} from './types';
+
+type Stmt = Database.Statement;
+
+function bool(v: boolean | null): number | null {
+  return v === null ? null : v ? 1 : 0;
+}
+
+/** Tables written by each dataset, so a dataset skipped midway can be discarded. */
+const DATASET_TABLES: Record<DatasetId, readonly string[]> = {
+  subscribedSkus: ['sku_service_plans', 'skus'],
+  users: ['user_licenses', 'users'],
+  signInActivity: ['sign_in_activity'],
+  groups: ['group_licenses', 'groups'],
+  reportSettings: ['report_settings'],
+  'report.activeUserDetail': ['report_active_user_detail'],
+  'report.m365AppUserDetail': ['report_m365_app_user_detail'],
+  'report.activationsUserDetail': ['report_activations_user_detail'],
+  'report.mailboxUsageDetail': ['report_mailbox_usage_detail'],
+};
+
+/**
+ * Writes one snapshot inside ONE transaction held open on the writer connection
+ * (BEGIN IMMEDIATE ... COMMIT/ROLLBACK), across the whole asynchronous sync.
+ * The snapshot row itself is inserted inside that transaction, so a failed,
+ * cancelled or killed sync leaves nothing behind and the previous snapshot stays current.
+ *
+ * Insert methods are synchronous and take a page of rows at a time; statements are
+ * prepared once and reused. While a snapshot is open, nothing else may use this
+ * connection for writes (readers should use their own connection).
+ */
+export class SnapshotWriter {
+  readonly #db: Db;
+  #snapshotId: number | null = null;
+  #stmts: ReturnType<typeof prepare> | null = null;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  /** Id of the open snapshot, or null when none is open. */
+  get snapshotId(): number | null {
+    return this.#snapshotId;
+  }
+
+  get active(): boolean {
+    return this.#snapshotId !== null;
+  }
+
+  begin(meta: SnapshotBeginMeta): number {
+    if (this.#snapshotId !== null) throw new OperatorError('internal', 'A snapshot is already open on this writer.', { hint: 'Commit or roll back the open snapshot first.' });
+    if (this.#db.inTransaction) {
+      throw new OperatorError('store', 'Another sync is already writing to this database.', { hint: 'Wait for the running sync to finish, then try again.' });
+    }
+    this.#stmts ??= prepare(this.#db);
+    try {
+      this.#db.exec('BEGIN IMMEDIATE');
+    } catch (e) {
+      throw new OperatorError('store', `Cannot start writing the snapshot: ${(e as Error).message}`, {
+        hint: 'Another process may be writing to the same data folder; close it and try again.',
+        cause: e,
+      });
+    }
+    try {
+      const info = this.#stmts.snapshot.run(
+        meta.profileName,
+        meta.tenantId,
+        meta.graphBaseUrl ?? null,
+        meta.startedAt,
+        JSON.stringify([...meta.tokenRoles]),
+      );
+      this.#snapshotId = Number(info.lastInsertRowid);
+      return this.#snapshotId;
+    } catch (e) {
+      this.#db.exec('ROLLBACK');
+      throw e;
+    }
+  }
+
+  #open(): { id: number; s: ReturnType<typeof prepare> } {
+    if (this.#snapshotId === null || this.#stmts === null || !this.#db.inTransaction) {
+      throw new OperatorError('internal', 'No snapshot is open for writing.', { hint: 'This is a bug in the tool; please report it.' });
+    }
+    return { id: this.#snapshotId, s: this.#stmts };
+  }
+
+  insertSkus(rows: readonly SkuRow[]): void {
+    const { id, s } = this.#open();
+    for (const r of rows) {
+      s.sku.run(id, r.skuId, r.skuPartNumber, r.capabilityStatus, r.appliesTo, r.consumedUnits, r.enabled, r.warning, r.suspended, r.lockedOut, JSON.stringify(r.subscriptionIds));
+      for (const p of r.servicePlans) s.plan.run(id, r.skuId, p.servicePlanId, p.servicePlanName, p.provisioningStatus, p.appliesTo);
+    }
+  }
+
+  insertUsers(rows: readonly UserRow[]): void {
+    const { id, s } = this.#open();
+    for (const u of rows) {
+      s.user.run(id, u.id, u.upn, u.displayName, u.mail, bool(u.accountEnabled), u.userType, u.createdAt, u.department, u.jobTitle, u.usageLocation);
+      for (const l of u.licenses) {
+        s.userLicense.run(id, u.id, l.skuId, l.source, l.groupId, l.state, l.error, JSON.stringify(l.disabledPlans), l.lastUpdated);
+      }
+    }
+  }
+
+  insertGroups(rows: readonly GroupRow[]): void {
+    const { id, s } = this.#open();
+    for (const g of rows) {
+      s.group.run(id, g.id, g.displayName);
+      for (const l of g.licenses) s.groupLicense.run(id, g.id, l.skuId, JSON.stringify(l.disabledPlans));
+    }
+  }
+
+  insertSignInActivity(rows: readonly SignInActivityRow[]): void {
+    const { id, s } = this.#open();
+    for (const r of rows) s.signIn.run(id, r.userId, r.lastSignIn, r.lastNonInteractive, r.lastSuccessful);
+  }
+
+  insertActiveUserDetail(rows: readonly ActiveUserDetailRow[]): void {
+    const { id, s } = this.#open();
+    for (const r of rows) {
+      s.activeUser.run(
+        id, r.upn, r.displayName, bool(r.isDeleted),
+        bool(r.hasExchangeLicense), bool(r.hasOneDriveLicense), bool(r.hasSharePointLicense), bool(r.hasTeamsLicense), bool(r.hasYammerLicense), bool(r.hasSkypeLicense),
+        r.exchangeLastActivity, r.oneDriveLastActivity, r.sharePointLastActivity, r.teamsLastActivity, r.yammerLastActivity, r.skypeLastActivity,
+        r.assignedProducts, r.reportRefreshDate, JSON.stringify(r.raw),
+      );
+    }
+  }
+
+  insertM365AppUserDetail(rows: readonly M365AppUserDetailRow[]): void {
+    const { id, s } = this.#open();
+    for (const r of rows) {
+      s.appUser.run(id, r.upn, r.lastActivationDate, r.lastActivityDate, bool(r.windows), bool(r.mac), bool(r.mobile), bool(r.web), r.reportRefreshDate, JSON.stringify(r.raw));
+    }
+  }
+
+  insertActivationsUserDetail(rows: readonly ActivationsUserDetailRow[]): void {
+    const { id, s } = this.#open();
+    for (const r of rows) {
+      s.activation.run(
+        id, r.upn, r.displayName, r.productType, r.lastActivatedDate,
+        r.windows, r.mac, r.windows10Mobile, r.ios, r.android, bool(r.sharedComputer), r.reportRefreshDate, JSON.stringify(r.raw),
+      );
+    }
+  }
+
+  insertMailboxUsageDetail(rows: readonly MailboxUsageDetailRow[]): void {
+    const { id, s } = this.#open();
+    for (const r of rows) {
+      s.mailbox.run(
+        id, r.upn, r.displayName, bool(r.isDeleted), r.createdDate, r.lastActivityDate, r.itemCount,
+        r.storageUsedBytes, r.prohibitSendReceiveBytes, bool(r.hasArchive), r.recipientType, r.reportRefreshDate, JSON.stringify(r.raw),
+      );
+    }
+  }
+
+  setReportSettings(row: ReportSettingsRow): void {
+    const { id, s } = this.#open();
+    s.reportSettings.run(id, row.displayConcealedNames ? 1 : 0);
+  }
+
+  /** Record (or replace) how a dataset went in this snapshot. */
+  datasetRun(row: DatasetRunRow): void {
+    const { id, s } = this.#open();
+    s.datasetRun.run(
+      id, row.dataset, row.status, row.reason ?? null, row.missingPermission ?? null,
+      row.items, row.expected ?? null, row.startedAt ?? null, row.finishedAt ?? null,
+    );
+  }
+
+  /** Remove the rows a dataset wrote so far (it was skipped after some pages). */
+  discardDataset(dataset: DatasetId): void {
+    const { id } = this.#open();
+    for (const table of DATASET_TABLES[dataset]) this.#db.prepare(`DELETE FROM ${table} WHERE snapshot_id = ?`).run(id);
+  }
+
+  /** Mark the snapshot complete and COMMIT. Returns its id. */
+  commit(meta: SnapshotFinalMeta): number {
+    const { id, s } = this.#open();
+    try {
+      s.finish.run(meta.finishedAt, JSON.stringify([...meta.warnings]), meta.userCount, id);
+      this.#db.exec('COMMIT');
+    } catch (e) {
+      this.rollback();
+      throw new OperatorError('store', `Cannot save the snapshot: ${(e as Error).message}`, {
+        hint: 'Check the free disk space and the data folder permissions, then sync again. The previous snapshot is unchanged.',
+        cause: e,
+      });
+    }
+    this.#snapshotId = null;
+    return id;
+  }
+
+  /** Discard everything written since begin(). Safe to call more than once. */
+  rollback(): void {
+    this.#snapshotId = null;
+    if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+  }
+}
+
+function prepare(db: Db) {
+  return {
+    snapshot: db.prepare(
+      `INSERT INTO snapshots (profile_name, tenant_id, graph_base_url, started_at, status, token_roles) VALUES (?, ?, ?, ?, 'running', ?)`,
+    ),
+    finish: db.prepare(`UPDATE snapshots SET status = 'complete', finished_at = ?, warnings = ?, user_count = ? WHERE id = ?`),
+    datasetRun: db.prepare(
+      `INSERT OR REPLACE INTO dataset_runs (snapshot_id, dataset, status, reason, missing_permission, items, expected, started_at, finished_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    sku: db.prepare(
+      `INSERT INTO skus (snapshot_id, sku_id, sku_part_number, capability_status, applies_to, consumed_units, enabled, warning, suspended, locked_out, subscription_ids)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    plan: db.prepare(
+      `INSERT OR IGNORE INTO sku_service_plans (snapshot_id, sku_id, service_plan_id, service_plan_name, provisioning_status, applies_to) VALUES (?, ?, ?, ?, ?, ?)`,
+    ),
+    user: db.prepare(
+      `INSERT INTO users (snapshot_id, id, upn, display_name, mail, account_enabled, user_type, created_at, department, job_title, usage_location)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    userLicense: db.prepare(
+      `INSERT INTO user_licenses (snapshot_id, user_id, sku_id, source, group_id, state, error, disabled_plans, last_updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    group: db.prepare(`INSERT INTO groups (snapshot_id, id, display_name) VALUES (?, ?, ?)`),
+    groupLicense: db.prepare(`INSERT OR REPLACE INTO group_licenses (snapshot_id, group_id, sku_id, disabled_plans) VALUES (?, ?, ?, ?)`),
+    signIn: db.prepare(
+      `INSERT OR REPLACE INTO sign_in_activity (snapshot_id, user_id, last_sign_in, last_non_interactive, last_successful) VALUES (?, ?, ?, ?, ?)`,
+    ),
+    activeUser: db.prepare(
+      `INSERT INTO report_active_user_detail (snapshot_id, upn, display_name, is_deleted,
+         has_exchange_license, has_onedrive_license, has_sharepoint_license, has_teams_license, has_yammer_license, has_skype_license,
+         exchange_last_activity, onedrive_last_activity, sharepoint_last_activity, teams_last_activity, yammer_last_activity, skype_last_activity,
+         assigned_products, report_refresh_date, raw)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    appUser: db.prepare(
+      `INSERT INTO report_m365_app_user_detail (snapshot_id, upn, last_activation_date, last_activity_date, windows, mac, mobile, web, report_refresh_date, raw)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    activation: db.prepare(
+      `INSERT INTO report_activations_user_detail (snapshot_id, upn, display_name, product_type, last_activated_date,
+         windows, mac, windows10_mobile, ios, android, shared_computer, report_refresh_date, raw)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    mailbox: db.prepare(
+      `INSERT INTO report_mailbox_usage_detail (snapshot_id, upn, display_name, is_deleted, created_date, last_activity_date, item_count,
+         storage_used_bytes, prohibit_send_receive_bytes, has_archive, recipient_type, report_refresh_date, raw)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    reportSettings: db.prepare(`INSERT OR REPLACE INTO report_settings (snapshot_id, display_concealed_names) VALUES (?, ?)`),
+  };
+}
