@@ -14,6 +14,8 @@ export interface GraphRequest {
   linkOrigin: string;
   /** Origin of the download listener, for report redirects. */
   downloadOrigin: string;
+  /** Request headers (names in any case; e.g. ConsistencyLevel for $count). Optional: absent means none. */
+  headers?: Record<string, string>;
 }
 
 export type HandlerResult =

@@ -1,0 +1,592 @@
+/**
+ * Synthetic directory data for the demo tenant.
+ *
+ * Every user is computed on its own from (seed, index): nothing per user is ever
+ * stored, so a 1,000,000-user tenant costs the same memory as a 500-user one.
+ * Creation makes one streaming pass over the licence decisions only (numbers, no
+ * objects) to get each SKU's consumedUnits.
+ *
+ * All dates are relative to REPORT_DATE (2026-11-01T00:00:00Z), a fixed anchor so
+ * the data is reproducible: "inactive 90+ days" means the last sign-in is more
+ * than 90 days before the anchor.
+ *
+ * Reconciliation cases present at every size (rates are per user):
+ * - disabled accounts that still hold licences (~6% of users are disabled)
+ * - never signed in (~7%, more among disabled), inactive 90+ days (~12%)
+ * - overlapping SKUs: Office 365 E3 + Microsoft 365 E3 (~4%), Office 365 E5 +
+ *   Exchange Online (Plan 1) with EXCHANGE_S_STANDARD disabled (~2%)
+ * - licensed guests, group-based assignments (some users hold a SKU both directly
+ *   and through a group), disabledPlans on assignments
+ * - CountViolation (Project group, subscription full) and
+ *   MutuallyExclusiveViolation (Exchange Plan 1 group on users with Exchange Plan 2)
+ * - an over-assigned SKU (Visio Plan 2: consumed > enabled after a shrink)
+ * - a subscription in warning (Entra ID P1) and one suspended (Teams Rooms Pro)
+ * - free/viral SKUs with huge prepaid counts.
+ * A tenant without Entra ID P1 (p1: false) holds no product carrying AAD_PREMIUM.
+ */
+import { SERVICE_PLANS, SKU_CATALOG, skuByPartNumber, type SkuInfo } from '../../catalog/skus';
+import { guidFrom, hashString, mix, Rng } from './prng';
+import { isoSeconds } from './time';
+import { DEPARTMENTS, FIRST_NAMES, GUEST_DOMAINS, LAST_NAMES, LOCATIONS } from './words';
+
+/** Fixed anchor every synthetic date is relative to. */
+export const REPORT_DATE = Date.UTC(2026, 10, 1);
+const DAY = 86_400_000;
+
+export type LicenseAssignmentState = 'Active' | 'ActiveWithError' | 'Disabled' | 'Error';
+export type LicenseAssignmentError =
+  | 'None'
+  | 'CountViolation'
+  | 'MutuallyExclusiveViolation'
+  | 'DependencyViolation'
+  | 'ProhibitedInUsageLocationViolation'
+  | 'UniquenessViolation'
+  | 'Other';
+
+export interface AssignedLicense {
+  skuId: string;
+  disabledPlans: string[];
+}
+
+export interface LicenseAssignmentStateRecord {
+  skuId: string;
+  assignedByGroup: string | null;
+  state: LicenseAssignmentState;
+  error: LicenseAssignmentError;
+  disabledPlans: string[];
+  lastUpdatedDateTime: string;
+}
+
+export interface SignInActivity {
+  lastSignInDateTime: string | null;
+  lastSignInRequestId: string | null;
+  lastNonInteractiveSignInDateTime: string | null;
+  lastNonInteractiveSignInRequestId: string | null;
+  lastSuccessfulSignInDateTime: string | null;
+  lastSuccessfulSignInRequestId: string | null;
+}
+
+/** A user in Microsoft Graph v1.0 shape (the properties the product selects). */
+export interface DemoUser {
+  id: string;
+  userPrincipalName: string;
+  displayName: string;
+  givenName: string | null;
+  surname: string | null;
+  mail: string | null;
+  accountEnabled: boolean;
+  userType: 'Member' | 'Guest';
+  createdDateTime: string;
+  department: string | null;
+  jobTitle: string | null;
+  usageLocation: string | null;
+  businessPhones: string[];
+  mobilePhone: string | null;
+  officeLocation: string | null;
+  preferredLanguage: string | null;
+  assignedLicenses: AssignedLicense[];
+  licenseAssignmentStates: LicenseAssignmentStateRecord[];
+  signInActivity: SignInActivity;
+}
+
+export type DirectoryRoleName = 'Global Administrator' | 'Global Reader' | 'Reports Reader';
+
+/** A user plus data kept internally (never served in /users). */
+export interface DemoUserRecord {
+  index: number;
+  user: DemoUser;
+  /** Directory roles held (by display name). */
+  roles: DirectoryRoleName[];
+}
+
+export interface DemoGroup {
+  id: string;
+  displayName: string;
+  description: string | null;
+  mail: string | null;
+  mailEnabled: boolean;
+  mailNickname: string;
+  securityEnabled: boolean;
+  groupTypes: string[];
+  createdDateTime: string;
+  assignedLicenses: AssignedLicense[];
+}
+
+export interface SubscribedSku {
+  id: string;
+  accountId: string;
+  accountName: string;
+  appliesTo: string;
+  capabilityStatus: 'Enabled' | 'Warning' | 'Suspended' | 'Deleted' | 'LockedOut';
+  consumedUnits: number;
+  prepaidUnits: { enabled: number; suspended: number; warning: number; lockedOut: number };
+  servicePlans: { servicePlanId: string; servicePlanName: string; provisioningStatus: string; appliesTo: string }[];
+  skuId: string;
+  skuPartNumber: string;
+  subscriptionIds: string[];
+}
+
+export interface DemoDataOptions {
+  seed: string;
+  users: number;
+  tenantId: string;
+  domain: string;
+  /**
+   * Tenant holds Entra ID P1 (default true). Without it, products that carry the
+   * AAD_PREMIUM plan are neither subscribed nor assigned: Microsoft 365 E3 becomes
+   * Office 365 E3, Microsoft 365 F3 becomes Exchange Online (Plan 1), Entra ID P1
+   * and Teams Rooms Pro are absent.
+   */
+  p1?: boolean;
+}
+
+export interface DemoData {
+  readonly seed: string;
+  readonly tenantId: string;
+  readonly domain: string;
+  readonly userCount: number;
+  readonly reportDate: number;
+  readonly skus: readonly SubscribedSku[];
+  readonly groups: readonly DemoGroup[];
+  /** The Graph user at index i (0 <= i < userCount). */
+  user(i: number): DemoUser;
+  /** The user with internal data (roles). */
+  userRecord(i: number): DemoUserRecord;
+  /** Stable per-tenant hash key (for concealed names, request ids). */
+  readonly key: number;
+}
+
+// ---------------------------------------------------------------------------
+// SKU and group tables
+
+function skuIndex(part: string): number {
+  const s = skuByPartNumber(part);
+  const i = s ? SKU_CATALOG.indexOf(s) : -1;
+  if (i < 0) throw new Error(`catalog lacks ${part}`);
+  return i;
+}
+
+const S = {
+  O365_E3: skuIndex('ENTERPRISEPACK'),
+  O365_E5: skuIndex('ENTERPRISEPREMIUM'),
+  M365_E3: skuIndex('SPE_E3'),
+  F3: skuIndex('SPE_F1'),
+  EXO_P1: skuIndex('EXCHANGESTANDARD'),
+  VISIO: skuIndex('VISIOCLIENT'),
+  PROJECT: skuIndex('PROJECTPROFESSIONAL'),
+  PBI_PRO: skuIndex('POWER_BI_PRO'),
+  ROOMS_PRO: skuIndex('Microsoft_Teams_Rooms_Pro'),
+  ENTRA_P1: skuIndex('AAD_PREMIUM'),
+  PBI_FREE: skuIndex('POWER_BI_STANDARD'),
+  FLOW_FREE: skuIndex('FLOW_FREE'),
+  TEAMS_EXPLORATORY: skuIndex('TEAMS_EXPLORATORY'),
+} as const;
+
+const bit = (i: number): number => 1 << i;
+
+interface GroupDef {
+  key: string;
+  displayName: string;
+  description: string | null;
+  /** Catalog index of the SKU the group assigns, or -1 for an unlicensed group. */
+  sku: number;
+  disabledPlans: readonly string[];
+  unified: boolean;
+}
+
+const GROUP_DEFS: readonly GroupDef[] = [
+  { key: 'lic-o365e3', displayName: 'SG-LIC-Office365-E3', description: 'Office 365 E3 for knowledge workers', sku: S.O365_E3, disabledPlans: [], unified: false },
+  { key: 'lic-m365e3', displayName: 'SG-LIC-Microsoft365-E3', description: 'Microsoft 365 E3 (Yammer disabled)', sku: S.M365_E3, disabledPlans: [SERVICE_PLANS.YAMMER_ENTERPRISE.servicePlanId], unified: false },
+  { key: 'lic-f3', displayName: 'SG-LIC-Frontline-F3', description: 'Microsoft 365 F3 for frontline staff', sku: S.F3, disabledPlans: [], unified: false },
+  { key: 'lic-exo', displayName: 'SG-LIC-Exchange-Online-P1', description: 'Mailbox only', sku: S.EXO_P1, disabledPlans: [], unified: false },
+  { key: 'lic-pbi', displayName: 'SG-LIC-PowerBI-Pro', description: 'Power BI Pro for report authors', sku: S.PBI_PRO, disabledPlans: [], unified: false },
+  { key: 'lic-project', displayName: 'SG-LIC-Project-Plan3', description: 'Project Plan 3 for PMO', sku: S.PROJECT, disabledPlans: [], unified: false },
+  { key: 'all-company', displayName: 'All Company', description: 'Everyone in the organisation', sku: -1, disabledPlans: [], unified: true },
+  { key: 'finance', displayName: 'Finance Team', description: null, sku: -1, disabledPlans: [], unified: true },
+  { key: 'it-ops', displayName: 'IT Operations', description: 'Service desk and infrastructure', sku: -1, disabledPlans: [], unified: false },
+  { key: 'partners', displayName: 'Guests - Partners', description: 'External collaborators', sku: -1, disabledPlans: [], unified: false },
+];
+
+/** Group index (into GROUP_DEFS) that assigns each SKU, or -1. */
+const GROUP_FOR_SKU: number[] = SKU_CATALOG.map((_, si) => GROUP_DEFS.findIndex((g) => g.sku === si));
+
+const DISABLED_O365_DIRECT = [SERVICE_PLANS.SWAY.servicePlanId, SERVICE_PLANS.YAMMER_ENTERPRISE.servicePlanId];
+const DISABLED_EXO_WITH_E5 = [SERVICE_PLANS.EXCHANGE_S_STANDARD.servicePlanId];
+
+// ---------------------------------------------------------------------------
+// Licence decisions: numbers only, shared by the creation pass and user(i)
+
+const ERR_NONE = 0;
+const ERR_COUNT = 1;
+const ERR_MUTEX = 2;
+
+interface LicenceScratch {
+  guest: boolean;
+  enabled: boolean;
+  room: boolean;
+  /** SKUs assigned directly (successfully). */
+  direct: number;
+  /** SKUs inherited from a group (successfully). */
+  viaGroup: number;
+  /** Direct Office 365 E3 assignment has SWAY/Yammer disabled. */
+  o365Disabled: boolean;
+  /** Exchange Plan 1 held next to E5, with its Exchange plan disabled. */
+  exoWithE5: boolean;
+  errorSku: number;
+  errorKind: number;
+}
+
+function newScratch(): LicenceScratch {
+  return { guest: false, enabled: true, room: false, direct: 0, viaGroup: 0, o365Disabled: false, exoWithE5: false, errorSku: -1, errorKind: ERR_NONE };
+}
+
+const SALT_LIC = 0x51a7e1c3;
+const SALT_ID = 0x1de17171;
+const SALT_USER_ID = 0x0b1ec7;
+const SALT_REQ = 0x7e9e57;
+
+/** SKUs that carry the AAD_PREMIUM plan (absent from a tenant without P1). */
+const P1_SKUS = SKU_CATALOG.reduce(
+  (m, sk, si) => (sk.servicePlans.some((p) => p.servicePlanId === SERVICE_PLANS.AAD_PREMIUM.servicePlanId) ? m | bit(si) : m),
+  0,
+);
+
+/** Moves P1-bearing assignments to their non-P1 counterparts. */
+function withoutP1(mask: number): number {
+  let m = mask;
+  if (m & bit(S.M365_E3)) m = (m & ~bit(S.M365_E3)) | bit(S.O365_E3);
+  if (m & bit(S.F3)) m = (m & ~bit(S.F3)) | bit(S.EXO_P1);
+  return m & ~P1_SKUS;
+}
+
+function decideLicences(rng: Rng, s: LicenceScratch, p1: boolean): void {
+  s.direct = 0;
+  s.viaGroup = 0;
+  s.o365Disabled = false;
+  s.exoWithE5 = false;
+  s.errorSku = -1;
+  s.errorKind = ERR_NONE;
+  s.guest = rng.next() < 0.04;
+  s.enabled = rng.next() >= 0.06;
+  s.room = !s.guest && rng.next() < 0.006;
+  if (s.room) {
+    s.direct = p1 ? bit(S.ROOMS_PRO) : 0;
+    return;
+  }
+  if (s.guest) {
+    const r = rng.next();
+    if (r < 0.25) s.direct = bit(S.PBI_PRO);
+    else if (r < 0.35) s.direct = bit(S.O365_E3);
+    else if (r < 0.45) s.direct = bit(S.FLOW_FREE);
+    return;
+  }
+  const base = rng.next();
+  const groupRoll = rng.next();
+  const dupRoll = rng.next();
+  let primary = -1;
+  let secondary = -1;
+  if (base < 0.28) primary = S.O365_E3;
+  else if (base < 0.46) primary = S.M365_E3;
+  else if (base < 0.5) { primary = S.M365_E3; secondary = S.O365_E3; }
+  else if (base < 0.57) primary = S.O365_E5;
+  else if (base < 0.59) { primary = S.O365_E5; secondary = S.EXO_P1; s.exoWithE5 = true; }
+  else if (base < 0.71) primary = S.F3;
+  else if (base < 0.79) primary = S.EXO_P1;
+  if (primary >= 0) {
+    if ((GROUP_FOR_SKU[primary] ?? -1) >= 0 && groupRoll < 0.5) {
+      s.viaGroup |= bit(primary);
+      if (dupRoll < 0.08) s.direct |= bit(primary);
+    } else {
+      s.direct |= bit(primary);
+    }
+  }
+  if (secondary >= 0) s.direct |= bit(secondary);
+  // Add-ons.
+  if (rng.next() < 0.04) s.direct |= bit(S.VISIO);
+  if (rng.next() < 0.03) {
+    if (rng.next() < 0.7) s.viaGroup |= bit(S.PROJECT);
+    else s.direct |= bit(S.PROJECT);
+  }
+  if (rng.next() < 0.1) {
+    const r = rng.next();
+    if (r < 0.6) s.viaGroup |= bit(S.PBI_PRO);
+    else s.direct |= bit(S.PBI_PRO);
+    if (r < 0.05) s.direct |= bit(S.PBI_PRO);
+  }
+  if (rng.next() < 0.04) s.direct |= bit(S.ENTRA_P1);
+  if (rng.next() < 0.25) s.direct |= bit(S.FLOW_FREE);
+  if (rng.next() < 0.2) s.direct |= bit(S.PBI_FREE);
+  if (rng.next() < 0.03) s.direct |= bit(S.TEAMS_EXPLORATORY);
+  if (!p1) {
+    s.direct = withoutP1(s.direct);
+    s.viaGroup = withoutP1(s.viaGroup);
+  }
+  // Failed group assignments (kept only in licenseAssignmentStates).
+  const assigned = s.direct | s.viaGroup;
+  const e = rng.next();
+  const hasExo2 = (assigned & (bit(S.O365_E3) | bit(S.O365_E5) | bit(S.M365_E3))) !== 0;
+  if (e < 0.015 && (assigned & bit(S.PROJECT)) === 0) {
+    s.errorSku = S.PROJECT;
+    s.errorKind = ERR_COUNT;
+  } else if (e >= 0.015 && e < 0.045 && hasExo2 && (assigned & bit(S.EXO_P1)) === 0) {
+    s.errorSku = S.EXO_P1;
+    s.errorKind = ERR_MUTEX;
+  }
+  s.o365Disabled = (s.direct & bit(S.O365_E3)) !== 0 && rng.next() < 0.15;
+}
+
+// ---------------------------------------------------------------------------
+
+
+interface PrepaidRule {
+  status: SubscribedSku['capabilityStatus'];
+  prepaid: (consumed: number) => SubscribedSku['prepaidUnits'];
+}
+
+const units = (enabled: number, suspended = 0, warning = 0): SubscribedSku['prepaidUnits'] => ({ enabled, suspended, warning, lockedOut: 0 });
+
+/** How each subscription is sized against its consumption (drives the reconciliation cases). */
+function prepaidRule(si: number): PrepaidRule {
+  switch (si) {
+    case S.VISIO: // over-assigned: the subscription shrank below what is assigned
+      return { status: 'Enabled', prepaid: (c) => units(Math.max(0, Math.floor(c * 0.8) - 1)) };
+    case S.PROJECT: // exactly full, hence CountViolation for further group members
+      return { status: 'Enabled', prepaid: (c) => units(c) };
+    case S.ENTRA_P1: // expired, in its grace period
+      return { status: 'Warning', prepaid: (c) => units(0, 0, c + 5) };
+    case S.ROOMS_PRO: // suspended for non-payment, assignments still present
+      return { status: 'Suspended', prepaid: (c) => units(0, c + 2, 0) };
+    case S.PBI_FREE:
+      return { status: 'Enabled', prepaid: () => units(1_000_000) };
+    case S.FLOW_FREE:
+    case S.TEAMS_EXPLORATORY:
+      return { status: 'Enabled', prepaid: () => units(10_000) };
+    default:
+      return { status: 'Enabled', prepaid: (c) => units(Math.ceil(c * 1.08) + 5) };
+  }
+}
+
+export function createDemoData(opts: DemoDataOptions): DemoData {
+  const userCount = Math.max(0, Math.floor(opts.users));
+  const key = hashString(`demo-tenant:${opts.seed}`);
+  const domain = opts.domain.toLowerCase();
+  const p1 = opts.p1 ?? true;
+  const rng = new Rng(0);
+
+  // One streaming pass: per-SKU consumption, no per-user objects.
+  const consumed = new Array<number>(SKU_CATALOG.length).fill(0);
+  const scratch = newScratch();
+  for (let i = 0; i < userCount; i++) {
+    decideLicences(rng.reset(mix(key ^ SALT_LIC, i)), scratch, p1);
+    let m = scratch.direct | scratch.viaGroup;
+    while (m !== 0) {
+      const low = m & -m;
+      const si = 31 - Math.clz32(low);
+      consumed[si] = (consumed[si] ?? 0) + 1;
+      m ^= low;
+    }
+  }
+
+  const groups: DemoGroup[] = GROUP_DEFS.map((g, gi) => {
+    const nick = g.displayName.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+    const skuInfo = g.sku >= 0 && (p1 || (P1_SKUS & bit(g.sku)) === 0) ? SKU_CATALOG[g.sku] : undefined;
+    return {
+      id: guidFrom(key, gi, 0x96017),
+      displayName: g.displayName,
+      description: g.description,
+      mail: g.unified ? `${nick}@${domain}` : null,
+      mailEnabled: g.unified,
+      mailNickname: nick,
+      securityEnabled: !g.unified,
+      groupTypes: g.unified ? ['Unified'] : [],
+      createdDateTime: isoSeconds(REPORT_DATE - (400 + gi * 37) * DAY - gi * 3_600_000),
+      assignedLicenses: skuInfo ? [{ skuId: skuInfo.skuId, disabledPlans: [...g.disabledPlans] }] : [],
+    };
+  });
+
+  const skus: SubscribedSku[] = SKU_CATALOG.flatMap((s: SkuInfo, si): SubscribedSku[] => {
+    if (!p1 && (P1_SKUS & bit(si)) !== 0) return [];
+    const c = consumed[si] ?? 0;
+    const rule = prepaidRule(si);
+    return [{
+      id: `${opts.tenantId}_${s.skuId}`,
+      accountId: opts.tenantId,
+      accountName: domain.split('.')[0] ?? domain,
+      appliesTo: s.appliesTo,
+      capabilityStatus: rule.status,
+      consumedUnits: c,
+      prepaidUnits: rule.prepaid(c),
+      servicePlans: s.servicePlans.map((p) => ({
+        servicePlanId: p.servicePlanId,
+        servicePlanName: p.servicePlanName,
+        provisioningStatus: rule.status === 'Suspended' ? 'Disabled' : 'Success',
+        appliesTo: p.appliesTo,
+      })),
+      skuId: s.skuId,
+      skuPartNumber: s.skuPartNumber,
+      subscriptionIds: [guidFrom(key, si, 0x5b5c)],
+    }];
+  });
+
+  const groupIds = groups.map((g) => g.id);
+  const idRng = new Rng(0);
+  const licRng = new Rng(0);
+  const lic = newScratch();
+
+  function requestId(i: number, n: number): string {
+    return guidFrom(key ^ SALT_REQ, i, n);
+  }
+
+  function userRecord(i: number): DemoUserRecord {
+    if (!Number.isInteger(i) || i < 0 || i >= userCount) throw new RangeError(`user index ${i} out of range`);
+    decideLicences(licRng.reset(mix(key ^ SALT_LIC, i)), lic, p1);
+    const r = idRng.reset(mix(key ^ SALT_ID, i));
+    const first = r.pick(FIRST_NAMES);
+    const last = r.pick(LAST_NAMES);
+    const dept = r.pick(DEPARTMENTS);
+    const title = r.pick(dept.titles);
+    const loc = r.pick(LOCATIONS);
+    const contractor = r.next() < 0.03;
+    const phoneRoll = r.next();
+
+    // Sign-in pattern: disabled accounts skew to stale or never used.
+    const signRoll = r.next();
+    const neverP = lic.enabled ? 0.06 : 0.2;
+    const inactiveP = lic.enabled ? 0.1 : 0.65;
+    const never = signRoll < neverP;
+    const inactive = !never && signRoll < neverP + inactiveP;
+    const lastDaysAgo = never ? 0 : inactive ? r.int(91, 540) : r.int(0, 60);
+    const createdDaysAgo = never ? r.int(1, 900) : lastDaysAgo + r.int(5, 1500);
+    const secs = r.int(0, 86_399) * 1000;
+    const createdMs = REPORT_DATE - createdDaysAgo * DAY - secs;
+    const lastSignMs = REPORT_DATE - lastDaysAgo * DAY - r.int(0, 86_399) * 1000;
+    const nonInteractiveMs = inactive
+      ? lastSignMs - r.int(0, 3) * DAY
+      : REPORT_DATE - r.int(0, Math.max(0, lastDaysAgo)) * DAY - r.int(0, 86_399) * 1000;
+    const successMs = r.next() < 0.05 ? lastSignMs - r.int(1, 10) * DAY : lastSignMs;
+    const updatedMs = createdMs + Math.floor(r.next() * (REPORT_DATE - createdMs));
+    const roleRoll = r.next();
+
+    const id = guidFrom(key ^ SALT_USER_ID, i, 0);
+    let upn: string;
+    let displayName: string;
+    let mail: string | null;
+    let givenName: string | null = first.name;
+    let surname: string | null = last.name;
+    if (lic.room) {
+      const city = loc.city.normalize('NFD').replace(/[^A-Za-z]/g, '').toLowerCase();
+      upn = `room.${city}${i}@${domain}`;
+      displayName = `Conference Room ${loc.city} ${i}`;
+      mail = upn;
+      givenName = null;
+      surname = null;
+    } else if (lic.guest) {
+      const gd = GUEST_DOMAINS[i % GUEST_DOMAINS.length] ?? 'fabrikam.com';
+      mail = `${first.ascii}.${last.ascii}${i}@${gd}`;
+      upn = `${first.ascii}.${last.ascii}${i}_${gd}#EXT#@${domain}`;
+      displayName = `${first.name} ${last.name} (${gd})`;
+    } else {
+      upn = `${first.ascii}.${last.ascii}${i}@${domain}`;
+      mail = upn;
+      displayName = contractor ? `${last.name}, ${first.name} (Contractor)` : `${first.name} ${last.name}`;
+    }
+
+    const updated = isoSeconds(updatedMs);
+    const assigned = lic.direct | lic.viaGroup;
+    const assignedLicenses: AssignedLicense[] = [];
+    const states: LicenseAssignmentStateRecord[] = [];
+    for (let si = 0; si < SKU_CATALOG.length; si++) {
+      const b = bit(si);
+      const skuId = SKU_CATALOG[si]?.skuId ?? '';
+      const gi = GROUP_FOR_SKU[si] ?? -1;
+      const groupDisabled = gi >= 0 ? (GROUP_DEFS[gi]?.disabledPlans ?? []) : [];
+      const directDisabled =
+        si === S.O365_E3 && lic.o365Disabled ? DISABLED_O365_DIRECT : si === S.EXO_P1 && lic.exoWithE5 ? DISABLED_EXO_WITH_E5 : [];
+      if (assigned & b) {
+        let effective: readonly string[];
+        if ((lic.direct & b) !== 0 && (lic.viaGroup & b) !== 0) effective = directDisabled.filter((p) => groupDisabled.includes(p));
+        else if (lic.direct & b) effective = directDisabled;
+        else effective = groupDisabled;
+        assignedLicenses.push({ skuId, disabledPlans: [...effective] });
+      }
+      if (lic.direct & b) {
+        states.push({ skuId, assignedByGroup: null, state: 'Active', error: 'None', disabledPlans: [...directDisabled], lastUpdatedDateTime: updated });
+      }
+      if (lic.viaGroup & b) {
+        states.push({ skuId, assignedByGroup: groupIds[gi] ?? null, state: 'Active', error: 'None', disabledPlans: [...groupDisabled], lastUpdatedDateTime: updated });
+      }
+      if (lic.errorSku === si) {
+        states.push({
+          skuId,
+          assignedByGroup: groupIds[gi] ?? null,
+          state: 'Error',
+          error: lic.errorKind === ERR_COUNT ? 'CountViolation' : 'MutuallyExclusiveViolation',
+          disabledPlans: [...groupDisabled],
+          lastUpdatedDateTime: updated,
+        });
+      }
+    }
+
+    const signInActivity: SignInActivity = never
+      ? {
+          lastSignInDateTime: null,
+          lastSignInRequestId: null,
+          lastNonInteractiveSignInDateTime: null,
+          lastNonInteractiveSignInRequestId: null,
+          lastSuccessfulSignInDateTime: null,
+          lastSuccessfulSignInRequestId: null,
+        }
+      : {
+          lastSignInDateTime: isoSeconds(lastSignMs),
+          lastSignInRequestId: requestId(i, 1),
+          lastNonInteractiveSignInDateTime: isoSeconds(Math.max(createdMs, nonInteractiveMs)),
+          lastNonInteractiveSignInRequestId: requestId(i, 2),
+          lastSuccessfulSignInDateTime: isoSeconds(Math.max(createdMs, successMs)),
+          lastSuccessfulSignInRequestId: successMs === lastSignMs ? requestId(i, 1) : requestId(i, 3),
+        };
+
+    const roles: DirectoryRoleName[] = [];
+    if (i === 0) roles.push('Global Administrator');
+    else if (!lic.guest && !lic.room && lic.enabled) {
+      if (roleRoll < 0.004) roles.push('Global Administrator');
+      else if (roleRoll < 0.01) roles.push('Global Reader');
+      else if (roleRoll < 0.016) roles.push('Reports Reader');
+    }
+
+    const user: DemoUser = {
+      id,
+      userPrincipalName: upn,
+      displayName,
+      givenName,
+      surname,
+      mail,
+      accountEnabled: lic.enabled,
+      userType: lic.guest ? 'Guest' : 'Member',
+      createdDateTime: isoSeconds(createdMs),
+      department: lic.guest ? null : lic.room ? 'Facilities' : dept.name,
+      jobTitle: lic.guest ? null : lic.room ? null : title,
+      usageLocation: loc.usageLocation,
+      businessPhones: lic.guest || phoneRoll < 0.5 ? [] : [`+1 425 555 ${String(1000 + (i % 9000)).padStart(4, '0')}`],
+      mobilePhone: !lic.guest && phoneRoll > 0.85 ? `+1 206 555 ${String(1000 + (i % 9000)).padStart(4, '0')}` : null,
+      officeLocation: lic.guest ? null : loc.office,
+      preferredLanguage: lic.guest ? null : loc.language,
+      assignedLicenses,
+      licenseAssignmentStates: states,
+      signInActivity,
+    };
+    return { index: i, user, roles };
+  }
+
+  return {
+    seed: opts.seed,
+    tenantId: opts.tenantId,
+    domain,
+    userCount,
+    reportDate: REPORT_DATE,
+    skus,
+    groups,
+    key,
+    user: (i) => userRecord(i).user,
+    userRecord,
+  };
+}

@@ -1,0 +1,362 @@
+/**
+ * Graph v1.0 and report-download handlers of the demo tenant, over the synthetic
+ * data in ../data. Behaviour follows Microsoft Graph where the product depends on
+ * it: permission checks per endpoint (from the permission matrix), $select, $top
+ * (1-999), opaque signed $skiptoken nextLinks, $count with ConsistencyLevel,
+ * signInActivity gating (AuditLog.Read.All + Entra ID P1, 120 users per page) and
+ * report 302 redirects to pre-authenticated CSV downloads.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { grants, type DatasetId } from '../../permissions/matrix';
+import {
+  createDemoData,
+  REPORT_FUNCTIONS,
+  REPORT_KINDS,
+  REPORT_PERIODS,
+  reportChunks,
+  type DemoData,
+  type DemoGroup,
+  type DemoUser,
+  type ReportKind,
+  type ReportPeriod,
+} from '../data';
+import { graphError, type GraphApi, type GraphApiOptions, type GraphRequest, type HandlerResult } from './contract';
+import { TokenSigner } from './signed-token';
+
+export type { GraphApi, GraphApiOptions, GraphRequest, HandlerResult } from './contract';
+
+export interface GraphApiDeps {
+  /** Clock for download-link expiry (default Date.now). */
+  now?: () => number;
+  /** Lifetime of report download links, in ms (default 10 minutes). */
+  downloadTtlMs?: number;
+}
+
+/** The GraphApi plus the data behind it (for the server and later features such as directory roles). */
+export interface DemoGraphApi extends GraphApi {
+  readonly data: DemoData;
+  readonly concealNames: boolean;
+}
+
+const DEFAULT_TOP = 100;
+const MAX_TOP = 999;
+const SIGN_IN_PAGE_CAP = 120;
+
+/** Graph's default user properties when $select is absent. */
+export const USER_DEFAULT_PROPERTIES = [
+  'businessPhones', 'displayName', 'givenName', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation',
+  'preferredLanguage', 'surname', 'userPrincipalName', 'id',
+] as const;
+
+const USER_PROPERTIES: readonly (keyof DemoUser)[] = [
+  'id', 'userPrincipalName', 'displayName', 'givenName', 'surname', 'mail', 'accountEnabled', 'userType',
+  'createdDateTime', 'department', 'jobTitle', 'usageLocation', 'businessPhones', 'mobilePhone', 'officeLocation',
+  'preferredLanguage', 'assignedLicenses', 'licenseAssignmentStates', 'signInActivity',
+];
+
+const GROUP_PROPERTIES: readonly (keyof DemoGroup)[] = [
+  'id', 'displayName', 'description', 'mail', 'mailEnabled', 'mailNickname', 'securityEnabled', 'groupTypes',
+  'createdDateTime', 'assignedLicenses',
+];
+
+const LICENSED_GROUPS_FILTER = 'assignedlicenses/$count ne 0';
+
+const PageTokenSchema = z.object({
+  r: z.enum(['users', 'groups']),
+  o: z.number().int().min(0),
+  t: z.number().int().min(1).max(MAX_TOP),
+  s: z.array(z.string().max(64)).max(64).nullable(),
+  c: z.boolean(),
+  f: z.boolean(),
+});
+type PageToken = z.infer<typeof PageTokenSchema>;
+
+const DownloadTokenSchema = z.object({
+  k: z.enum(REPORT_KINDS),
+  p: z.enum(REPORT_PERIODS),
+  e: z.number().int(),
+  c: z.boolean(),
+});
+
+const REPORT_FILE_NAMES: Record<ReportKind, string> = {
+  activeUserDetail: 'Office365ActiveUserDetail',
+  m365AppUserDetail: 'M365AppUserDetail',
+  activationsUserDetail: 'Office365ActivationsUserDetail',
+  mailboxUsageDetail: 'MailboxUsageDetail',
+};
+
+const REPORT_DATASET: Record<ReportKind, DatasetId> = {
+  activeUserDetail: 'report.activeUserDetail',
+  m365AppUserDetail: 'report.m365AppUserDetail',
+  activationsUserDetail: 'report.activationsUserDetail',
+  mailboxUsageDetail: 'report.mailboxUsageDetail',
+};
+
+function denied(): HandlerResult {
+  return graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+}
+
+function header(req: GraphRequest, name: string): string | undefined {
+  if (!req.headers) return undefined;
+  const want = name.toLowerCase();
+  for (const [k, v] of Object.entries(req.headers)) if (k.toLowerCase() === want) return v;
+  return undefined;
+}
+
+function json(body: unknown, status = 200): HandlerResult {
+  return { kind: 'json', status, body };
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** Resolves requested property names case-insensitively, as Graph does; null means an unknown name. */
+function resolveSelect<K extends string>(raw: string, known: readonly K[]): { props: K[] } | { unknown: string } {
+  const byLower = new Map(known.map((k) => [k.toLowerCase(), k]));
+  const props: K[] = [];
+  for (const part of raw.split(',')) {
+    const name = part.trim();
+    if (!name) continue;
+    const k = byLower.get(name.toLowerCase());
+    if (!k) return { unknown: name };
+    if (!props.includes(k)) props.push(k);
+  }
+  return { props };
+}
+
+function project<T extends object, K extends keyof T & string>(obj: T, props: readonly K[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const p of props) out[p] = obj[p];
+  return out;
+}
+
+function parseTop(raw: string | null): number | HandlerResult {
+  if (raw === null) return DEFAULT_TOP;
+  const n = /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_TOP) {
+    return graphError(400, 'Request_UnsupportedQuery', `Invalid page size specified: '${raw}'. Must be between 1 and ${MAX_TOP} inclusive.`);
+  }
+  return n;
+}
+
+function isResult(v: unknown): v is HandlerResult {
+  return typeof v === 'object' && v !== null && 'kind' in v;
+}
+
+export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): DemoGraphApi {
+  const data = createDemoData({ seed: opts.seed, users: opts.users, tenantId: opts.tenantId, domain: opts.domain, p1: opts.p1 });
+  const now = deps.now ?? Date.now;
+  const ttl = deps.downloadTtlMs ?? 10 * 60_000;
+  const signer = new TokenSigner();
+  const concealKey = createHash('sha256').update(`conceal:${opts.seed}:${opts.tenantId}`).digest();
+  let conceal = opts.concealNames;
+
+  function nextLink(req: GraphRequest, resource: 'users' | 'groups', state: PageToken): string {
+    const q: string[] = [];
+    if (state.s) q.push(`$select=${state.s.map(encodeURIComponent).join(',')}`);
+    if (state.f) q.push(`$filter=${encodeURIComponent('assignedLicenses/$count ne 0')}`);
+    if (state.c) q.push('$count=true');
+    q.push(`$top=${state.t}`);
+    q.push(`$skiptoken=${signer.sign(state)}`);
+    return `${req.linkOrigin}/v1.0/${resource}?${q.join('&')}`;
+  }
+
+  /** Reads paging state from the query, or from a verified $skiptoken. */
+  function pageState(req: GraphRequest, resource: 'users' | 'groups', known: readonly string[]): PageToken | HandlerResult {
+    const q = req.url.searchParams;
+    const skip = q.get('$skiptoken');
+    if (skip !== null) {
+      const st = signer.verify(skip, PageTokenSchema);
+      if (!st || st.r !== resource) return graphError(400, 'Request_BadRequest', 'The specified page token value has expired or is invalid.');
+      return st;
+    }
+    const top = parseTop(q.get('$top'));
+    if (isResult(top)) return top;
+    const rawSelect = q.get('$select');
+    let s: string[] | null = null;
+    if (rawSelect !== null) {
+      const r = resolveSelect(rawSelect, known);
+      if ('unknown' in r) {
+        return graphError(400, 'BadRequest', `Could not find a property named '${r.unknown}' on type 'microsoft.graph.${resource === 'users' ? 'user' : 'group'}'.`);
+      }
+      s = r.props;
+    }
+    const countRaw = q.get('$count');
+    if (countRaw !== null && countRaw !== 'true' && countRaw !== 'false') {
+      return graphError(400, 'BadRequest', `Invalid value '${countRaw}' for $count.`);
+    }
+    const c = countRaw === 'true';
+    const filterRaw = q.get('$filter');
+    let f = false;
+    if (filterRaw !== null) {
+      const normal = filterRaw.trim().replace(/\s+/g, ' ').toLowerCase();
+      if (resource !== 'groups' || normal !== LICENSED_GROUPS_FILTER) return graphError(400, 'Request_UnsupportedQuery', 'Unsupported Query.');
+      f = true;
+    }
+    return { r: resource, o: 0, t: top, s, c, f };
+  }
+
+  function requireEventual(req: GraphRequest, st: PageToken): HandlerResult | null {
+    if (!st.c && !st.f) return null;
+    const level = header(req, 'ConsistencyLevel');
+    if (level?.trim().toLowerCase() === 'eventual') return null;
+    if (st.f) return graphError(400, 'Request_UnsupportedQuery', 'Unsupported Query.');
+    return graphError(400, 'Request_BadRequest', "$count is only supported with the header 'ConsistencyLevel: eventual'.");
+  }
+
+  function contextUrl(req: GraphRequest, resource: string, select: readonly string[] | null): string {
+    return `${req.url.origin}/v1.0/$metadata#${resource}${select ? `(${select.join(',')})` : ''}`;
+  }
+
+  function handleUsers(req: GraphRequest): HandlerResult {
+    if (!grants('users', req.roles)) return denied();
+    const st = pageState(req, 'users', USER_PROPERTIES);
+    if (isResult(st)) return st;
+    const eventual = requireEventual(req, st);
+    if (eventual) return eventual;
+    let top = st.t;
+    if (st.s?.includes('signInActivity')) {
+      if (!grants('signInActivity', req.roles)) return denied();
+      if (!opts.p1) {
+        return graphError(403, 'Authentication_RequestFromNonPremiumTenantOrB2CTenant', "Neither tenant is B2C or tenant doesn't have premium license");
+      }
+      top = Math.min(top, SIGN_IN_PAGE_CAP);
+    }
+    const props: readonly (keyof DemoUser)[] = st.s
+      ? (['id', ...st.s.filter((p) => p !== 'id')] as (keyof DemoUser)[])
+      : (USER_DEFAULT_PROPERTIES as readonly (keyof DemoUser)[]);
+    const end = Math.min(st.o + top, data.userCount);
+    const value: Record<string, unknown>[] = [];
+    for (let i = st.o; i < end; i++) value.push(project(data.user(i), props));
+    const body: Record<string, unknown> = { '@odata.context': contextUrl(req, 'users', st.s) };
+    if (st.c) body['@odata.count'] = data.userCount;
+    if (end < data.userCount) body['@odata.nextLink'] = nextLink(req, 'users', { ...st, o: end, t: top });
+    body['value'] = value;
+    return json(body);
+  }
+
+  function handleGroups(req: GraphRequest): HandlerResult {
+    if (!grants('groups', req.roles)) return denied();
+    const st = pageState(req, 'groups', GROUP_PROPERTIES);
+    if (isResult(st)) return st;
+    const eventual = requireEventual(req, st);
+    if (eventual) return eventual;
+    const all = st.f ? data.groups.filter((g) => g.assignedLicenses.length > 0) : data.groups;
+    const props: readonly (keyof DemoGroup)[] = st.s
+      ? (['id', ...st.s.filter((p) => p !== 'id')] as (keyof DemoGroup)[])
+      : GROUP_PROPERTIES;
+    const end = Math.min(st.o + st.t, all.length);
+    const value = all.slice(st.o, end).map((g) => project(g, props));
+    const body: Record<string, unknown> = { '@odata.context': contextUrl(req, 'groups', st.s) };
+    if (st.c) body['@odata.count'] = all.length;
+    if (end < all.length) body['@odata.nextLink'] = nextLink(req, 'groups', { ...st, o: end });
+    body['value'] = value;
+    return json(body);
+  }
+
+  function handleReport(req: GraphRequest, kind: ReportKind, period: string | null): HandlerResult {
+    if (!grants(REPORT_DATASET[kind], req.roles)) return denied();
+    const format = req.url.searchParams.get('$format');
+    if (format !== null && format !== 'text/csv') {
+      return graphError(400, 'BadRequest', `The $format value '${format}' is not supported; use text/csv.`);
+    }
+    let p: ReportPeriod = 'D7';
+    if (period !== null) {
+      const found = REPORT_PERIODS.find((x) => x === period.toUpperCase());
+      if (!found) return graphError(400, 'BadRequest', `Invalid period '${period}'. Supported values are D7, D30, D90 and D180.`);
+      p = found;
+    }
+    const token = signer.sign({ k: kind, p, e: now() + ttl, c: conceal });
+    return { kind: 'redirect', status: 302, location: `${req.downloadOrigin}/data/download/${token}` };
+  }
+
+  function route(path: string): { dataset: DatasetId | null; run: (req: GraphRequest) => HandlerResult } | null {
+    const lower = path.toLowerCase();
+    switch (lower) {
+      case '/v1.0/subscribedskus':
+        return {
+          dataset: 'subscribedSkus',
+          run: (req) => json({ '@odata.context': `${req.url.origin}/v1.0/$metadata#subscribedSkus`, value: data.skus }),
+        };
+      case '/v1.0/users':
+        return { dataset: null, run: handleUsers };
+      case '/v1.0/groups':
+        return { dataset: null, run: handleGroups };
+      case '/v1.0/admin/reportsettings':
+        return {
+          dataset: 'reportSettings',
+          run: (req) => json({ '@odata.context': `${req.url.origin}/v1.0/$metadata#admin/reportSettings/$entity`, displayConcealedNames: conceal }),
+        };
+      default:
+        break;
+    }
+    const m = /^\/v1\.0\/reports\/([a-z0-9]+)(?:\((.*)\))?(\/content)?$/i.exec(path);
+    if (!m) return null;
+    const fn = (m[1] ?? '').toLowerCase();
+    const kind = REPORT_KINDS.find((k) => REPORT_FUNCTIONS[k].toLowerCase() === fn);
+    if (!kind) return null;
+    const args = m[2];
+    if (kind === 'activationsUserDetail') {
+      if (args !== undefined && args.trim() !== '') return null;
+      return { dataset: null, run: (req) => handleReport(req, kind, null) };
+    }
+    const pm = args === undefined ? null : /^\s*period\s*=\s*'([^']*)'\s*$/i.exec(args);
+    if (!pm) {
+      return { dataset: null, run: () => graphError(400, 'BadRequest', "The parameter 'period' is missing or malformed.") };
+    }
+    const period = pm[1] ?? '';
+    return { dataset: null, run: (req) => handleReport(req, kind, period) };
+  }
+
+  function handle(req: GraphRequest): HandlerResult {
+    let path = safeDecode(req.url.pathname);
+    if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+    const r = route(path);
+    if (!r) {
+      const seg = path.split('/').filter(Boolean).pop() ?? '';
+      return graphError(404, 'Request_ResourceNotFound', `Resource not found for the segment '${seg}'.`);
+    }
+    if (req.method.toUpperCase() !== 'GET') {
+      return graphError(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.');
+    }
+    if (r.dataset && !grants(r.dataset, req.roles)) return denied();
+    return r.run(req);
+  }
+
+  function handleDownload(url: URL): HandlerResult {
+    const m = /^\/data\/download\/([A-Za-z0-9_.-]+)$/.exec(url.pathname);
+    if (!m) return { kind: 'json', status: 404, body: { error: { code: 'NotFound', message: 'The requested report was not found.' } } };
+    const tok = signer.verify(m[1] ?? '', DownloadTokenSchema);
+    if (!tok) return { kind: 'json', status: 403, body: { error: { code: 'AccessDenied', message: 'The download link is invalid.' } } };
+    if (now() > tok.e) return { kind: 'json', status: 403, body: { error: { code: 'AccessDenied', message: 'The download link has expired.' } } };
+    const refresh = new Date(data.reportDate - 2 * 86_400_000).toISOString().slice(0, 10);
+    const suffix = tok.k === 'activationsUserDetail' ? '' : `_${tok.p}`;
+    return {
+      kind: 'csv',
+      status: 200,
+      chunks: { [Symbol.iterator]: () => reportChunks({ data, kind: tok.k, period: tok.p, conceal: tok.c, concealKey }) },
+      filename: `${REPORT_FILE_NAMES[tok.k]}${suffix}_${refresh}.csv`,
+    };
+  }
+
+  return {
+    tenantId: opts.tenantId,
+    domain: data.domain,
+    userCount: data.userCount,
+    data,
+    get concealNames() {
+      return conceal;
+    },
+    handle,
+    handleDownload,
+    setConcealNames(on: boolean) {
+      conceal = on;
+    },
+  };
+}
