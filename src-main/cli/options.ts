@@ -18,7 +18,16 @@ export const demoAppArg = zodArg(
 );
 export const credentialKindArg = zodArg(z.enum(['secret', 'certificate']), 'expected secret or certificate');
 
-/** Secrets never travel in argv (shell history, process lists); this refuses them loudly. */
-export function refuseSecretInArgv(): never {
-  throw new InvalidArgumentError('secrets are never taken from the command line; name an environment variable (--secret-env) or a file (--secret-file) instead');
+const SECRET_FLAGS = /^--(secret|client-secret|password|passphrase|private-key-pem|token|access-token)(=|$)/i;
+
+/**
+ * Secrets never travel in argv (shell history, process lists). Checked before
+ * parsing, so the refused value is never echoed back in an error message.
+ */
+export function secretFlagIn(argv: readonly string[]): string | undefined {
+  for (const a of argv) {
+    const m = SECRET_FLAGS.exec(a);
+    if (m) return `--${m[1]}`;
+  }
+  return undefined;
 }

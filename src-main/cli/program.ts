@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
 import { CliContext, type GlobalOptions } from './context';
 import { EXIT_HELP } from './exit-codes';
-import { credentialKindArg, demoAppArg, refuseSecretInArgv, seedArg, usersArg } from './options';
+import { credentialKindArg, demoAppArg, seedArg, usersArg } from './options';
 import { progressPrinter, formatTable, type Out } from './output';
 import { printSyncSummary } from './commands/summary';
 import { DEMO_PROFILE_NAME, withDemoTenant, type CredentialKind, type DemoSetup } from '../core/services/demo';
@@ -94,8 +94,7 @@ export function buildProgram(io: CliIo): { program: Command; context: () => CliC
     program
       .command('sync')
       .description(`sync a profile into a new snapshot (profile "${DEMO_PROFILE_NAME}" starts the demo tenant in-process)`)
-      .requiredOption('--profile <name>', 'profile to sync')
-      .addOption(new Option('--secret <value>').hideHelp().argParser(refuseSecretInArgv)),
+      .requiredOption('--profile <name>', 'profile to sync'),
   ).action(async (flags: DemoFlags & { profile: string }) => {
     const c = context();
     const result =
@@ -130,7 +129,7 @@ export function buildProgram(io: CliIo): { program: Command; context: () => CliC
     .description('list the snapshots of a profile, newest first')
     .requiredOption('--profile <name>', 'profile')
     .action((flags: { profile: string }) => {
-      const rows = listSnapshots(context().database(), flags.profile).map((s) => [s.id, s.startedAt, s.finishedAt, s.userCount]);
+      const rows = listSnapshots(context().database(), flags.profile).map((s) => [s.id, s.startedAt, s.finishedAt, s.userCount ?? ""]);
       io.stdout.write(rows.length ? formatTable(['Id', 'Started', 'Finished', 'Users'], rows, new Set([0, 3])) : 'No snapshots yet.\n');
     });
 
@@ -151,7 +150,6 @@ export function buildProgram(io: CliIo): { program: Command; context: () => CliC
     .option('--private-key <pem>', 'certificate: private key PEM path')
     .option('--passphrase-env <var>', 'certificate: environment variable holding the key passphrase')
     .option('--ca-bundle <pem>', 'extra CA bundle to trust (TLS-inspecting proxy)')
-    .addOption(new Option('--secret <value>').hideHelp().argParser(refuseSecretInArgv))
     .action(async (f: Record<string, string | undefined>) => {
       const certificate = f['certificate'] !== undefined || f['privateKey'] !== undefined;
       const candidate = {

@@ -2,10 +2,19 @@ import { CommanderError } from 'commander';
 import { buildProgram, type CliIo } from './program';
 import { EXIT, exitCodeFor } from './exit-codes';
 import { formatError } from './output';
+import { secretFlagIn } from './options';
 import { isOperatorError } from '../core/errors/operator-error';
 
 /** Run the CLI with the given argv (without node and script) and return the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const secretFlag = secretFlagIn(argv);
+  if (secretFlag) {
+    io.stderr.write(
+      `error: ${secretFlag} is refused: secrets are never taken from the command line.\n` +
+        '  what to do: name an environment variable (--secret-env) or a file (--secret-file), or use a certificate.\n',
+    );
+    return EXIT.usage;
+  }
   const { program, context } = buildProgram(io);
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -146,3 +146,12 @@ describe('CLI with a real-style profile (secret from env, CA bundle file)', () =
     expect(r.stderr).toMatch(/ca-bundle|caBundlePath|CA/);
   });
 });
+
+describe('CLI refuses secrets in argv in every spelling', () => {
+  it.each([['--secret=Sup3rS3cretValue!!'], ['--client-secret', 'Sup3rS3cretValue!!'], ['--password=Sup3rS3cretValue!!']])('%j', async (...flag) => {
+    const r = await cli(['--data-dir', tempDir(), 'sync', '--profile', 'demo', ...flag]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/never taken from the command line/);
+    expect(r.stderr + r.stdout).not.toContain('Sup3rS3cretValue');
+  });
+});

@@ -1,7 +1,6 @@
-import { X509Certificate } from 'node:crypto';
 import { startDemoTenant } from '../demo-tenant/index';
 import type { DemoAppName, DemoTenant, DemoTenantOptions } from '../demo-tenant/types';
-import type { AppCredential } from '../auth/credentials';
+import { certificateCredential, type AppCredential } from '../auth/credentials';
 import type { Profile } from '../profile/schema';
 import { redactor } from '../log/redact';
 
@@ -47,13 +46,7 @@ export function demoCredential(tenant: DemoTenant, app: DemoAppName, kind: Crede
     return { kind: 'secret', secret: a.secret };
   }
   redactor.add(a.privateKeyPem);
-  return {
-    kind: 'certificate',
-    certificatePem: a.certificatePem,
-    privateKeyPem: a.privateKeyPem,
-    thumbprintSha256: a.thumbprintSha256,
-    notAfter: new Date(new X509Certificate(a.certificatePem).validTo),
-  };
+  return certificateCredential(a.certificatePem, a.privateKeyPem);
 }
 
 /** Start the demo tenant, hand a ready profile and credential to `fn`, always stop the tenant. */

@@ -8,6 +8,7 @@ import { runSync, type SyncResult, type SyncProgress } from '../sync/engine';
 import type { Db } from '../store/db';
 import { redactor } from '../log/redact';
 import type { Logger } from '../log/logger';
+import type { DatasetId } from '../permissions/matrix';
 
 export interface SyncProfileOptions {
   profile: Profile;
@@ -20,6 +21,8 @@ export interface SyncProfileOptions {
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   onProgress?: (p: SyncProgress) => void;
+  /** Only these datasets (default: all). */
+  datasets?: readonly DatasetId[];
 }
 
 /**
@@ -36,7 +39,7 @@ export async function syncProfile(opts: SyncProfileOptions): Promise<SyncResult>
     env,
   });
   const tokenProvider = createAppTokenProvider({ profile: opts.profile, credential, network });
-  const session = createGraphSession({ profile: opts.profile, tokenProvider, network });
+  const session = createGraphSession({ profile: opts.profile, tokenProvider, network, ownsNetwork: false });
   opts.logger.info('sync started', { profile: opts.profile.name, cloud: opts.profile.cloud });
   try {
     const result = await runSync({
@@ -45,6 +48,7 @@ export async function syncProfile(opts: SyncProfileOptions): Promise<SyncResult>
       profileName: opts.profile.name,
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      ...(opts.datasets ? { datasets: opts.datasets } : {}),
     });
     opts.logger.info('sync finished', { profile: opts.profile.name, snapshotId: result.snapshotId });
     return result;
