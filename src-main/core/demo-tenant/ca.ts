@@ -6,10 +6,14 @@
  *
  * Uses @peculiar/x509 over Node's WebCrypto; nothing is written to disk here.
  */
+// @peculiar/x509 relies on tsyringe, which needs the Reflect metadata polyfill loaded first.
+import 'reflect-metadata';
 import { createHash, randomBytes, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+export type KeyPair = webcrypto.CryptoKeyPair;
 
 const subtle = webcrypto.subtle;
 const EC_ALG = { name: 'ECDSA', namedCurve: 'P-256' } as const;
@@ -42,7 +46,7 @@ function serial(): string {
   return b.toString('hex');
 }
 
-async function pkcs8Pem(key: CryptoKey): Promise<string> {
+async function pkcs8Pem(key: webcrypto.CryptoKey): Promise<string> {
   const der = await subtle.exportKey('pkcs8', key);
   return x509.PemConverter.encode(der, 'PRIVATE KEY');
 }
@@ -56,8 +60,8 @@ function validity(days: number): { notBefore: Date; notAfter: Date } {
 /** A CA and a listener certificate for 127.0.0.1 / localhost signed by it. */
 export async function generateTlsMaterial(): Promise<TlsMaterial> {
   const [caKeys, leafKeys] = await Promise.all([
-    subtle.generateKey(EC_ALG, true, ['sign', 'verify']) as Promise<CryptoKeyPair>,
-    subtle.generateKey(EC_ALG, true, ['sign', 'verify']) as Promise<CryptoKeyPair>,
+    subtle.generateKey(EC_ALG, true, ['sign', 'verify']) as Promise<KeyPair>,
+    subtle.generateKey(EC_ALG, true, ['sign', 'verify']) as Promise<KeyPair>,
   ]);
   const caName = `CN=M365 Reconciler Demo Tenant CA ${randomBytes(4).toString('hex')}, O=Demo Tenant`;
   const caCert = await x509.X509CertificateGenerator.createSelfSigned({
@@ -111,14 +115,26 @@ export function thumbprints(der: ArrayBuffer | Uint8Array): { sha256: string; sh
   };
 }
 
+/**
+ * RSA 2048 key pairs, generated once per process and reused by later starts (each start
+ * still issues new certificates over them). RSA key generation is the slow part of a
+ * start (~150 ms per key on a small machine); the keys never leave the process except
+ * through the standalone runner's files.
+ */
+const rsaPool: Promise<KeyPair>[] = [];
+export function rsaKeyPairs(count: number): Promise<KeyPair[]> {
+  while (rsaPool.length < count) rsaPool.push(subtle.generateKey(RSA_ALG, true, ['sign', 'verify']) as Promise<KeyPair>);
+  return Promise.all(rsaPool.slice(0, count));
+}
+
 /** A self-signed RSA 2048 / SHA-256 certificate, as an operator would upload to an app registration. */
-export async function generateClientCertificate(commonName: string): Promise<ClientCertificate> {
-  const keys = (await subtle.generateKey(RSA_ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
+export async function generateClientCertificate(commonName: string, keyPair?: KeyPair): Promise<ClientCertificate> {
+  const keys = keyPair ?? ((await subtle.generateKey(RSA_ALG, true, ['sign', 'verify'])) as KeyPair);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
     name: `CN=${commonName.replace(/[,=+<>#;"\\]/g, '_')}`,
     keys,
-    signingAlgorithm: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as Algorithm,
+    signingAlgorithm: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
     ...validity(365),
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),

@@ -15,7 +15,6 @@ import {
   decodeProtectedHeader,
   errors as joseErrors,
   exportJWK,
-  generateKeyPair,
   importX509,
   jwtVerify,
   type JWK,
@@ -23,7 +22,7 @@ import {
 } from 'jose';
 import { z } from 'zod';
 import { requiredApplicationPermissions } from '../permissions/matrix';
-import { generateClientCertificate, type ClientCertificate } from './ca';
+import { generateClientCertificate, rsaKeyPairs, type ClientCertificate } from './ca';
 import type { DemoApp, DemoAppName } from './types';
 
 export const DEMO_APP_NAMES: readonly DemoAppName[] = ['reader', 'no-auditlog', 'over-granted', 'minimal', 'no-consent', 'expired-secret'];
@@ -107,15 +106,17 @@ export interface IdentityMaterial {
 }
 
 export async function generateIdentityMaterial(): Promise<IdentityMaterial> {
-  const [keys, ...certs] = await Promise.all([
-    generateKeyPair('RS256', { extractable: true }),
-    ...DEMO_APP_NAMES.map((n) => generateClientCertificate(`demo-${n}`)),
-  ]);
-  const jwk = await exportJWK(keys.publicKey);
+  // Two RSA keys (pooled per process, see rsaKeyPairs): the tenant's token-signing key, and
+  // one key under every app's certificate. Each app still gets its own certificate and so its
+  // own thumbprints, which is what Entra ID matches a client assertion against; RSA key
+  // generation is what makes a start slow, so the apps share one key pair.
+  const [signing, appKey] = await rsaKeyPairs(2);
+  const certs = await Promise.all(DEMO_APP_NAMES.map((n) => generateClientCertificate(`demo-${n}`, appKey)));
+  const jwk = await exportJWK(signing!.publicKey);
   const kid = createHash('sha1').update(`${jwk.n ?? ''}.${jwk.e ?? ''}`).digest('base64url');
   const appCertificates = Object.fromEntries(DEMO_APP_NAMES.map((n, i) => [n, certs[i]!])) as Record<DemoAppName, ClientCertificate>;
   return {
-    signingKey: { privateKey: keys.privateKey, publicKey: keys.publicKey, kid, jwk: { kty: jwk.kty, use: 'sig', kid, x5t: kid, n: jwk.n, e: jwk.e } },
+    signingKey: { privateKey: signing!.privateKey, publicKey: signing!.publicKey, kid, jwk: { kty: jwk.kty, use: 'sig', kid, x5t: kid, n: jwk.n, e: jwk.e } },
     appCertificates,
   };
 }
@@ -213,6 +214,8 @@ const sts = {
       `Tenant '${t}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
     ),
   missingParameter: (p: string) => new StsError(400, 'invalid_request', 900144, `The request body must contain the following parameter: '${p}'.`),
+  invalidClientId: () =>
+    new StsError(400, 'unauthorized_client', 700038, 'The client_id is not a valid application identifier. It must be the Application (client) ID, a GUID.'),
   unsupportedGrant: () => new StsError(400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.'),
   appNotFound: (id: string, tenant: string) =>
     new StsError(
@@ -536,6 +539,8 @@ export function createIdentity(material: IdentityMaterial, opts: IdentityOptions
   const clientCredentials: GrantHandler = async (form, segment, kind) => {
     const clientId = form.client_id?.trim();
     if (!clientId) throw sts.missingParameter('client_id');
+    // Only a GUID is echoed back: a misplaced secret in client_id must not reach an error message.
+    if (!GUID_RE.test(clientId)) throw sts.invalidClientId();
     const reg = registry.get(clientId.toLowerCase());
     if (!reg) throw sts.appNotFound(clientId, kind === 'tenant' ? tenantId : segment);
     if (kind === 'multi') throw sts.notMultiTenant(reg.clientId);
@@ -613,7 +618,7 @@ export function createIdentity(material: IdentityMaterial, opts: IdentityOptions
             segment = m[1] ?? '';
           }
           const resolved = resolveTenant(segment);
-          if (!resolved) throw sts.tenantNotFound(segment);
+          if (!resolved) throw sts.tenantNotFound(segment.length > 100 ? `${segment.slice(0, 100)}...` : segment);
           kind = resolved;
         }
         const res = await route.run(req, segment, kind);

@@ -1,0 +1,15 @@
+/**
+ * The demo tenant: a simulated Entra ID + Microsoft Graph v1.0 over HTTPS on 127.0.0.1.
+ * `startDemoTenant` generates a CA, starts the four listeners and wires the Graph/report
+ * handlers (graph/index.ts) behind token validation and fault injection (server.ts).
+ */
+import { createGraphApi } from './graph/index';
+import { startDemoTenantWith } from './server';
+import type { DemoTenant, DemoTenantOptions } from './types';
+
+export type { DemoApp, DemoAppName, DemoTenant, DemoTenantOptions, FaultPlan, RequestLogEntry } from './types';
+export { DEMO_APP_NAMES } from './identity';
+
+export function startDemoTenant(opts?: DemoTenantOptions): Promise<DemoTenant> {
+  return startDemoTenantWith(opts, (o) => createGraphApi(o));
+}

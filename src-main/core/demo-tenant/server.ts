@@ -1,0 +1,483 @@
+/**
+ * The demo tenant's HTTPS side: four listeners on 127.0.0.1 (login, graph, download,
+ * foreign), each its own origin, sharing one leaf certificate signed by a CA made at
+ * start. Routes login requests to identity.ts, authenticates graph requests with the
+ * tenant's own access tokens and hands them to the GraphApi (graph/contract.ts),
+ * injects faults, and keeps a bounded request log that never holds header values.
+ */
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { generateTlsMaterial, type TlsMaterial } from './ca';
+import { createIdentity, generateIdentityMaterial, tenantIdFor, domainFor, GRAPH_APP_ID, type AccessTokenCheck, type Identity } from './identity';
+import { graphError, type GraphApi, type GraphApiOptions, type HandlerResult } from './graph/contract';
+import type { DemoTenant, DemoTenantOptions, FaultPlan, RequestLogEntry } from './types';
+
+export type GraphApiFactory = (opts: GraphApiOptions) => GraphApi;
+type ListenerName = RequestLogEntry['listener'];
+
+const MAX_LOGIN_BODY = 64 * 1024;
+const JSON_CONTENT_TYPE = 'application/json; odata.metadata=minimal';
+
+// ---------------------------------------------------------------------------
+// Options (validated: they may come from the CLI)
+
+const faultPlanSchema = z.object({
+  latencyMs: z.number().int().min(0).max(60_000).optional(),
+  throttle: z
+    .object({
+      everyNth: z.number().int().min(1),
+      status: z.union([z.literal(429), z.literal(503), z.literal(504)]),
+      retryAfterSeconds: z.number().int().min(0).max(3600).optional(),
+    })
+    .optional(),
+  resetEveryNth: z.number().int().min(1).optional(),
+  truncateEveryNth: z.number().int().min(1).optional(),
+  tokenLifetimeSeconds: z.number().int().min(1).max(86_400).optional(),
+  failPath: z
+    .object({
+      pattern: z.instanceof(RegExp),
+      status: z.number().int().min(400).max(599),
+      times: z.number().int().min(1).optional(),
+    })
+    .optional(),
+  foreignNextLink: z.boolean().optional(),
+});
+
+const optionsSchema = z.object({
+  users: z.number().int().min(0).max(10_000_000).default(500),
+  seed: z.string().min(1).max(200).default('demo'),
+  p1: z.boolean().default(true),
+  concealNames: z.boolean().default(false),
+  faults: faultPlanSchema.default({}),
+  requestLogLimit: z.number().int().min(1).max(10_000_000).default(10_000),
+});
+
+// ---------------------------------------------------------------------------
+// Request log: a ring buffer
+
+class RequestLog {
+  private readonly buf: (RequestLogEntry | undefined)[] = [];
+  private next = 0;
+  private size = 0;
+  constructor(private readonly limit: number) {}
+
+  add(entry: RequestLogEntry): void {
+    this.buf[this.next] = entry;
+    this.next = (this.next + 1) % this.limit;
+    this.size = Math.min(this.size + 1, this.limit);
+  }
+
+  entries(): RequestLogEntry[] {
+    const out: RequestLogEntry[] = [];
+    const start = (this.next - this.size + this.limit) % this.limit;
+    for (let i = 0; i < this.size; i++) {
+      const e = this.buf[(start + i) % this.limit];
+      if (e) out.push({ ...e });
+    }
+    return out;
+  }
+
+  clear(): void {
+    this.buf.length = 0;
+    this.next = 0;
+    this.size = 0;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Faults
+
+interface FaultState {
+  plan: FaultPlan;
+  graphRequests: number;
+  graphJsonResponses: number;
+  failPathRemaining: number;
+  failPattern: RegExp | undefined;
+}
+
+function faultState(plan: FaultPlan): FaultState {
+  const fp = plan.failPath;
+  return {
+    plan,
+    graphRequests: 0,
+    graphJsonResponses: 0,
+    failPathRemaining: fp?.times ?? Number.POSITIVE_INFINITY,
+    // A stateless copy: /g or /y would make test() depend on the previous call.
+    failPattern: fp ? new RegExp(fp.pattern.source, fp.pattern.flags.replace(/[gy]/g, '')) : undefined,
+  };
+}
+
+const GRAPH_CODES: Record<number, string> = {
+  400: 'BadRequest',
+  401: 'InvalidAuthenticationToken',
+  403: 'Authorization_RequestDenied',
+  404: 'Request_ResourceNotFound',
+  409: 'Conflict',
+  429: 'TooManyRequests',
+  500: 'InternalServerError',
+  502: 'BadGateway',
+  503: 'ServiceUnavailable',
+  504: 'GatewayTimeout',
+};
+
+const GRAPH_MESSAGES: Record<number, string> = {
+  429: 'Too many requests. Please retry after the time given in the Retry-After header.',
+  503: 'The service is temporarily unavailable. Please retry later.',
+  504: 'The gateway timed out while waiting for the service.',
+};
+
+// ---------------------------------------------------------------------------
+// HTTP helpers
+
+/** Request URL resolved against the listener's own origin (never the Host header). */
+function requestUrl(origin: string, req: IncomingMessage): URL | undefined {
+  const raw = req.url ?? '';
+  if (!raw.startsWith('/')) return undefined;
+  try {
+    const u = new URL(origin + raw);
+    return u.origin === origin ? u : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Request headers for the Graph handlers, without credentials (the handlers get roles, not tokens). */
+function handlerHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined || k === 'authorization' || k === 'cookie' || k === 'proxy-authorization') continue;
+    out[k] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) over = true;
+      else chunks.push(c);
+    });
+    req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function waitDrainOrClose(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
+}
+
+function safeFilename(name: string): string {
+  const cleaned = name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 120);
+  return cleaned.length > 0 ? cleaned : 'report.csv';
+}
+
+interface WriteContext {
+  entry: RequestLogEntry;
+  requestId: string;
+  clientRequestId: string;
+  /** Cut this JSON response off halfway (truncate fault). */
+  truncate?: boolean;
+}
+
+function writeJson(res: ServerResponse, ctx: WriteContext, status: number, body: unknown, extra: Record<string, string> = {}, contentType = JSON_CONTENT_TYPE): void {
+  const buf = Buffer.from(JSON.stringify(body), 'utf8');
+  ctx.entry.status = status;
+  res.writeHead(status, {
+    ...extra,
+    'Content-Type': contentType,
+    'Content-Length': String(buf.length),
+    'request-id': ctx.requestId,
+    'client-request-id': ctx.clientRequestId,
+  });
+  if (ctx.truncate) {
+    res.write(buf.subarray(0, Math.floor(buf.length / 2)), () => res.destroy());
+    return;
+  }
+  res.end(buf);
+}
+
+async function writeResult(res: ServerResponse, ctx: WriteContext, result: HandlerResult): Promise<void> {
+  switch (result.kind) {
+    case 'json':
+      writeJson(res, ctx, result.status, result.body, result.headers ?? {});
+      return;
+    case 'redirect':
+      ctx.entry.status = result.status;
+      res.writeHead(result.status, {
+        Location: result.location,
+        'Content-Length': '0',
+        'request-id': ctx.requestId,
+        'client-request-id': ctx.clientRequestId,
+      });
+      res.end();
+      return;
+    case 'csv': {
+      ctx.entry.status = result.status;
+      res.writeHead(result.status, {
+        'Content-Type': 'application/octet-stream',
+        'Content-Disposition': `attachment; filename="${safeFilename(result.filename)}"`,
+        'request-id': ctx.requestId,
+        'client-request-id': ctx.clientRequestId,
+      });
+      for (const chunk of result.chunks) {
+        if (res.destroyed) return;
+        if (!res.write(chunk)) await waitDrainOrClose(res);
+      }
+      if (!res.destroyed) res.end();
+      return;
+    }
+  }
+}
+
+function newContext(entry: RequestLogEntry, req: IncomingMessage): WriteContext {
+  const requestId = randomUUID();
+  const given = headerValue(req, 'client-request-id');
+  return { entry, requestId, clientRequestId: given && /^[A-Za-z0-9-]{1,64}$/.test(given) ? given : requestId };
+}
+
+function graphErrorBody(result: HandlerResult): unknown {
+  return result.kind === 'json' ? result.body : {};
+}
+
+// ---------------------------------------------------------------------------
+
+interface Listener {
+  server: https.Server;
+  origin: string;
+}
+
+async function listen(tls: TlsMaterial, handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>): Promise<Listener> {
+  const server = https.createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
+    handler(req, res).catch(() => {
+      if (!res.headersSent) {
+        res.writeHead(500, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ error: { code: 'InternalServerError', message: 'The demo tenant failed to handle the request.' } }));
+      } else {
+        res.destroy();
+      }
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return { server, origin: `https://127.0.0.1:${port}` };
+}
+
+function closeListener(l: Listener): Promise<void> {
+  return new Promise((resolve) => {
+    l.server.close(() => resolve());
+    l.server.closeAllConnections();
+  });
+}
+
+/**
+ * Start the demo tenant with a given GraphApi factory. index.ts passes the real one;
+ * unit tests of the HTTP layer may pass a small double.
+ */
+export async function startDemoTenantWith(options: DemoTenantOptions | undefined, graphApiFactory: GraphApiFactory): Promise<DemoTenant> {
+  const opts = optionsSchema.parse(options ?? {});
+  const [tls, material] = await Promise.all([generateTlsMaterial(), generateIdentityMaterial()]);
+
+  let faults = faultState(opts.faults);
+  const log = new RequestLog(opts.requestLogLimit);
+  // Assigned before the first request can matter: the listeners' origins are needed to build them.
+  let identity: Identity | undefined;
+  let graphApi: GraphApi | undefined;
+  const origins = { login: '', graph: '', download: '', foreign: '' };
+
+  function startEntry(listener: ListenerName, req: IncomingMessage): RequestLogEntry {
+    const entry: RequestLogEntry = {
+      listener,
+      method: req.method ?? 'GET',
+      path: req.url ?? '',
+      hadAuthorization: req.headers.authorization !== undefined,
+      status: 0,
+    };
+    log.add(entry);
+    return entry;
+  }
+
+  function notReady(res: ServerResponse, ctx: WriteContext): void {
+    writeJson(res, ctx, 503, { error: { code: 'ServiceUnavailable', message: 'The demo tenant is starting.' } });
+  }
+
+  function unauthorized(res: ServerResponse, ctx: WriteContext, message: string): void {
+    const body = graphErrorBody(graphError(401, 'InvalidAuthenticationToken', message, ctx.requestId));
+    writeJson(res, ctx, 401, body, {
+      'WWW-Authenticate': `Bearer realm="", authorization_uri="${origins.login}/common/oauth2/authorize", client_id="${GRAPH_APP_ID}"`,
+    });
+  }
+
+  const AUTH_MESSAGES: Record<Exclude<AccessTokenCheck, { ok: true }>['reason'], string> = {
+    malformed: 'CompactToken parsing failed with error code: 80049217',
+    expired: 'Lifetime validation failed, the token is expired.',
+    'not-yet-valid': 'Lifetime validation failed, the token is not yet valid.',
+    'invalid-audience': 'Access token validation failure. Invalid audience.',
+    'invalid-issuer': 'Access token validation failure. Invalid issuer.',
+    'invalid-signature': 'Access token validation failure. Invalid signature.',
+  };
+
+  async function onLogin(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const entry = startEntry('login', req);
+    const ctx = newContext(entry, req);
+    const url = requestUrl(origins.login, req);
+    const body = await readBody(req, MAX_LOGIN_BODY);
+    if (!identity) return notReady(res, ctx);
+    if (!url) return writeJson(res, ctx, 400, { error: 'invalid_request', error_description: 'Malformed request target.' }, {}, 'application/json; charset=utf-8');
+    if (body === undefined) return writeJson(res, ctx, 413, { error: 'invalid_request', error_description: 'Request body too large.' }, {}, 'application/json; charset=utf-8');
+    const out = await identity.handle({
+      method: req.method ?? 'GET',
+      url,
+      contentType: headerValue(req, 'content-type'),
+      clientRequestId: headerValue(req, 'client-request-id'),
+      body,
+    });
+    writeJson(res, ctx, out.status, out.body, { ...(out.headers ?? {}), 'x-ms-request-id': ctx.requestId }, 'application/json; charset=utf-8');
+  }
+
+  async function onGraph(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const entry = startEntry('graph', req);
+    const ctx = newContext(entry, req);
+    req.resume();
+    const f = faults;
+    const n = ++f.graphRequests;
+    if (f.plan.latencyMs) await sleep(f.plan.latencyMs);
+    if (f.plan.resetEveryNth && n % f.plan.resetEveryNth === 0) {
+      req.socket.destroy();
+      return;
+    }
+    const throttle = f.plan.throttle;
+    if (throttle && n % throttle.everyNth === 0) {
+      const code = GRAPH_CODES[throttle.status] ?? 'TooManyRequests';
+      const body = graphErrorBody(graphError(throttle.status, code, GRAPH_MESSAGES[throttle.status] ?? code, ctx.requestId));
+      return writeJson(res, ctx, throttle.status, body, { 'Retry-After': String(throttle.retryAfterSeconds ?? 1) });
+    }
+    const url = requestUrl(origins.graph, req);
+    if (!url) return writeJson(res, ctx, 400, graphErrorBody(graphError(400, 'BadRequest', 'Malformed request target.', ctx.requestId)));
+    if (f.failPattern && f.plan.failPath && f.failPathRemaining > 0 && f.failPattern.test(url.pathname)) {
+      f.failPathRemaining--;
+      const status = f.plan.failPath.status;
+      const code = GRAPH_CODES[status] ?? 'UnknownError';
+      return writeJson(res, ctx, status, graphErrorBody(graphError(status, code, `Injected failure for ${url.pathname}.`, ctx.requestId)));
+    }
+    if (!identity || !graphApi) return notReady(res, ctx);
+
+    const auth = headerValue(req, 'authorization');
+    if (!auth || auth.trim() === '') return unauthorized(res, ctx, 'Access token is empty.');
+    const m = /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i.exec(auth);
+    if (!m?.[1]) return unauthorized(res, ctx, AUTH_MESSAGES.malformed);
+    const check = await identity.verifyAccessToken(m[1]);
+    if (!check.ok) return unauthorized(res, ctx, AUTH_MESSAGES[check.reason]);
+
+    const result = graphApi.handle({
+      method: req.method ?? 'GET',
+      url,
+      roles: check.roles,
+      linkOrigin: f.plan.foreignNextLink ? origins.foreign : origins.graph,
+      downloadOrigin: origins.download,
+      headers: handlerHeaders(req),
+    });
+    if (result.kind === 'json') {
+      const j = ++f.graphJsonResponses;
+      ctx.truncate = Boolean(f.plan.truncateEveryNth && j % f.plan.truncateEveryNth === 0);
+    }
+    await writeResult(res, ctx, result);
+  }
+
+  async function onDownload(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const entry = startEntry('download', req);
+    const ctx = newContext(entry, req);
+    req.resume();
+    const latency = faults.plan.latencyMs;
+    if (latency) await sleep(latency);
+    const url = requestUrl(origins.download, req);
+    if (!graphApi) return notReady(res, ctx);
+    if (!url) return writeJson(res, ctx, 400, graphErrorBody(graphError(400, 'BadRequest', 'Malformed request target.', ctx.requestId)));
+    await writeResult(res, ctx, graphApi.handleDownload(url));
+  }
+
+  async function onForeign(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const entry = startEntry('foreign', req);
+    const ctx = newContext(entry, req);
+    req.resume();
+    writeJson(res, ctx, 200, { value: [] });
+  }
+
+  const listeners: Listener[] = [];
+  try {
+    for (const h of [onLogin, onGraph, onDownload, onForeign]) listeners.push(await listen(tls, h));
+  } catch (e) {
+    await Promise.all(listeners.map(closeListener));
+    throw e;
+  }
+  const [loginL, graphL, downloadL, foreignL] = listeners as [Listener, Listener, Listener, Listener];
+  origins.login = loginL.origin;
+  origins.graph = graphL.origin;
+  origins.download = downloadL.origin;
+  origins.foreign = foreignL.origin;
+
+  const tenantId = tenantIdFor(opts.seed);
+  const domain = domainFor(opts.seed);
+  try {
+    identity = createIdentity(material, {
+      seed: opts.seed,
+      loginOrigin: origins.login,
+      graphOrigin: origins.graph,
+      tokenLifetimeSeconds: () => faults.plan.tokenLifetimeSeconds ?? 3600,
+    });
+    graphApi = graphApiFactory({ seed: opts.seed, users: opts.users, p1: opts.p1, concealNames: opts.concealNames, tenantId, domain });
+  } catch (e) {
+    await Promise.all(listeners.map(closeListener));
+    throw e;
+  }
+  const ready = identity;
+  const api = graphApi;
+
+  let closed: Promise<void> | undefined;
+  return {
+    tenantId,
+    domain,
+    loginUrl: origins.login,
+    graphUrl: origins.graph,
+    downloadUrl: origins.download,
+    foreignUrl: origins.foreign,
+    caPem: tls.caPem,
+    apps: ready.apps,
+    userCount: api.userCount,
+    setFaults(plan: FaultPlan): void {
+      faults = faultState(faultPlanSchema.parse(plan));
+    },
+    requestLog: () => log.entries(),
+    clearRequestLog: () => log.clear(),
+    close(): Promise<void> {
+      closed ??= Promise.all(listeners.map(closeListener)).then(() => undefined);
+      return closed;
+    },
+  };
+}
