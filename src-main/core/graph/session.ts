@@ -15,6 +15,10 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Extra request headers (e.g. ConsistencyLevel). Authorization is never accepted here. */
   headers?: Record<string, string>;
+  /** Permission that would make this call succeed, named in a permission-denied error (inferred from the path when absent). */
+  permission?: string;
+  /** Dataset label for error messages. */
+  dataset?: string;
 }
 
 export interface GraphPage {

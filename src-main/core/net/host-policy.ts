@@ -14,12 +14,21 @@ import { OperatorError } from '../errors/operator-error';
 /** Redirect hops accepted for a report download before giving up. */
 export const MAX_REPORT_REDIRECTS = 3;
 
+/** True when the string holds whitespace, control characters or a backslash (the URL parser would silently "fix" them). */
+export function hasUnsafeUrlChars(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f || c === 0x5c) return true;
+  }
+  return false;
+}
+
 function parse(url: string | URL): URL | undefined {
   if (url instanceof URL) return url;
   if (typeof url !== 'string') return undefined;
   // Control characters and whitespace are stripped by the URL parser; a URL that
   // needs that to parse is not one Graph produced.
-  if (/[\u0000-\u0020\u007f\\]/.test(url)) return undefined;
+  if (hasUnsafeUrlChars(url)) return undefined;
   try {
     return new URL(url);
   } catch {
@@ -86,7 +95,7 @@ export function checkReportRedirect(location: string | null | undefined, hop: Re
     });
   }
   let target: URL | undefined;
-  if (!/[\u0000-\u0020\u007f\\]/.test(location)) {
+  if (!hasUnsafeUrlChars(location)) {
     try {
       target = new URL(location, hop.from);
     } catch {

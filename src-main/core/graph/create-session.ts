@@ -1,0 +1,234 @@
+import { Readable } from 'node:stream';
+import { Client, ResponseType } from '@microsoft/microsoft-graph-client';
+import { parse as parseCsv } from 'csv-parse';
+import { z } from 'zod';
+import { cloudEndpoints } from '../clouds/clouds';
+import { OperatorError } from '../errors/operator-error';
+import { fromGraphError } from '../errors/translate';
+import type { AppTokenProvider } from '../auth/app-token';
+import { tokenInfoFromJwt } from '../auth/token-claims';
+import { assertGraphUrl, canonicalOrigin, checkReportRedirect, describeHost, hasUnsafeUrlChars, mayCarryBearer } from '../net/host-policy';
+import type { Network } from '../net/network';
+import { cancelledError, fromNetworkFailure } from '../net/net-errors';
+import type { Profile } from '../profile/schema';
+import { BearerAuth, ReadOnlyGuard, RequestState, RetryMiddleware, UndiciFetchHandler, type RetryEvent } from './middleware';
+import { permissionForPath } from './permission-for-path';
+import { resolveRetryOptions, type RetryOptions } from './retry-policy';
+import type { GraphPage, GraphSession, RequestOptions, TokenInfo } from './session';
+
+export interface GraphSessionOptions {
+  profile: Profile;
+  tokenProvider: Pick<AppTokenProvider, 'getToken'>;
+  network: Network;
+  retry?: RetryOptions;
+  /** Called before each retry wait (for the sync log). */
+  onRetry?: (e: RetryEvent) => void;
+  /** Close the network when the session closes (default true). */
+  ownsNetwork?: boolean;
+}
+
+export type { RetryEvent };
+
+const pageSchema = z
+  .object({
+    value: z.array(z.unknown()),
+    '@odata.nextLink': z.string().optional(),
+    '@odata.count': z.number().int().nonnegative().optional(),
+  })
+  .loose();
+
+const csvRecordSchema = z.record(z.string(), z.string());
+
+const FORBIDDEN_HEADERS = new Set(['authorization', 'host', 'cookie', 'proxy-authorization']);
+
+export function createGraphSession(opts: GraphSessionOptions): GraphSession {
+  const endpoints = cloudEndpoints(opts.profile.cloud, opts.profile.customEndpoints);
+  const graphOrigin = canonicalOrigin(endpoints.graphUrl);
+  const graphBaseUrl = `${graphOrigin}/v1.0`;
+  const graphHost = new URL(graphOrigin).hostname;
+  const policy = resolveRetryOptions(opts.retry);
+  const { network } = opts;
+
+  const client = Client.initWithMiddleware({
+    baseUrl: `${graphOrigin}/`,
+    defaultVersion: 'v1.0',
+    customHosts: new Set([graphHost]),
+    middleware: [
+      new ReadOnlyGuard(),
+      new RetryMiddleware(policy, opts.onRetry),
+      new BearerAuth(graphOrigin, (o) => opts.tokenProvider.getToken(o)),
+      new UndiciFetchHandler(network),
+    ],
+  });
+
+  /** Absolute Graph URL for a relative path or an absolute URL on the Graph origin. */
+  function resolve(pathOrUrl: string): string {
+    if (/^[a-z][a-z0-9+.-]*:/i.test(pathOrUrl) || pathOrUrl.startsWith('//')) {
+      return assertGraphUrl(pathOrUrl, graphOrigin).toString();
+    }
+    // Spaces are allowed in a relative path (OData $filter) and percent-encoded by the URL serializer.
+    if (!pathOrUrl.startsWith('/') || pathOrUrl.includes('://') || hasUnsafeUrlChars(pathOrUrl.replace(/ /g, ''))) {
+      throw new OperatorError('internal', 'A Graph path must start with "/" and be relative to the version root.', {
+        hint: 'This is a bug in the reconciler; please report it.',
+      });
+    }
+    const u = new URL(`${graphBaseUrl}${pathOrUrl}`);
+    if (!mayCarryBearer(u, graphOrigin)) return assertGraphUrl(u.toString(), graphOrigin).toString();
+    return u.toString();
+  }
+
+  function extraHeaders(o: RequestOptions | undefined): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(o?.headers ?? {})) {
+      if (FORBIDDEN_HEADERS.has(k.toLowerCase())) {
+        throw new OperatorError('internal', `The ${k} header cannot be set by callers.`, { hint: 'This is a bug in the reconciler; please report it.' });
+      }
+      out[k] = v;
+    }
+    return out;
+  }
+
+  interface Sent {
+    url: string;
+    status: number;
+    headers: Headers;
+    state: RequestState;
+  }
+
+  async function send(pathOrUrl: string, o: RequestOptions | undefined, expectRedirect: boolean): Promise<Sent> {
+    if (o?.signal?.aborted) throw cancelledError(o.signal.reason);
+    const url = resolve(pathOrUrl);
+    const state = new RequestState(o?.signal, expectRedirect);
+    let res: unknown;
+    try {
+      res = await client.api(url).headers(extraHeaders(o)).responseType(ResponseType.RAW).middlewareOptions([state]).get();
+    } catch (e) {
+      if (state.error) throw state.error;
+      if (e instanceof OperatorError) throw e;
+      throw fromNetworkFailure(e, url, o?.signal);
+    }
+    if (!(res instanceof Response)) {
+      throw new OperatorError('internal', 'The Graph client returned no response.', { hint: 'This is a bug in the reconciler; please report it.' });
+    }
+    return { url, status: res.status, headers: res.headers, state };
+  }
+
+  function failure(sent: Sent, pathOrUrl: string, o: RequestOptions | undefined): OperatorError {
+    const inferred = permissionForPath(pathOrUrl);
+    return fromGraphError(sent.status, sent.state.json ?? sent.state.text, {
+      permission: o?.permission ?? inferred.permission,
+      dataset: o?.dataset ?? inferred.dataset,
+      afterRetries: sent.state.attempts > 1 ? sent.state.attempts : undefined,
+    });
+  }
+
+  async function getJson(pathOrUrl: string, o?: RequestOptions): Promise<unknown> {
+    const sent = await send(pathOrUrl, o, false);
+    if (sent.status < 200 || sent.status >= 300) throw failure(sent, pathOrUrl, o);
+    return sent.state.json;
+  }
+
+  async function* pages(path: string, o?: RequestOptions): AsyncIterable<GraphPage> {
+    let next: string | undefined = path;
+    while (next !== undefined) {
+      const body = await getJson(next, o);
+      const parsed = pageSchema.safeParse(body);
+      if (!parsed.success) {
+        throw new OperatorError('graph-error', 'Microsoft Graph returned a collection page without a "value" array.', {
+          hint: 'A proxy may be rewriting responses; retry, and check HTTPS_PROXY.',
+        });
+      }
+      const link = parsed.data['@odata.nextLink'];
+      // Validate before yielding so a foreign link is refused even if the consumer stops early.
+      if (link !== undefined) assertGraphUrl(link, graphOrigin);
+      const page: GraphPage = { value: parsed.data.value };
+      if (parsed.data['@odata.count'] !== undefined) page.count = parsed.data['@odata.count'];
+      yield page;
+      next = link;
+    }
+  }
+
+  async function* reportRows(path: string, o?: RequestOptions): AsyncIterable<Record<string, string>> {
+    const sent = await send(path, o, true);
+    let from = sent.url;
+    if (sent.status >= 200 && sent.status < 300) {
+      // Some clouds answer the CSV directly; it has been read through the chain already.
+      yield* parseCsvStream(Readable.from([sent.state.text ?? '']), o?.signal);
+      return;
+    }
+    if (sent.status < 300 || sent.status >= 400) throw failure(sent, path, o);
+    let location = sent.headers.get('location');
+    for (let hop = 1; ; hop++) {
+      const target = checkReportRedirect(location, { hop, from });
+      let res: Awaited<ReturnType<Network['fetch']>>;
+      try {
+        // Directly on the network, outside the Graph client: no Authorization header, ever.
+        res = await network.fetch(target, { method: 'GET', redirect: 'manual', signal: o?.signal });
+      } catch (e) {
+        throw fromNetworkFailure(e, target.toString(), o?.signal);
+      }
+      if (res.status >= 300 && res.status < 400) {
+        await res.body?.cancel();
+        location = res.headers.get('location');
+        from = target.toString();
+        continue;
+      }
+      if (!res.ok || !res.body) {
+        const text = await res.text().catch(() => '');
+        throw new OperatorError(res.status === 429 || res.status === 503 ? 'throttled' : 'graph-error', `The report download from ${describeHost(target.toString())} failed with HTTP ${res.status}.`, {
+          status: res.status,
+          hint: 'The pre-authenticated download link may have expired; run the sync again.',
+          cause: text.slice(0, 200),
+        });
+      }
+      yield* parseCsvStream(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>), o?.signal);
+      return;
+    }
+  }
+
+  async function* parseCsvStream(source: Readable, signal: AbortSignal | undefined): AsyncIterable<Record<string, string>> {
+    const parser = parseCsv({ columns: true, bom: true, skip_empty_lines: true, relax_column_count: false });
+    const onAbort = (): void => {
+      source.destroy(cancelledError(signal?.reason));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    source.on('error', (e) => parser.destroy(e));
+    source.pipe(parser);
+    try {
+      for await (const record of parser) {
+        const r = csvRecordSchema.safeParse(record);
+        if (!r.success) {
+          throw new OperatorError('graph-error', 'A report row could not be read as text columns.', { hint: 'Retry the sync; the report may be malformed.' });
+        }
+        yield r.data;
+      }
+    } catch (e) {
+      if (e instanceof OperatorError) throw e;
+      if (signal?.aborted) throw cancelledError(signal.reason);
+      const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
+      if (code.startsWith('CSV_')) {
+        throw new OperatorError('graph-error', `The report CSV is malformed (${code}).`, { hint: 'Retry the sync; if it persists, the report service returned a broken file.', cause: e });
+      }
+      throw fromNetworkFailure(e, 'https://report-download', signal);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      source.unpipe(parser);
+      source.destroy();
+      parser.destroy();
+    }
+  }
+
+  return {
+    graphBaseUrl,
+    async tokenInfo(o?: RequestOptions): Promise<TokenInfo> {
+      const t = await opts.tokenProvider.getToken({ signal: o?.signal });
+      return tokenInfoFromJwt(t.accessToken);
+    },
+    getJson,
+    pages,
+    reportRows,
+    async close(): Promise<void> {
+      if (opts.ownsNetwork !== false) await network.close();
+    },
+  };
+}

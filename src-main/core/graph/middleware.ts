@@ -1,0 +1,249 @@
+import type { Context, Middleware, MiddlewareOptions } from '@microsoft/microsoft-graph-client';
+import { OperatorError } from '../errors/operator-error';
+import type { AccessToken, GetTokenOptions } from '../auth/app-token';
+import { mayCarryBearer, describeHost } from '../net/host-policy';
+import type { Network } from '../net/network';
+import { fromNetworkFailure, cancelledError } from '../net/net-errors';
+import { isRetryableStatus, retryDelayMs, type ResolvedRetryOptions } from './retry-policy';
+
+/**
+ * The Graph client's middleware chain (Microsoft Graph JS client v3):
+ *   ReadOnlyGuard -> Retry -> BearerAuth -> UndiciFetchHandler
+ * Each request carries a RequestState (a MiddlewareOptions instance) with its
+ * AbortSignal; the first middleware records the OperatorError that ended the
+ * request there, because the Graph client rewraps thrown errors as GraphError.
+ */
+
+export interface RetryEvent {
+  attempt: number;
+  /** HTTP status, or 'network' for a reset connection / truncated body. */
+  reason: number | 'network';
+  delayMs: number;
+  /** Scheme and host only. */
+  host: string;
+}
+
+export class RequestState implements MiddlewareOptions {
+  error: OperatorError | undefined;
+  /** The parsed JSON body of the final response (when it was JSON). */
+  json: unknown;
+  /** The raw body text of the final response, for error translation. */
+  text: string | undefined;
+  /** Attempts the retry middleware made. */
+  attempts = 0;
+  constructor(
+    readonly signal: AbortSignal | undefined,
+    /** For a report request: do not read a redirect body. */
+    readonly expectRedirect = false,
+  ) {}
+}
+
+function stateOf(context: Context): RequestState {
+  const s = context.middlewareControl?.getMiddlewareOptions(RequestState);
+  if (!(s instanceof RequestState)) {
+    throw new OperatorError('internal', 'Graph request sent without request state.', { hint: 'This is a bug in the reconciler; please report it.' });
+  }
+  return s;
+}
+
+function urlOf(context: Context): string {
+  const r: unknown = context.request;
+  if (typeof r === 'string') return r;
+  if (typeof r === 'object' && r !== null && 'url' in r && typeof (r as { url: unknown }).url === 'string') return (r as { url: string }).url;
+  throw new OperatorError('internal', 'Graph request without a URL.', { hint: 'This is a bug in the reconciler; please report it.' });
+}
+
+function headerRecord(h: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!h) return out;
+  if (typeof (h as Headers).forEach === 'function' && typeof (h as Headers).get === 'function') {
+    (h as Headers).forEach((v, k) => {
+      out[k] = v;
+    });
+    return out;
+  }
+  if (Array.isArray(h)) {
+    for (const pair of h as unknown[]) {
+      if (Array.isArray(pair) && typeof pair[0] === 'string' && typeof pair[1] === 'string') out[pair[0]] = pair[1];
+    }
+    return out;
+  }
+  for (const [k, v] of Object.entries(h as Record<string, unknown>)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+function hasHeader(h: Record<string, string>, name: string): boolean {
+  return Object.keys(h).some((k) => k.toLowerCase() === name.toLowerCase());
+}
+
+abstract class Link implements Middleware {
+  protected next: Middleware | undefined;
+  setNext(m: Middleware): void {
+    this.next = m;
+  }
+  protected async forward(context: Context): Promise<void> {
+    if (!this.next) throw new OperatorError('internal', 'Graph middleware chain is incomplete.', { hint: 'This is a bug in the reconciler; please report it.' });
+    await this.next.execute(context);
+  }
+  abstract execute(context: Context): Promise<void>;
+}
+
+/** Refuses every method but GET: the product is read-only by construction. Records the error that ends a request. */
+export class ReadOnlyGuard extends Link {
+  async execute(context: Context): Promise<void> {
+    const state = stateOf(context);
+    try {
+      const method = (context.options?.method ?? 'GET').toUpperCase();
+      if (method !== 'GET') {
+        throw new OperatorError('internal', `read-only: refused ${method}`, {
+          hint: 'The reconciler only reads from Microsoft Graph; a write was attempted, which is a bug. Please report it.',
+        });
+      }
+      if (/\/\$batch(?:[/?#]|$)/i.test(new URL(urlOf(context)).pathname)) {
+        throw new OperatorError('internal', 'read-only: refused $batch', { hint: 'JSON batching is not used by the reconciler; this is a bug.' });
+      }
+      await this.forward(context);
+    } catch (e) {
+      const err = e instanceof OperatorError ? e : fromNetworkFailure(e, urlOf(context), state.signal);
+      state.error = err;
+      throw err;
+    }
+  }
+}
+
+/** Retries 429/503/504 and transport failures with bounded attempts, honouring Retry-After. */
+export class RetryMiddleware extends Link {
+  constructor(
+    private readonly policy: ResolvedRetryOptions,
+    private readonly onRetry?: (e: RetryEvent) => void,
+  ) {
+    super();
+  }
+
+  async execute(context: Context): Promise<void> {
+    const state = stateOf(context);
+    const host = describeHost(urlOf(context));
+    for (let attempt = 1; ; attempt++) {
+      state.attempts = attempt;
+      if (state.signal?.aborted) throw cancelledError(state.signal.reason);
+      let reason: number | 'network';
+      let retryAfter: string | null = null;
+      try {
+        await this.forward(context);
+        const status = context.response?.status ?? 0;
+        if (!isRetryableStatus(status)) return;
+        reason = status;
+        retryAfter = context.response?.headers.get('retry-after') ?? null;
+      } catch (e) {
+        if (!(e instanceof OperatorError) || e.code !== 'network') throw e;
+        if (attempt >= this.policy.maxAttempts) throw e;
+        reason = 'network';
+      }
+      if (attempt >= this.policy.maxAttempts) return; // the caller translates the final 429/503/504
+      const delayMs = retryDelayMs(attempt, retryAfter, this.policy);
+      this.onRetry?.({ attempt, reason, delayMs, host });
+      context.response = undefined;
+      await this.policy.sleep(delayMs, state.signal);
+    }
+  }
+}
+
+export type TokenSource = (opts: GetTokenOptions) => Promise<AccessToken>;
+
+/**
+ * Adds the bearer token, but only for the Graph origin. On 401 (expired or
+ * revoked token) it forces one refresh and retries once.
+ */
+export class BearerAuth extends Link {
+  constructor(
+    private readonly graphOrigin: string,
+    private readonly getToken: TokenSource,
+  ) {
+    super();
+  }
+
+  async execute(context: Context): Promise<void> {
+    const state = stateOf(context);
+    const url = urlOf(context);
+    if (!mayCarryBearer(url, this.graphOrigin)) {
+      throw new OperatorError('host-refused', `Refused to send the access token to ${describeHost(url)}.`, {
+        hint: 'Only the profile\'s Microsoft Graph endpoint receives the token. Check the profile\'s cloud and any proxy rewriting links.',
+      });
+    }
+    const headers = headerRecord(context.options?.headers);
+    if (hasHeader(headers, 'authorization')) {
+      throw new OperatorError('internal', 'An Authorization header was supplied by the caller.', { hint: 'This is a bug in the reconciler; please report it.' });
+    }
+    try {
+      for (let round = 0; round < 2; round++) {
+        const token = await this.getToken({ signal: state.signal, forceRefresh: round > 0 });
+        context.options = { ...context.options, headers: { ...headers, Authorization: `Bearer ${token.accessToken}` } };
+        await this.forward(context);
+        if (context.response?.status !== 401 || round > 0) break;
+        context.response = undefined;
+      }
+    } finally {
+      // The token must not outlive the attempt in shared objects (a retry starts from the caller's headers).
+      context.options = { ...context.options, headers };
+    }
+  }
+}
+
+/**
+ * The terminal handler: undici fetch with redirect 'manual'. JSON bodies are
+ * read and parsed completely here so a reset or truncated body surfaces as a
+ * retryable 'network' error inside the chain.
+ */
+export class UndiciFetchHandler implements Middleware {
+  constructor(private readonly network: Network) {}
+
+  async execute(context: Context): Promise<void> {
+    const state = stateOf(context);
+    const url = urlOf(context);
+    const headers = headerRecord(context.options?.headers);
+    let res: Awaited<ReturnType<Network['fetch']>>;
+    let bytes: Buffer | undefined;
+    try {
+      res = await this.network.fetch(url, { method: 'GET', headers, redirect: 'manual', signal: state.signal });
+      if (state.expectRedirect && res.status >= 300 && res.status < 400) {
+        await res.body?.cancel();
+      } else {
+        bytes = Buffer.from(await res.arrayBuffer());
+      }
+    } catch (e) {
+      throw fromNetworkFailure(e, url, state.signal);
+    }
+    state.json = undefined;
+    state.text = undefined;
+    if (bytes) {
+      const declared = res.headers.get('content-length');
+      if (declared !== null && /^\d+$/.test(declared) && Number(declared) !== bytes.length && !res.headers.get('content-encoding')) {
+        throw truncated(url, `${bytes.length} of ${declared} bytes`);
+      }
+      const text = bytes.toString('utf8');
+      state.text = text;
+      const type = res.headers.get('content-type') ?? '';
+      if (/json/i.test(type) || (res.ok && text.trimStart().startsWith('{'))) {
+        try {
+          state.json = text === '' ? undefined : JSON.parse(text);
+        } catch (cause) {
+          if (res.ok) throw truncated(url, 'invalid JSON', cause);
+        }
+      }
+    }
+    const out = new Headers();
+    res.headers.forEach((v, k) => out.append(k, v));
+    context.response = new Response(bytes && res.status !== 204 && res.status !== 304 ? new Uint8Array(bytes) : null, {
+      status: res.status,
+      statusText: res.statusText,
+      headers: out,
+    });
+  }
+}
+
+function truncated(url: string, what: string, cause?: unknown): OperatorError {
+  return new OperatorError('network', `The response from ${describeHost(url)} was cut off (${what}).`, {
+    hint: 'The connection dropped mid-response; it is retried automatically. If this persists, check the proxy or network.',
+    cause,
+  });
+}
