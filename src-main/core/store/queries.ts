@@ -1,3 +1,4 @@
+import { skuFriendlyName } from '../catalog/skus';
 import type { DatasetId } from '../permissions/matrix';
 import type { Db } from './db';
 import type { DatasetRunStatus, LicenseSource } from './types';
@@ -69,14 +70,14 @@ export function currentSnapshot(db: Db, profileName: string): SnapshotInfo | nul
 }
 
 /** Complete snapshots, newest first; all profiles unless one is named. */
-export function listSnapshots(db: Db, opts: { profileName?: string; limit?: number } = {}): SnapshotInfo[] {
+export function listSnapshots(db: Db, profileName?: string, opts: { limit?: number } = {}): SnapshotInfo[] {
   const limit = Math.max(1, Math.trunc(opts.limit ?? 1000));
   const rows = (
-    opts.profileName === undefined
+    profileName === undefined
       ? db.prepare(`SELECT ${SNAPSHOT_COLUMNS} FROM snapshots WHERE status = 'complete' ORDER BY id DESC LIMIT ?`).all(limit)
       : db
           .prepare(`SELECT ${SNAPSHOT_COLUMNS} FROM snapshots WHERE profile_name = ? AND status = 'complete' ORDER BY id DESC LIMIT ?`)
-          .all(opts.profileName, limit)
+          .all(profileName, limit)
   ) as SnapshotDbRow[];
   return rows.map(toSnapshot);
 }
@@ -112,33 +113,43 @@ export function datasetRuns(db: Db, snapshotId: number): DatasetRunInfo[] {
 
 export interface SkuSummaryRow {
   skuId: string;
-  skuPartNumber: string;
+  /** Friendly product name from the catalog (falls back to the part number). */
+  product: string;
+  partNumber: string;
   capabilityStatus: string | null;
   appliesTo: string | null;
+  /** Purchased seats in good standing (prepaidUnits.enabled). */
   enabled: number;
   warning: number;
   suspended: number;
   lockedOut: number;
+  /** Seats assigned (consumedUnits). */
   consumed: number;
   /** enabled − consumed; negative when more seats are assigned than purchased. */
   available: number;
-  /** user_licenses rows of this SKU in the snapshot (direct + group). */
+  /** user_licenses rows of this SKU in the snapshot, by source. */
   directAssignments: number;
   groupAssignments: number;
 }
 
-/** Per-SKU purchased/consumed/available, ordered by part number. */
-export function skuSummary(db: Db, snapshotId: number): IterableIterator<SkuSummaryRow> {
-  return db
+type SkuSummaryDbRow = Omit<SkuSummaryRow, 'product'>;
+
+/**
+ * Per-SKU purchased/consumed/available, ordered by part number. A tenant holds at most
+ * a few hundred SKUs, so this returns an array; large tables stream (userAssignments).
+ */
+export function skuSummary(db: Db, snapshotId: number): SkuSummaryRow[] {
+  const rows = db
     .prepare(
-      `SELECT s.sku_id AS skuId, s.sku_part_number AS skuPartNumber, s.capability_status AS capabilityStatus, s.applies_to AS appliesTo,
+      `SELECT s.sku_id AS skuId, s.sku_part_number AS partNumber, s.capability_status AS capabilityStatus, s.applies_to AS appliesTo,
               s.enabled, s.warning, s.suspended, s.locked_out AS lockedOut, s.consumed_units AS consumed,
               s.enabled - s.consumed_units AS available,
               (SELECT count(*) FROM user_licenses l WHERE l.snapshot_id = s.snapshot_id AND l.sku_id = s.sku_id AND l.source = 'direct') AS directAssignments,
               (SELECT count(*) FROM user_licenses l WHERE l.snapshot_id = s.snapshot_id AND l.sku_id = s.sku_id AND l.source = 'group') AS groupAssignments
        FROM skus s WHERE s.snapshot_id = ? ORDER BY s.sku_part_number, s.sku_id`,
     )
-    .iterate(snapshotId) as IterableIterator<SkuSummaryRow>;
+    .all(snapshotId) as SkuSummaryDbRow[];
+  return rows.map((r) => ({ ...r, product: skuFriendlyName(r.skuId, r.partNumber) }));
 }
 
 export interface UserAssignmentRow {

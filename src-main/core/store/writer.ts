@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3';
 import { OperatorError } from '../errors/operator-error';
 import type { DatasetId } from '../permissions/matrix';
 import type { Db } from './db';
@@ -16,8 +15,6 @@ import type {
   SnapshotFinalMeta,
   UserRow,
 } from './types';
-
-type Stmt = Database.Statement;
 
 function bool(v: boolean | null): number | null {
   return v === null ? null : v ? 1 : 0;

@@ -1,0 +1,102 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { servicePlanFriendlyName, skuFriendlyName } from '../catalog/skus';
+import { OperatorError } from '../errors/operator-error';
+import type { Db } from '../store/db';
+import { datasetRuns, getSnapshot, servicePlanNames, skuSummary, userAssignments, type SkuSummaryRow, type UserAssignmentRow } from '../store/queries';
+import { writeCsv, type Cell } from './csv';
+
+export type { SkuSummaryRow } from '../store/queries';
+
+export const SKU_SUMMARY_FILE = 'sku-summary.csv';
+export const USER_LICENSES_FILE = 'user-licenses.csv';
+
+export const SKU_SUMMARY_HEADER = ['Product', 'Part number', 'Enabled', 'Warning', 'Suspended', 'Consumed', 'Available'] as const;
+export const USER_LICENSES_HEADER = [
+  'User principal name', 'Display name', 'Account enabled', 'User type', 'SKU', 'Part number', 'Source',
+  'Assignment state', 'Error', 'Disabled plans', 'Last sign-in',
+] as const;
+
+export interface ExportResult {
+  /** Absolute paths of the files written. */
+  files: string[];
+  /** Per-SKU purchased / assigned / available, for the end-of-job summary. */
+  skuSummary: SkuSummaryRow[];
+}
+
+function yesNo(v: boolean | null): string {
+  return v === null ? '' : v ? 'Yes' : 'No';
+}
+
+/**
+ * "Last sign-in": the most recent of the interactive, non-interactive and successful
+ * sign-in dates (ISO strings compare chronologically). "Never" when the sign-in dataset
+ * was synced and the user has none; empty when it was not synced (or the user appeared
+ * after it was read).
+ */
+export function lastSignInCell(r: Pick<UserAssignmentRow, 'lastSignIn' | 'lastNonInteractiveSignIn' | 'lastSuccessfulSignIn' | 'hasSignInRow'>, signInSynced: boolean): string {
+  if (!signInSynced || !r.hasSignInRow) return '';
+  const dates = [r.lastSignIn, r.lastNonInteractiveSignIn, r.lastSuccessfulSignIn].filter((d): d is string => Boolean(d));
+  if (dates.length === 0) return 'Never';
+  return dates.reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a));
+}
+
+/** Write the snapshot's CSV exports into `outDir` (created if needed). */
+export async function exportSnapshot(db: Db, snapshotId: number, outDir: string): Promise<ExportResult> {
+  const snapshot = getSnapshot(db, snapshotId);
+  if (!snapshot) {
+    throw new OperatorError('bad-input', `Snapshot ${snapshotId} does not exist.`, { hint: 'List the snapshots of the profile and pick an existing id.' });
+  }
+  const dir = resolve(outDir);
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw new OperatorError('bad-input', `Cannot create the export folder "${dir}": ${(e as Error).message}`, {
+      hint: 'Choose a folder you can write to.',
+      cause: e,
+    });
+  }
+
+  const skus = skuSummary(db, snapshotId);
+  const skuFile = join(dir, SKU_SUMMARY_FILE);
+  await writeCsv(
+    skuFile,
+    SKU_SUMMARY_HEADER,
+    skus.map((s): Cell[] => [s.product, s.partNumber, s.enabled, s.warning, s.suspended, s.consumed, s.available]),
+  );
+
+  const signInSynced = datasetRuns(db, snapshotId).some((r) => r.dataset === 'signInActivity' && r.status === 'ok');
+  const planNames = servicePlanNames(db, snapshotId);
+  const friendlySku = new Map(skus.map((s) => [s.skuId, s.product]));
+  // SKUs missing from subscribedSkus (dataset skipped, or a retired SKU) still get a catalog name.
+  const skuName = (skuId: string, partNumber: string | null): string => {
+    let name = friendlySku.get(skuId);
+    if (name === undefined) {
+      name = skuFriendlyName(skuId, partNumber ?? skuId);
+      friendlySku.set(skuId, name);
+    }
+    return name;
+  };
+  const planName = (id: string): string => servicePlanFriendlyName(id, planNames.get(id) ?? id);
+
+  function* userRows(): Generator<Cell[]> {
+    for (const r of userAssignments(db, snapshotId)) {
+      yield [
+        r.upn,
+        r.displayName,
+        yesNo(r.accountEnabled),
+        r.userType,
+        skuName(r.skuId, r.skuPartNumber),
+        r.skuPartNumber,
+        r.source === 'group' ? `Group: ${r.groupName ?? r.groupId ?? ''}` : 'Direct',
+        r.state,
+        r.error && r.error !== 'None' ? r.error : '',
+        r.disabledPlans.map(planName).join('; '),
+        lastSignInCell(r, signInSynced),
+      ];
+    }
+  }
+  const userFile = join(dir, USER_LICENSES_FILE);
+  await writeCsv(userFile, USER_LICENSES_HEADER, userRows());
+  return { files: [skuFile, userFile], skuSummary: skus };
+}

@@ -1,0 +1,128 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { afterAll, describe, expect, it } from 'vitest';
+import { OperatorError } from '../../../src-main/core/errors/operator-error';
+import { exportSnapshot, lastSignInCell, SKU_SUMMARY_HEADER, USER_LICENSES_HEADER } from '../../../src-main/core/export/exports';
+import { openDatabase } from '../../../src-main/core/store/db';
+import { runSync } from '../../../src-main/core/sync/engine';
+import { ALL_ROLES, FakeSession, sampleData } from '../sync/fake-session';
+
+const dir = mkdtempSync(join(tmpdir(), 'exports-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function readCsv(path: string): Record<string, string>[] {
+  const bytes = readFileSync(path);
+  expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+  return parse(bytes.subarray(3).toString('utf8'), { columns: true, record_delimiter: '\r\n' }) as Record<string, string>[];
+}
+
+describe('exportSnapshot', () => {
+  it('writes sku-summary.csv and user-licenses.csv with friendly names, sources and sign-ins', async () => {
+    const db = openDatabase(':memory:');
+    const data = sampleData(3, 2);
+    (data.skus[0] as unknown[]).push({
+      skuId: '99999999-9999-9999-9999-999999999999', skuPartNumber: '=EVIL()', consumedUnits: 0, prepaidUnits: { enabled: 0, suspended: 3, warning: 0 },
+    });
+    const result = await runSync({ session: new FakeSession(ALL_ROLES, data), db, profileName: 'p' });
+    const out = join(dir, 'full');
+    const exported = await exportSnapshot(db, result.snapshotId, out);
+    expect(exported.files).toEqual([join(out, 'sku-summary.csv'), join(out, 'user-licenses.csv')]);
+
+    const skus = readCsv(join(out, 'sku-summary.csv'));
+    expect(Object.keys(skus[0] ?? {})).toEqual([...SKU_SUMMARY_HEADER]);
+    expect(skus).toEqual([
+      { Product: "'=EVIL()", 'Part number': "'=EVIL()", Enabled: '0', Warning: '0', Suspended: '3', Consumed: '0', Available: '0' },
+      { Product: 'Office 365 E3', 'Part number': 'ENTERPRISEPACK', Enabled: '5', Warning: '1', Suspended: '0', Consumed: '6', Available: '-1' },
+      { Product: 'Office 365 E5', 'Part number': 'ENTERPRISEPREMIUM', Enabled: '10', Warning: '0', Suspended: '0', Consumed: '2', Available: '8' },
+    ]);
+    expect(exported.skuSummary.map((s) => [s.product, s.available, s.directAssignments, s.groupAssignments])).toEqual([
+      ['=EVIL()', 0, 0, 0],
+      ['Office 365 E3', -1, 6, 0],
+      ['Office 365 E5', 8, 0, 3],
+    ]);
+
+    const users = readCsv(join(out, 'user-licenses.csv'));
+    expect(Object.keys(users[0] ?? {})).toEqual([...USER_LICENSES_HEADER]);
+    expect(users).toHaveLength(9);
+    const u0 = users.filter((r) => r['User principal name'] === 'user0@contoso.example');
+    expect(u0).toEqual([
+      {
+        'User principal name': 'user0@contoso.example', 'Display name': 'User 0', 'Account enabled': 'No', 'User type': 'Member',
+        SKU: 'Office 365 E3', 'Part number': 'ENTERPRISEPACK', Source: 'Direct', 'Assignment state': 'Active', Error: '',
+        'Disabled plans': 'Microsoft Teams', 'Last sign-in': 'Never',
+      },
+      {
+        'User principal name': 'user0@contoso.example', 'Display name': 'User 0', 'Account enabled': 'No', 'User type': 'Member',
+        SKU: 'Office 365 E5', 'Part number': 'ENTERPRISEPREMIUM', Source: 'Group: E5 licensed staff', 'Assignment state': 'Active', Error: '',
+        'Disabled plans': '', 'Last sign-in': 'Never',
+      },
+    ]);
+    const u1 = users.find((r) => r['User principal name'] === 'user1@contoso.example');
+    expect(u1).toMatchObject({ 'User type': 'Guest', 'Account enabled': 'Yes', 'Last sign-in': '2024-03-05T10:00:00Z' });
+    const u2e5 = users.find((r) => r['User principal name'] === 'user2@contoso.example' && r['Part number'] === 'ENTERPRISEPREMIUM');
+    expect(u2e5).toMatchObject({ Error: 'CountViolation', 'Assignment state': 'Error' });
+    // Sorted by UPN (user10 would sort before user2 as text; here 0..5).
+    expect([...new Set(users.map((r) => r['User principal name']))]).toEqual([0, 1, 2, 3, 4, 5].map((i) => `user${i}@contoso.example`));
+  });
+
+  it('leaves Last sign-in empty when the sign-in dataset was skipped, and shows group ids when groups were', async () => {
+    const db = openDatabase(':memory:');
+    const roles = ALL_ROLES.filter((r) => r !== 'AuditLog.Read.All' && r !== 'GroupMember.Read.All');
+    const result = await runSync({ session: new FakeSession(roles, sampleData(1, 2)), db, profileName: 'p' });
+    const out = join(dir, 'skipped');
+    await exportSnapshot(db, result.snapshotId, out);
+    const users = readCsv(join(out, 'user-licenses.csv'));
+    expect(users.map((r) => r['Last sign-in'])).toEqual(['', '', '']);
+    expect(users.find((r) => r.Source?.startsWith('Group'))?.Source).toBe('Group: aaaaaaaa-0000-0000-0000-000000000001');
+  });
+
+  it('neutralises hostile Graph values in the export', async () => {
+    const db = openDatabase(':memory:');
+    const data = sampleData(1, 1);
+    const u = (data.users[0] as Record<string, unknown>[])[0] as Record<string, unknown>;
+    u.displayName = '=cmd|\' /C calc\'!A0';
+    u.userPrincipalName = '@SUM(1)@contoso.example';
+    const result = await runSync({ session: new FakeSession(ALL_ROLES, data), db, profileName: 'p' });
+    const out = join(dir, 'hostile');
+    await exportSnapshot(db, result.snapshotId, out);
+    const users = readCsv(join(out, 'user-licenses.csv'));
+    expect(users[0]?.['Display name']).toBe("'=cmd|' /C calc'!A0");
+    expect(users[0]?.['User principal name']).toBe("'@SUM(1)@contoso.example");
+  });
+
+  it('refuses an unknown snapshot', async () => {
+    const db = openDatabase(':memory:');
+    await expect(exportSnapshot(db, 42, join(dir, 'none'))).rejects.toBeInstanceOf(OperatorError);
+  });
+});
+
+describe('lastSignInCell', () => {
+  const base = { lastSignIn: null, lastNonInteractiveSignIn: null, lastSuccessfulSignIn: null, hasSignInRow: true };
+  it.each([
+    ['dataset not synced', { ...base, lastSignIn: '2024-01-01T00:00:00Z' }, false, ''],
+    ['no row for the user', { ...base, hasSignInRow: false }, true, ''],
+    ['never signed in', base, true, 'Never'],
+    ['interactive only', { ...base, lastSignIn: '2024-01-01T00:00:00Z' }, true, '2024-01-01T00:00:00Z'],
+    ['non-interactive is newer', { ...base, lastSignIn: '2024-01-01T00:00:00Z', lastNonInteractiveSignIn: '2024-02-01T00:00:00Z' }, true, '2024-02-01T00:00:00Z'],
+    ['successful is newest', { ...base, lastSignIn: '2024-01-01T00:00:00Z', lastSuccessfulSignIn: '2024-03-01T00:00:00Z' }, true, '2024-03-01T00:00:00Z'],
+  ])('%s', (_l, row, synced, expected) => {
+    expect(lastSignInCell(row, synced)).toBe(expected);
+  });
+});
+
+describe('exportSnapshot without subscribedSkus', () => {
+  it('names SKUs from the catalog by id when the SKU dataset was skipped', async () => {
+    const db = openDatabase(':memory:');
+    const roles = ALL_ROLES.filter((r) => r !== 'LicenseAssignment.Read.All');
+    const result = await runSync({ session: new FakeSession(roles, sampleData(1, 1)), db, profileName: 'p' });
+    const out = join(dir, 'no-skus');
+    const exported = await exportSnapshot(db, result.snapshotId, out);
+    expect(exported.skuSummary).toEqual([]);
+    const users = readCsv(join(out, 'user-licenses.csv'));
+    expect(users.map((r) => [r.SKU, r['Part number']])).toEqual([['Office 365 E3', ''], ['Office 365 E5', '']]);
+    // Without the SKU's plan list, a disabled plan still gets its catalog name.
+    expect(users[0]?.['Disabled plans']).toBe('Microsoft Teams');
+  });
+});

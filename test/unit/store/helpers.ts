@@ -1,0 +1,27 @@
+import type { SnapshotWriter } from '../../../src-main/core/store/writer';
+import type { UserRow } from '../../../src-main/core/store/types';
+
+export function user(id: string, extra: Partial<UserRow> = {}): UserRow {
+  return {
+    id, upn: `${id}@contoso.example`, displayName: `User ${id}`, mail: null, accountEnabled: true, userType: 'Member',
+    createdAt: '2024-01-01T00:00:00Z', department: null, jobTitle: null, usageLocation: 'GB', licenses: [], ...extra,
+  };
+}
+
+/** Write a small complete snapshot and return its id. */
+export function writeSnapshot(w: SnapshotWriter, profileName: string, users: number): number {
+  w.begin({ profileName, tenantId: 'tenant-1', startedAt: '2025-01-01T00:00:00.000Z', tokenRoles: ['User.Read.All'] });
+  w.insertSkus([
+    {
+      skuId: 'sku-1', skuPartNumber: 'ENTERPRISEPACK', capabilityStatus: 'Enabled', appliesTo: 'User', consumedUnits: users, enabled: 10,
+      warning: 0, suspended: 0, lockedOut: 0, subscriptionIds: [], servicePlans: [{ servicePlanId: 'plan-1', servicePlanName: 'TEAMS1', provisioningStatus: 'Success', appliesTo: 'User' }],
+    },
+  ]);
+  w.insertUsers(
+    Array.from({ length: users }, (_, i) =>
+      user(`u${i}`, { licenses: [{ skuId: 'sku-1', source: 'direct', groupId: null, state: 'Active', error: 'None', disabledPlans: [], lastUpdated: null }] }),
+    ),
+  );
+  w.datasetRun({ dataset: 'users', status: 'ok', items: users });
+  return w.commit({ finishedAt: '2025-01-01T00:01:00.000Z', warnings: [], userCount: users });
+}

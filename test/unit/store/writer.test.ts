@@ -1,0 +1,137 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { OperatorError } from '../../../src-main/core/errors/operator-error';
+import { openDatabase } from '../../../src-main/core/store/db';
+import { currentSnapshot, datasetRuns, getSnapshot, listSnapshots, skuSummary, snapshotCounts, userAssignments } from '../../../src-main/core/store/queries';
+import { SnapshotWriter } from '../../../src-main/core/store/writer';
+import { user, writeSnapshot } from './helpers';
+
+const dir = mkdtempSync(join(tmpdir(), 'store-writer-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('SnapshotWriter', () => {
+  it('commit makes the snapshot current with its rows and metadata', () => {
+    const db = openDatabase(':memory:');
+    const w = new SnapshotWriter(db);
+    const id = writeSnapshot(w, 'p', 3);
+    const snap = currentSnapshot(db, 'p');
+    expect(snap).toMatchObject({ id, profileName: 'p', tenantId: 'tenant-1', userCount: 3, tokenRoles: ['User.Read.All'], warnings: [], contentHash: null, prevHash: null });
+    expect(snapshotCounts(db, id)).toMatchObject({ users: 3, user_licenses: 3, skus: 1, sku_service_plans: 1 });
+    expect(datasetRuns(db, id)).toEqual([{ dataset: 'users', status: 'ok', reason: null, missingPermission: null, items: 3, expected: null, startedAt: null, finishedAt: null }]);
+    const [sku] = skuSummary(db, id);
+    expect(sku).toMatchObject({ partNumber: 'ENTERPRISEPACK', enabled: 10, consumed: 3, available: 7, directAssignments: 3, groupAssignments: 0 });
+    expect([...userAssignments(db, id)].map((r) => r.upn)).toEqual(['u0@contoso.example', 'u1@contoso.example', 'u2@contoso.example']);
+    expect(w.active).toBe(false);
+  });
+
+  it('rollback leaves the previous snapshot current and intact', () => {
+    const db = openDatabase(':memory:');
+    const w = new SnapshotWriter(db);
+    const first = writeSnapshot(w, 'p', 2);
+    const before = snapshotCounts(db, first);
+    const second = w.begin({ profileName: 'p', tenantId: 'tenant-1', startedAt: '2025-02-01T00:00:00Z', tokenRoles: [] });
+    w.insertUsers([user('new-1'), user('new-2'), user('new-3')]);
+    // Inside the transaction the new snapshot is 'running', never current.
+    expect(currentSnapshot(db, 'p')?.id).toBe(first);
+    w.rollback();
+    expect(currentSnapshot(db, 'p')?.id).toBe(first);
+    expect(listSnapshots(db, 'p')).toHaveLength(1);
+    expect(getSnapshot(db, second)).toBeNull();
+    expect(snapshotCounts(db, first)).toEqual(before);
+    expect((db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n).toBe(2);
+    expect(db.inTransaction).toBe(false);
+    expect(() => w.insertUsers([user('late')])).toThrow(OperatorError);
+    w.rollback(); // idempotent
+  });
+
+  it('another connection never sees an uncommitted snapshot', () => {
+    const path = join(dir, 'readers.db');
+    const db = openDatabase(path);
+    const reader = openDatabase(path, { readonly: true });
+    const w = new SnapshotWriter(db);
+    const first = writeSnapshot(w, 'p', 1);
+    w.begin({ profileName: 'p', tenantId: 't', startedAt: 'x', tokenRoles: [] });
+    w.insertUsers([user('a')]);
+    expect(currentSnapshot(reader, 'p')?.id).toBe(first);
+    expect((reader.prepare('SELECT count(*) AS n FROM snapshots').get() as { n: number }).n).toBe(1);
+    const second = w.commit({ finishedAt: 'y', warnings: ['w1'], userCount: 1 });
+    expect(currentSnapshot(reader, 'p')).toMatchObject({ id: second, warnings: ['w1'] });
+    reader.close();
+    db.close();
+  });
+
+  it('refuses a second begin on the same connection and writes outside a snapshot', () => {
+    const db = openDatabase(':memory:');
+    const a = new SnapshotWriter(db);
+    const b = new SnapshotWriter(db);
+    expect(() => a.insertUsers([user('x')])).toThrow(OperatorError);
+    a.begin({ profileName: 'p', tenantId: 't', startedAt: 'x', tokenRoles: [] });
+    expect(() => a.begin({ profileName: 'p', tenantId: 't', startedAt: 'x', tokenRoles: [] })).toThrow(OperatorError);
+    const e = (() => {
+      try {
+        b.begin({ profileName: 'p', tenantId: 't', startedAt: 'x', tokenRoles: [] });
+      } catch (err) {
+        return err as OperatorError;
+      }
+      return undefined;
+    })();
+    expect(e?.code).toBe('store');
+    a.rollback();
+  });
+
+  it('discardDataset removes only that dataset rows of the open snapshot', () => {
+    const db = openDatabase(':memory:');
+    const w = new SnapshotWriter(db);
+    const first = writeSnapshot(w, 'p', 2);
+    const id = w.begin({ profileName: 'p', tenantId: 't', startedAt: 'x', tokenRoles: [] });
+    w.insertUsers([user('a', { licenses: [{ skuId: 's', source: 'group', groupId: 'g', state: 'Active', error: 'None', disabledPlans: ['p1'], lastUpdated: null }] })]);
+    w.insertGroups([{ id: 'g', displayName: 'G', licenses: [{ skuId: 's', disabledPlans: [] }] }]);
+    w.discardDataset('users');
+    expect(snapshotCounts(db, id)).toMatchObject({ users: 0, user_licenses: 0, groups: 1, group_licenses: 1 });
+    expect(snapshotCounts(db, first).users).toBe(2);
+    w.rollback();
+  });
+
+  it('the schema rejects inconsistent rows (group source without group id)', () => {
+    const db = openDatabase(':memory:');
+    const w = new SnapshotWriter(db);
+    w.begin({ profileName: 'p', tenantId: 't', startedAt: 'x', tokenRoles: [] });
+    expect(() => w.insertUsers([user('a', { licenses: [{ skuId: 's', source: 'group', groupId: null, state: null, error: null, disabledPlans: [], lastUpdated: null }] })])).toThrow(/CHECK/);
+    w.rollback();
+  });
+
+  it('a process killed mid-snapshot leaves nothing behind (SQLite rolls back)', async () => {
+    const path = join(dir, 'crash.db');
+    const db = openDatabase(path);
+    const first = writeSnapshot(new SnapshotWriter(db), 'crash', 4);
+    db.close();
+
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/crash-child.ts', import.meta.url)), path], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (c: Buffer) => {
+        if (c.toString().includes('ready')) resolve();
+      });
+      child.on('exit', (code) => reject(new Error(`child exited early (${code}): ${stderr}`)));
+    });
+    // The uncommitted rows outgrew the page cache and reached the WAL file on disk.
+    expect(statSync(`${path}-wal`).size).toBeGreaterThan(1_000_000);
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+
+    const after = openDatabase(path);
+    expect(listSnapshots(after).map((s) => s.id)).toEqual([first]);
+    expect((after.prepare('SELECT count(*) AS n FROM snapshots').get() as { n: number }).n).toBe(1);
+    expect((after.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n).toBe(4);
+    expect(after.pragma('integrity_check', { simple: true })).toBe('ok');
+    after.close();
+  });
+});
