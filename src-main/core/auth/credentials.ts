@@ -80,6 +80,16 @@ export async function loadAppCredential(profile: Profile, deps: CredentialDeps):
     });
   }
 
+  if (c.kind === 'delegated') {
+    throw new OperatorError('bad-input', `Profile "${profile.name}" signs in as a user (delegated), not with app credentials.`, {
+      hint: `Sign in with "login --profile ${profile.name}" instead.`,
+    });
+  }
+  if (!c.privateKeyPath) {
+    throw new OperatorError('secret-missing', `The private key of profile "${profile.name}" is kept in the secret store, which this command cannot open.`, {
+      hint: 'Run the command with access to the secret store that holds the key.',
+    });
+  }
   const certText = await readNamed(deps, c.certificatePath, 'certificate file');
   const keyText = await readNamed(deps, c.privateKeyPath, 'private key file');
   let passphrase: string | undefined;

@@ -32,17 +32,34 @@ export const secretCredentialSchema = z
     message: 'name exactly one of secretEnv or secretFile',
   });
 
-export const certificateCredentialSchema = z.object({
-  kind: z.literal('certificate'),
-  /** PEM file with the public certificate (used for the thumbprint). */
-  certificatePath: z.string().min(1),
-  /** PEM file with the private key (PKCS#8 or PKCS#1). */
-  privateKeyPath: z.string().min(1),
-  /** Environment variable holding the key's passphrase, if the PEM is encrypted. */
-  passphraseEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+export const certificateCredentialSchema = z
+  .object({
+    kind: z.literal('certificate'),
+    /** PEM file with the public certificate (used for the thumbprint). */
+    certificatePath: z.string().min(1),
+    /** PEM file with the private key (PKCS#8 or PKCS#1). Absent when the key lives in the secret store. */
+    privateKeyPath: z.string().min(1).optional(),
+    /** The private key is kept encrypted in the secret store (certificates the app generated or imported). */
+    privateKeyInStore: z.literal(true).optional(),
+    /** Environment variable holding the key's passphrase, if the PEM is encrypted. */
+    passphraseEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+  })
+  .refine((c) => Boolean(c.privateKeyPath) !== Boolean(c.privateKeyInStore), {
+    message: 'name exactly one of privateKeyPath or privateKeyInStore',
+  });
+
+/**
+ * Delegated sign-in (auth code + PKCE in the system browser, or device code) for a
+ * user who holds only a reader role. clientId is then a public client app.
+ */
+export const delegatedCredentialSchema = z.object({
+  kind: z.literal('delegated'),
+  flow: z.enum(['interactive', 'device-code']).default('interactive'),
+  /** Pre-fills the account on the sign-in page. */
+  loginHint: z.string().min(3).max(256).optional(),
 });
 
-export const credentialSchema = z.discriminatedUnion('kind', [secretCredentialSchema, certificateCredentialSchema]);
+export const credentialSchema = z.discriminatedUnion('kind', [secretCredentialSchema, certificateCredentialSchema, delegatedCredentialSchema]);
 
 export const profileNameSchema = z
   .string()
