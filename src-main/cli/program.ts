@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { CliContext, type GlobalOptions } from './context';
 import { EXIT_HELP } from './exit-codes';
 import { credentialKindArg, demoAppArg, seedArg, usersArg } from './options';
-import { progressPrinter, formatTable, type Out } from './output';
+import { progressPrinter, formatTable } from './output';
+import type { CliIo, CommandDeps } from './command-deps';
 import { printSyncSummary } from './commands/summary';
 import { DEMO_PROFILE_NAME, withDemoTenant, type CredentialKind, type DemoSetup } from '../core/services/demo';
 import { syncProfile } from '../core/services/sync-service';
@@ -15,12 +16,7 @@ import { OperatorError } from '../core/errors/operator-error';
 import type { DemoAppName } from '../core/demo-tenant/types';
 import type { SyncResult } from '../core/sync/engine';
 
-export interface CliIo {
-  stdout: Out;
-  stderr: Out;
-  env: NodeJS.ProcessEnv;
-  signal: AbortSignal;
-}
+export type { CliIo } from './command-deps';
 
 interface DemoFlags {
   users: number;
@@ -198,6 +194,10 @@ export function buildProgram(io: CliIo): { program: Command; context: () => CliC
       if (!removed) throw new OperatorError('profile-not-found', `No profile named "${name}".`, { hint: 'List profiles with "profile list".' });
       io.stdout.write(`Profile "${name}" removed.\n`);
     });
+
+  // Command modules register here, each with one line: registerXCommands(program, deps).
+  const deps: CommandDeps = { io, context };
+  void deps;
 
   return { program, context: () => ctx };
 }

@@ -26,44 +26,72 @@ export interface DatasetPermission {
   application: string;
   /** Every application permission Graph accepts for the call (least privileged first). */
   accepted: readonly string[];
+  /** Least-privileged delegated scope. */
+  delegated: string;
+  /** Every delegated scope Graph accepts for the call (least privileged first). */
+  delegatedAccepted: readonly string[];
+  /**
+   * Directory roles that let a signed-in user read this data with a delegated token
+   * (least privileged first); empty when any member user may read it.
+   */
+  delegatedRoles: readonly string[];
   /** The tenant must hold Microsoft Entra ID P1 (or higher) for the data to exist. */
   requiresP1?: boolean;
 }
 
+/** Roles that may read per-user usage report detail (Global Reader sees tenant-level data only). */
+const REPORT_DETAIL_ROLES = ['Reports Reader', 'Global Administrator'] as const;
+
 const READ_DIRECTORY_FALLBACKS = ['Directory.Read.All', 'Directory.ReadWrite.All'] as const;
 const REPORTS = ['Reports.Read.All'] as const;
+const REPORT_DELEGATED = { delegated: 'Reports.Read.All', delegatedAccepted: REPORTS, delegatedRoles: REPORT_DETAIL_ROLES } as const;
 
 export const DATASET_PERMISSIONS: Record<DatasetId, DatasetPermission> = {
   subscribedSkus: {
     label: 'Subscribed SKUs',
     application: 'LicenseAssignment.Read.All',
     accepted: ['LicenseAssignment.Read.All', 'Organization.Read.All', 'LicenseAssignment.ReadWrite.All', 'Organization.ReadWrite.All', ...READ_DIRECTORY_FALLBACKS],
+    delegated: 'LicenseAssignment.Read.All',
+    delegatedAccepted: ['LicenseAssignment.Read.All', 'Organization.Read.All', 'LicenseAssignment.ReadWrite.All', 'Organization.ReadWrite.All', ...READ_DIRECTORY_FALLBACKS],
+    delegatedRoles: [],
   },
   users: {
     label: 'Users and licences',
     application: 'User.Read.All',
     accepted: ['User.Read.All', 'User.ReadWrite.All', ...READ_DIRECTORY_FALLBACKS],
+    delegated: 'User.Read.All',
+    delegatedAccepted: ['User.Read.All', 'User.ReadWrite.All', ...READ_DIRECTORY_FALLBACKS],
+    delegatedRoles: [],
   },
   signInActivity: {
     label: 'Sign-in activity',
     application: 'AuditLog.Read.All',
     accepted: ['AuditLog.Read.All'],
+    delegated: 'AuditLog.Read.All',
+    delegatedAccepted: ['AuditLog.Read.All'],
+    delegatedRoles: ['Reports Reader', 'Security Reader', 'Global Reader', 'Security Administrator', 'Global Administrator'],
     requiresP1: true,
   },
   groups: {
     label: 'Groups with licences',
     application: 'GroupMember.Read.All',
     accepted: ['GroupMember.Read.All', 'Group.Read.All', 'Group.ReadWrite.All', ...READ_DIRECTORY_FALLBACKS],
+    delegated: 'GroupMember.Read.All',
+    delegatedAccepted: ['GroupMember.Read.All', 'Group.Read.All', 'Group.ReadWrite.All', ...READ_DIRECTORY_FALLBACKS],
+    delegatedRoles: [],
   },
   reportSettings: {
     label: 'Report privacy setting',
     application: 'ReportSettings.Read.All',
     accepted: ['ReportSettings.Read.All', 'ReportSettings.ReadWrite.All'],
+    delegated: 'ReportSettings.Read.All',
+    delegatedAccepted: ['ReportSettings.Read.All', 'ReportSettings.ReadWrite.All'],
+    delegatedRoles: ['Reports Reader', 'Global Reader', 'Global Administrator'],
   },
-  'report.activeUserDetail': { label: 'Office 365 active users report', application: 'Reports.Read.All', accepted: REPORTS },
-  'report.m365AppUserDetail': { label: 'Microsoft 365 Apps usage report', application: 'Reports.Read.All', accepted: REPORTS },
-  'report.activationsUserDetail': { label: 'Office activations report', application: 'Reports.Read.All', accepted: REPORTS },
-  'report.mailboxUsageDetail': { label: 'Mailbox usage report', application: 'Reports.Read.All', accepted: REPORTS },
+  'report.activeUserDetail': { label: 'Office 365 active users report', application: 'Reports.Read.All', accepted: REPORTS, ...REPORT_DELEGATED },
+  'report.m365AppUserDetail': { label: 'Microsoft 365 Apps usage report', application: 'Reports.Read.All', accepted: REPORTS, ...REPORT_DELEGATED },
+  'report.activationsUserDetail': { label: 'Office activations report', application: 'Reports.Read.All', accepted: REPORTS, ...REPORT_DELEGATED },
+  'report.mailboxUsageDetail': { label: 'Mailbox usage report', application: 'Reports.Read.All', accepted: REPORTS, ...REPORT_DELEGATED },
 };
 
 /** True when any of `granted` satisfies the dataset. */
@@ -71,6 +99,21 @@ export function grants(dataset: DatasetId, granted: Iterable<string>): boolean {
   const accepted = new Set(DATASET_PERMISSIONS[dataset].accepted);
   for (const g of granted) if (accepted.has(g)) return true;
   return false;
+}
+
+/** True when a delegated token's scopes (and the user's roles) satisfy the dataset. */
+export function grantsDelegated(dataset: DatasetId, scopes: Iterable<string>, userRoles: Iterable<string>): boolean {
+  const p = DATASET_PERMISSIONS[dataset];
+  const accepted = new Set(p.delegatedAccepted);
+  if (![...scopes].some((s) => accepted.has(s))) return false;
+  if (p.delegatedRoles.length === 0) return true;
+  const roles = new Set(userRoles);
+  return p.delegatedRoles.some((r) => roles.has(r));
+}
+
+/** The least-privileged delegated scopes the product asks for, deduplicated. */
+export function requiredDelegatedScopes(): string[] {
+  return [...new Set(DATASET_IDS.map((d) => DATASET_PERMISSIONS[d].delegated))];
 }
 
 /** The least-privileged application permissions the product asks for, deduplicated. */
