@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import pkg from '../../package.json';
 import { resolve } from 'node:path';
 import { CliContext, type GlobalOptions } from './context';
 import { EXIT_HELP } from './exit-codes';
@@ -46,6 +47,7 @@ export function buildProgram(io: CliIo): { program: Command; context: () => CliC
   const program = new Command()
     .name('m365-reconciler')
     .description('Least-privilege, read-only Microsoft 365 licence inventory and reconciliation.')
+    .version(pkg.version, '-V, --version')
     .option('--data-dir <dir>', 'folder for profiles, the database and logs (env M365LR_DATA_DIR)')
     .option('--verbose', 'print the log on stderr as well')
     .addHelpText('after', `\n${EXIT_HELP}\n\nSecrets are never read from the command line: profiles name an environment variable or a file.`)
