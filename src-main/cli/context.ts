@@ -3,6 +3,8 @@ import { defaultDataDir, dataPaths, type DataPaths } from '../core/paths';
 import { createLogger, type Logger } from '../core/log/logger';
 import { ProfileStore } from '../core/profile/store';
 import { openDatabase, type Db } from '../core/store/db';
+import { createCliSecretStore } from '../core/secrets/cli-store';
+import type { SecretStore } from '../core/secrets/secret-store';
 import type { Out } from './output';
 
 export interface GlobalOptions {
@@ -16,6 +18,7 @@ export class CliContext {
   readonly logger: Logger;
   readonly profiles: ProfileStore;
   private db: Db | undefined;
+  private secrets: SecretStore | undefined;
 
   constructor(
     opts: GlobalOptions,
@@ -32,6 +35,12 @@ export class CliContext {
   database(): Db {
     this.db ??= openDatabase(this.paths.database);
     return this.db;
+  }
+
+  /** Memory, or the encrypted file when M365LR_SECRETS_PASSPHRASE is set; created once per invocation. */
+  secretStore(): SecretStore {
+    this.secrets ??= createCliSecretStore({ dataDir: this.paths.root, env: this.env });
+    return this.secrets;
   }
 
   close(): void {

@@ -1,6 +1,7 @@
 import { X509Certificate, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { OperatorError } from '../errors/operator-error';
 import type { Profile } from '../profile/schema';
+import { SECRET_KEYS, type SecretStore } from '../secrets/secret-store';
 
 /**
  * Loads the app credential a profile names. A profile never holds a secret,
@@ -23,6 +24,8 @@ export type AppCredential =
 export interface CredentialDeps {
   env: NodeJS.ProcessEnv;
   readFile(path: string): Promise<string>;
+  /** Where keys of certificates the app generated or imported live (profiles with privateKeyInStore). */
+  secretStore?: SecretStore;
 }
 
 /** Where the token provider gets its credential from. */
@@ -86,9 +89,24 @@ export async function loadAppCredential(profile: Profile, deps: CredentialDeps):
     });
   }
   if (!c.privateKeyPath) {
-    throw new OperatorError('secret-missing', `The private key of profile "${profile.name}" is kept in the secret store, which this command cannot open.`, {
-      hint: 'Run the command with access to the secret store that holds the key.',
-    });
+    if (!deps.secretStore) {
+      throw new OperatorError('secret-missing', `The private key of profile "${profile.name}" is kept in the secret store, which this command cannot open.`, {
+        hint: 'Run the command with access to the secret store that holds the key.',
+      });
+    }
+    const store = deps.secretStore;
+    const stored = await store.get(SECRET_KEYS.certificateKey(profile.name));
+    if (!stored) {
+      throw new OperatorError('secret-missing', `The private key of profile "${profile.name}" is not in this secret store (${store.description}).`, {
+        hint: store.persistent
+          ? `Check that this is the data folder and passphrase the certificate was created with, or import the key again with "cert import --profile ${profile.name}", or create a new certificate with "cert create --profile ${profile.name} --replace".`
+          : `Set M365LR_SECRETS_PASSPHRASE to the passphrase of the encrypted store that holds the key (same data folder), or import it again with "cert import --profile ${profile.name}".`,
+      });
+    }
+    const storedCert = parseCertificate(await readNamed(deps, c.certificatePath, 'certificate file'), `the certificate file ${c.certificatePath}`);
+    const storedKey = parsePrivateKey(stored.toString('utf8'), `the private key in ${store.description}`, undefined, undefined);
+    assertKeyMatches(storedCert, storedKey, c.certificatePath, `in ${store.description}`);
+    return certificateFrom(storedCert, storedKey);
   }
   const certText = await readNamed(deps, c.certificatePath, 'certificate file');
   const keyText = await readNamed(deps, c.privateKeyPath, 'private key file');
@@ -120,7 +138,8 @@ async function readNamed(deps: CredentialDeps, path: string, what: string): Prom
   }
 }
 
-function parseCertificate(pem: string, label: string): X509Certificate {
+/** Parses the first PEM certificate in `pem`; `label` names its origin in messages. */
+export function parseCertificate(pem: string, label: string): X509Certificate {
   const block = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0];
   if (!block) {
     throw new OperatorError('bad-input', `${capital(label)} holds no PEM certificate.`, {
@@ -137,7 +156,8 @@ function parseCertificate(pem: string, label: string): X509Certificate {
   }
 }
 
-function parsePrivateKey(pem: string, label: string, passphrase: string | undefined, passphraseEnv: string | undefined): KeyObject {
+/** Parses a PEM private key (PKCS#8, PKCS#1, SEC1; encrypted when a passphrase is given). */
+export function parsePrivateKey(pem: string, label: string, passphrase: string | undefined, passphraseEnv: string | undefined): KeyObject {
   if (!/-----BEGIN (?:ENCRYPTED |RSA |EC )?PRIVATE KEY-----/.test(pem)) {
     throw new OperatorError('bad-input', `${capital(label)} holds no PEM private key.`, {
       hint: 'Point privateKeyPath at the private key in PEM form (PKCS#8 "BEGIN PRIVATE KEY" or PKCS#1 "BEGIN RSA PRIVATE KEY").',
@@ -167,7 +187,8 @@ function parsePrivateKey(pem: string, label: string, passphrase: string | undefi
   }
 }
 
-function assertKeyMatches(cert: X509Certificate, key: KeyObject, certLabel: string, keyLabel: string): void {
+/** Refuses a private key whose public half is not the certificate's. */
+export function assertKeyMatches(cert: X509Certificate, key: KeyObject, certLabel: string, keyLabel: string): void {
   const fromKey = createPublicKey(key).export({ type: 'spki', format: 'der' });
   const fromCert = cert.publicKey.export({ type: 'spki', format: 'der' });
   if (!fromKey.equals(fromCert)) {
@@ -177,7 +198,30 @@ function assertKeyMatches(cert: X509Certificate, key: KeyObject, certLabel: stri
   }
 }
 
+/**
+ * MSAL Node 7 signs the client assertion with jsonwebtoken as PS256 (SHA-256 thumbprint,
+ * x5t#S256) or RS256 (SHA-1 x5t): both need an RSA key, and jsonwebtoken refuses an EC
+ * key for them. Microsoft Entra ID documents PS256/RS256 for certificate credentials.
+ * An EC (e.g. P-256) key is therefore refused here with a message, not at sign-in.
+ */
+export function assertUsableForAppAuth(key: KeyObject, label: string): void {
+  if (key.asymmetricKeyType === 'rsa') {
+    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (bits < 2048) {
+      throw new OperatorError('bad-input', `${capital(label)} is an RSA ${bits}-bit key; app sign-in needs RSA 2048 or larger.`, {
+        hint: 'Create a new certificate with "cert create" (RSA 2048 by default) and upload it to the app registration.',
+      });
+    }
+    return;
+  }
+  const curve = key.asymmetricKeyDetails?.namedCurve;
+  throw new OperatorError('bad-input', `${capital(label)} is an ${(key.asymmetricKeyType ?? 'unknown').toUpperCase()}${curve ? ` (${curve})` : ''} key, which cannot sign in an app.`, {
+    hint: 'MSAL Node signs the client assertion with PS256/RS256, which need an RSA key (the algorithms Microsoft Entra ID documents for certificate credentials). Use an RSA certificate: "cert create --key rsa2048" (the default).',
+  });
+}
+
 function certificateFrom(cert: X509Certificate, key: KeyObject): AppCredential {
+  assertUsableForAppAuth(key, 'the private key');
   return {
     kind: 'certificate',
     privateKeyPem: key.export({ type: 'pkcs8', format: 'pem' }).toString(),

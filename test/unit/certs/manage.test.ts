@@ -1,0 +1,148 @@
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import forge from 'node-forge';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createProfileCertificate, describeProfileCertificate, exportProfileKey, importProfileCertificate, type CertDeps } from '../../../src-main/core/certs/manage';
+import { generateCertificate, type GeneratedCertificate } from '../../../src-main/core/certs/generate';
+import { loadAppCredential } from '../../../src-main/core/auth/credentials';
+import { EncryptedFileSecretStore } from '../../../src-main/core/secrets/encrypted-file-store';
+import { MemorySecretStore } from '../../../src-main/core/secrets/memory-store';
+import { SECRET_KEYS, type SecretStore } from '../../../src-main/core/secrets/secret-store';
+import { ProfileStore } from '../../../src-main/core/profile/store';
+import type { Profile } from '../../../src-main/core/profile/schema';
+import { OperatorError } from '../../../src-main/core/errors/operator-error';
+import { cli, tempDir } from '../../helpers/cli';
+
+const PASS = 'unit test passphrase';
+const base: Profile = { name: 'contoso', tenantId: 'contoso.onmicrosoft.com', clientId: '11111111-2222-4333-8444-555555555555', cloud: 'global', credential: { kind: 'secret', secretEnv: 'S' } };
+
+async function failure(p: Promise<unknown>): Promise<OperatorError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(OperatorError);
+    return e as OperatorError;
+  }
+  throw new Error('expected an OperatorError');
+}
+
+function setup(secrets?: SecretStore): { dir: string; profiles: ProfileStore; deps: CertDeps } {
+  const dir = tempDir();
+  const profiles = new ProfileStore(join(dir, 'profiles.json'));
+  return { dir, profiles, deps: { profiles, secrets: secrets ?? new EncryptedFileSecretStore({ path: join(dir, 'secrets.enc'), passphrase: PASS }), dataDir: dir, env: {} } };
+}
+
+let other: GeneratedCertificate;
+beforeAll(async () => {
+  other = await generateCertificate({ commonName: 'imported' });
+});
+
+describe('createProfileCertificate', () => {
+  it('refuses a memory-only store unless a key file is asked for, naming the passphrase variable', async () => {
+    const { deps, dir } = setup(new MemorySecretStore());
+    const e = await failure(createProfileCertificate(base, {}, deps));
+    expect(e.hint).toMatch(/M365LR_SECRETS_PASSPHRASE/);
+    expect(existsSync(join(dir, 'certificates'))).toBe(false);
+
+    const keyPath = join(dir, 'key.pem');
+    const w = await createProfileCertificate(base, { exportKeyPath: keyPath }, deps);
+    expect(w.profile.credential).toEqual({ kind: 'certificate', certificatePath: w.pemPath, privateKeyPath: keyPath });
+    if (process.platform !== 'win32') expect(statSync(keyPath).mode & 0o777).toBe(0o600);
+    const cred = await loadAppCredential(w.profile, { env: {}, readFile: (p) => readFile(p, 'utf8') });
+    expect(cred.kind === 'certificate' && cred.thumbprintSha256).toBe(w.info.thumbprintSha256);
+  });
+
+  it('puts the key only in the store, writes .cer (DER) and .pem, updates the profile; --replace guards a second key', async () => {
+    const { deps, dir, profiles } = setup();
+    await profiles.upsert(base);
+    const w = await createProfileCertificate(base, { days: 10 }, deps);
+    expect(new X509Certificate(readFileSync(w.cerPath)).raw.equals(new X509Certificate(readFileSync(w.pemPath)).raw)).toBe(true);
+    expect((await profiles.get('contoso')).credential).toEqual({ kind: 'certificate', certificatePath: w.pemPath, privateKeyInStore: true });
+    expect(await deps.secrets.keys()).toEqual([SECRET_KEYS.certificateKey('contoso')]);
+    expect(readFileSync(w.pemPath, 'utf8')).not.toMatch(/PRIVATE KEY/);
+    expect(w.pemPath.startsWith(join(dir, 'certificates', 'contoso'))).toBe(true);
+
+    const again = await failure(createProfileCertificate(base, {}, deps));
+    expect(again.hint).toMatch(/--replace/);
+    const replaced = await createProfileCertificate(base, { replace: true }, deps);
+    expect(replaced.replacedKey).toBe(true);
+    expect(replaced.info.thumbprintSha1).not.toBe(w.info.thumbprintSha1);
+  });
+
+  it('refuses P-256 for app sign-in, explaining MSAL signs PS256/RS256', async () => {
+    const e = await failure(createProfileCertificate(base, { keyType: 'p256' }, setup().deps));
+    expect(e.hint).toMatch(/PS256\/RS256/);
+  });
+});
+
+describe('show and export-key', () => {
+  it('reports the key location, and exports it once to a new 0600 file', async () => {
+    const { deps, dir } = setup();
+    const w = await createProfileCertificate(base, {}, deps);
+    const report = await describeProfileCertificate(w.profile, deps);
+    expect(report.key).toMatchObject({ where: 'store', present: true });
+    expect(report.expiry.status).toBe('ok');
+    expect(report.info.thumbprintSha256).toBe(w.info.thumbprintSha256);
+    expect((await describeProfileCertificate(w.profile, { secrets: new MemorySecretStore() })).key.present).toBe(false);
+
+    const out = join(dir, 'exported.pem');
+    expect(await exportProfileKey(w.profile, out, deps)).toBe(out);
+    if (process.platform !== 'win32') expect(statSync(out).mode & 0o777).toBe(0o600);
+    expect(createPrivateKey(readFileSync(out, 'utf8')).asymmetricKeyType).toBe('rsa');
+    expect(readFileSync(out).equals((await deps.secrets.get(SECRET_KEYS.certificateKey('contoso')))!)).toBe(true);
+    const twice = await failure(exportProfileKey(w.profile, out, deps));
+    expect(twice.message).toMatch(/never overwritten/);
+    expect((await failure(exportProfileKey(base, join(dir, 'x.pem'), deps))).code).toBe('bad-input');
+  });
+});
+
+describe('importProfileCertificate', () => {
+  it('PFX with the password from an env variable; missing variable refused', async () => {
+    const { deps, dir } = setup();
+    const pfxPath = join(dir, 'app.pfx');
+    const asn = forge.pkcs12.toPkcs12Asn1(forge.pki.privateKeyFromPem(other.privateKeyPem), [forge.pki.certificateFromPem(other.certificatePem)], 'Pfx!Secret#2026', { algorithm: 'aes256' });
+    writeFileSync(pfxPath, Buffer.from(forge.asn1.toDer(asn).getBytes(), 'binary'));
+    const missing = await failure(importProfileCertificate(base, { kind: 'pfx', pfxPath, passwordEnv: 'PFX_PW' }, {}, deps));
+    expect(missing.code).toBe('secret-missing');
+    const w = await importProfileCertificate(base, { kind: 'pfx', pfxPath, passwordEnv: 'PFX_PW' }, {}, { ...deps, env: { PFX_PW: 'Pfx!Secret#2026' } });
+    expect(w.info.thumbprintSha256).toBe(other.info.thumbprintSha256);
+    const cred = await loadAppCredential(w.profile, { env: {}, readFile: (p) => readFile(p, 'utf8'), secretStore: deps.secrets });
+    expect(cred.kind).toBe('certificate');
+  });
+
+  it('CLI: PEM pair with a mismatched key refused; a matching pair imported; bad option combinations are usage errors', async () => {
+    const dir = tempDir();
+    const env = { M365LR_DATA_DIR: dir, M365LR_SECRETS_PASSPHRASE: PASS };
+    expect((await cli(['profile', 'add', '--name', 'p', '--tenant', 'contoso.onmicrosoft.com', '--client-id', base.clientId, '--secret-env', 'S'], env)).code).toBe(0);
+    const mine = await generateCertificate({ commonName: 'mine' });
+    writeFileSync(join(dir, 'c.pem'), mine.certificatePem);
+    writeFileSync(join(dir, 'wrong.key'), other.privateKeyPem);
+    writeFileSync(join(dir, 'right.key'), mine.privateKeyPem);
+    const bad = await cli(['cert', 'import', '--profile', 'p', '--pem', join(dir, 'c.pem'), '--key', join(dir, 'wrong.key')], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/does not belong to the certificate/);
+    expect((await cli(['cert', 'import', '--profile', 'p', '--pem', join(dir, 'c.pem')], env)).code).toBe(2);
+    expect((await cli(['cert', 'import', '--profile', 'p', '--pfx', join(dir, 'x.pfx')], env)).stderr).toMatch(/--pfx-password-env/);
+    const ok = await cli(['cert', 'import', '--profile', 'p', '--pem', join(dir, 'c.pem'), '--key', join(dir, 'right.key')], env);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain(mine.info.thumbprintSha1);
+    expect(ok.stdout + ok.stderr).not.toContain(mine.privateKeyPem.split('\n')[1]!);
+    const shown = await cli(['cert', 'show', '--profile', 'p'], env);
+    expect(shown.stdout).toContain(mine.info.thumbprintSha256);
+  });
+
+  it('CLI: profile set-secret-expiry records the date and warns', async () => {
+    const dir = tempDir();
+    const env = { M365LR_DATA_DIR: dir };
+    await cli(['profile', 'add', '--name', 's', '--tenant', 'contoso.onmicrosoft.com', '--client-id', base.clientId, '--secret-env', 'S'], env);
+    const before = await cli(['cert', 'show', '--profile', 's'], env);
+    expect(before.stdout).toMatch(/UNKNOWN: .*set-secret-expiry/);
+    const past = await cli(['profile', 'set-secret-expiry', '--profile', 's', '--date', '2020-01-31'], env);
+    expect(past.code).toBe(0);
+    expect(past.stdout).toMatch(/EXPIRED: The client secret expired on 2020-01-31/);
+    expect(JSON.parse(readFileSync(join(dir, 'profiles.json'), 'utf8')).profiles[0].credential.expiresOn).toBe('2020-01-31');
+    expect((await cli(['profile', 'set-secret-expiry', '--profile', 's', '--date', '31/01/2020'], env)).code).toBe(2);
+  });
+});
