@@ -9,7 +9,16 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { startDemoTenant, DEMO_APP_NAMES, type DemoTenant, type DemoAppName } from '../core/demo-tenant/index';
+import {
+  startDemoTenant,
+  DEMO_APP_NAMES,
+  DEMO_PUBLIC_APP_NAMES,
+  DEMO_USER_NAMES,
+  type DemoTenant,
+  type DemoAppName,
+  type DemoPublicAppName,
+  type DemoUserName,
+} from '../core/demo-tenant/index';
 
 const argsSchema = z.object({
   users: z.coerce.number().int().min(0).max(10_000_000),
@@ -32,9 +41,25 @@ export interface AppFiles {
   roles: string[];
 }
 
+export interface PublicAppInfo {
+  clientId: string;
+  redirectUris: string[];
+  delegatedScopes: string[];
+}
+
+export interface SignInUserFiles {
+  upn: string;
+  roles: string[];
+  mfa: boolean;
+  /** The user's password (random per start), mode 0600. */
+  passwordFile: string;
+}
+
 export interface WrittenFiles {
   caFile: string;
   apps: Record<DemoAppName, AppFiles>;
+  publicApps: Record<DemoPublicAppName, PublicAppInfo>;
+  users: Record<DemoUserName, SignInUserFiles>;
 }
 
 async function writePrivate(path: string, content: string): Promise<void> {
@@ -67,7 +92,21 @@ export async function writeTenantFiles(tenant: DemoTenant, dir: string): Promise
     await writeFile(files.certificateFile, app.certificatePem, { mode: 0o644 });
     apps[name] = files;
   }
-  return { caFile, apps };
+  const publicApps = {} as Record<DemoPublicAppName, PublicAppInfo>;
+  for (const name of DEMO_PUBLIC_APP_NAMES) {
+    const a = tenant.publicApps[name];
+    publicApps[name] = { clientId: a.clientId, redirectUris: [...a.redirectUris], delegatedScopes: [...a.delegatedScopes] };
+  }
+  const users = {} as Record<DemoUserName, SignInUserFiles>;
+  for (const name of DEMO_USER_NAMES) {
+    const u = tenant.signInUsers[name];
+    const userDir = join(root, 'users', name);
+    await mkdir(userDir, { recursive: true, mode: 0o700 });
+    const passwordFile = join(userDir, 'password.txt');
+    await writePrivate(passwordFile, u.password);
+    users[name] = { upn: u.upn, roles: [...u.roles], mfa: u.mfa, passwordFile };
+  }
+  return { caFile, apps, publicApps, users };
 }
 
 /** What the runner prints: URLs, ids and file paths; never a secret or a key. */
@@ -94,6 +133,19 @@ export function describeTenant(tenant: DemoTenant, files: WrittenFiles): string 
       `    cert file:    ${a.certificateFile} (SHA-256 thumbprint ${a.thumbprintSha256})`,
       `    permissions:  ${a.roles.join(', ') || '(none)'}`,
     );
+  }
+  lines.push('', 'Public clients (delegated sign-in, no secret, redirect URI http://localhost on any port):');
+  for (const name of DEMO_PUBLIC_APP_NAMES) {
+    const a = files.publicApps[name];
+    lines.push(`  ${name}`, `    client id:    ${a.clientId}`, `    scopes:       ${a.delegatedScopes.join(', ') || '(no consent)'}`);
+  }
+  lines.push('', 'Sign-in users (passwords are in the files, new at every start):');
+  for (const name of DEMO_USER_NAMES) {
+    const u = files.users[name];
+    const notes = [u.roles.length > 0 ? u.roles.join(', ') : 'no directory role', ...(u.mfa ? ['MFA'] : [])];
+    if (name === 'blocked') notes.push('blocked by Conditional Access');
+    if (name === 'outsider') notes.push('account of another tenant');
+    lines.push(`  ${name}: ${u.upn} (${notes.join('; ')})`, `    password file: ${u.passwordFile}`);
   }
   const reader = files.apps.reader;
   const profile = {
@@ -175,6 +227,8 @@ export async function main(argv: readonly string[]): Promise<void> {
       domain: tenant.domain,
       caFile: files.caFile,
       apps: files.apps,
+      publicApps: files.publicApps,
+      users: files.users,
     };
     await writeFile(resolve(args.portFile), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o644 });
   }

@@ -6,10 +6,10 @@
  * access tokens it issues (for the graph listener).
  *
  * Plain data in, plain data out: server.ts does the HTTP. Routes live in a table and
- * grants in a map, so the authorize endpoint and refresh tokens can be added later
- * without touching the client-credentials path.
+ * grants in a map; the delegated flows (authorize page, authorization code with PKCE,
+ * refresh tokens, device code) come from delegated.ts, the sign-in users from users.ts.
  */
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { X509Certificate, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   SignJWT,
   decodeProtectedHeader,
@@ -21,11 +21,16 @@ import {
   type CryptoKey as JoseKey,
 } from 'jose';
 import { z } from 'zod';
-import { requiredApplicationPermissions } from '../permissions/matrix';
-import { generateClientCertificate, rsaKeyPairs, type ClientCertificate } from './ca';
-import type { DemoApp, DemoAppName } from './types';
+import { requiredApplicationPermissions, requiredDelegatedScopes } from '../permissions/matrix';
+import { generateClientCertificate, rsaKeyPairs, thumbprints, type ClientCertificate } from './ca';
+import { createDelegatedFlows, type PublicRegistration } from './delegated';
+import type { GraphPrincipal } from './graph/contract';
+import { GUID_RE, StsError, stsErrorBody, delegatedSts } from './sts-error';
+import { rolesFromTemplateIds, selectSignInUsers, type DirectoryLookup, type SignInAccount } from './users';
+import type { DemoApp, DemoAppName, DemoPublicApp, DemoPublicAppName, DemoSignInUser, DemoUserName } from './types';
 
 export const DEMO_APP_NAMES: readonly DemoAppName[] = ['reader', 'no-auditlog', 'over-granted', 'minimal', 'no-consent', 'expired-secret'];
+export const DEMO_PUBLIC_APP_NAMES: readonly DemoPublicAppName[] = ['delegated', 'delegated-no-auditlog', 'delegated-no-consent'];
 
 /** Microsoft Graph's well-known application id; `<id>/.default` is accepted like `<graph origin>/.default`. */
 export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
@@ -136,12 +141,18 @@ export interface LoginRequest {
 
 export interface LoginResponse {
   status: number;
+  /** JSON body (ignored when `html` or `location` is set). */
   body: unknown;
   headers?: Record<string, string>;
+  /** An HTML page (sign-in pages), served with `csp` as Content-Security-Policy. */
+  html?: string;
+  csp?: string;
+  /** A redirect target (status 302). */
+  location?: string;
 }
 
 export type AccessTokenCheck =
-  | { ok: true; roles: ReadonlySet<string>; appId: string }
+  | { ok: true; roles: ReadonlySet<string>; appId: string; principal: GraphPrincipal }
   | { ok: false; reason: 'malformed' | 'expired' | 'not-yet-valid' | 'invalid-audience' | 'invalid-issuer' | 'invalid-signature' };
 
 export interface IdentityOptions {
@@ -154,6 +165,10 @@ export interface IdentityOptions {
   tokenLifetimeSeconds: () => number;
   /** Clock in ms (tests may move it). */
   now?: () => number;
+  /** The synthetic directory, so sign-in users can be /users entries (see users.ts). */
+  directory?: DirectoryLookup;
+  /** Polling interval announced by the device code endpoint (default 5 s). */
+  deviceCodeIntervalSeconds?: number;
 }
 
 export interface Identity {
@@ -163,47 +178,17 @@ export interface Identity {
   /** The token endpoint URL for the tenant id (what MSAL puts in client assertions' aud). */
   readonly tokenEndpoint: string;
   readonly issuer: string;
+  readonly publicApps: Readonly<Record<DemoPublicAppName, DemoPublicApp>>;
+  readonly signInUsers: Readonly<Record<DemoUserName, DemoSignInUser>>;
+  setUserMfa(user: DemoUserName, required: boolean): void;
   handle(req: LoginRequest): Promise<LoginResponse>;
   verifyAccessToken(token: string): Promise<AccessTokenCheck>;
+  /** Adds a certificate (PEM) to an app's key credentials, like uploading one in the portal. */
+  registerCertificate(app: DemoAppName, certificatePem: string): void;
 }
 
 // ---------------------------------------------------------------------------
-// Error shape
-
-function stsTimestamp(d: Date): string {
-  return d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
-}
-
-const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-class StsError extends Error {
-  constructor(
-    readonly status: number,
-    readonly error: string,
-    readonly code: number,
-    readonly description: string,
-  ) {
-    super(`AADSTS${code}`);
-  }
-}
-
-function stsErrorResponse(e: StsError, loginOrigin: string, clientRequestId: string | undefined, now: Date): LoginResponse {
-  const traceId = randomUUID();
-  const correlationId = clientRequestId && GUID_RE.test(clientRequestId) ? clientRequestId.toLowerCase() : randomUUID();
-  const ts = stsTimestamp(now);
-  return {
-    status: e.status,
-    body: {
-      error: e.error,
-      error_description: `AADSTS${e.code}: ${e.description}\r\nTrace ID: ${traceId}\r\nCorrelation ID: ${correlationId}\r\nTimestamp: ${ts}`,
-      error_codes: [e.code],
-      timestamp: ts,
-      trace_id: traceId,
-      correlation_id: correlationId,
-      error_uri: `${loginOrigin}/error?code=${e.code}`,
-    },
-  };
-}
+// Error shape: sts-error.ts
 
 const sts = {
   tenantNotFound: (t: string) =>
@@ -294,13 +279,42 @@ const tokenFormSchema = z.object({
   client_secret: formValue,
   client_assertion_type: formValue,
   client_assertion: formValue,
+  // delegated grants
+  code: formValue,
+  redirect_uri: formValue,
+  code_verifier: formValue,
+  refresh_token: formValue,
+  device_code: formValue,
+  client_info: formValue,
 });
-type TokenForm = z.infer<typeof tokenFormSchema>;
+export type TokenForm = z.infer<typeof tokenFormSchema>;
 
 const accessTokenClaimsSchema = z.object({
   appid: z.string(),
   roles: z.array(z.string()).optional(),
+  idtyp: z.enum(['app', 'user']).optional(),
+  scp: z.string().optional(),
+  wids: z.array(z.string()).optional(),
+  oid: z.string().optional(),
 });
+
+const PUBLIC_DISPLAY_NAMES: Record<DemoPublicAppName, string> = {
+  delegated: 'Licence Reconciler (delegated, least privilege)',
+  'delegated-no-auditlog': 'Licence Reconciler (delegated, no AuditLog)',
+  'delegated-no-consent': 'Licence Reconciler (delegated, no consent)',
+};
+
+function delegatedScopesFor(name: DemoPublicAppName): string[] {
+  const all = requiredDelegatedScopes();
+  switch (name) {
+    case 'delegated':
+      return [...all];
+    case 'delegated-no-auditlog':
+      return all.filter((s) => s !== 'AuditLog.Read.All');
+    case 'delegated-no-consent':
+      return [];
+  }
+}
 
 // ---------------------------------------------------------------------------
 
@@ -346,12 +360,80 @@ export function createIdentity(material: IdentityMaterial, opts: IdentityOptions
     });
   }
 
+  /** Certificates uploaded at run time (registerCertificate), per client id, besides each app's own. */
+  const uploadedCerts = new Map<string, { pem: string; sha256: string; sha1: string }[]>();
+  function registerCertificate(app: DemoAppName, certificatePem: string): void {
+    const reg = registry.get(apps[app].clientId.toLowerCase());
+    if (!reg) throw new Error(`unknown demo app ${app}`);
+    const cert = new X509Certificate(certificatePem);
+    const pem = cert.toString();
+    const tp = thumbprints(cert.raw);
+    const list = uploadedCerts.get(reg.clientId) ?? [];
+    if (!list.some((c) => c.sha256 === tp.sha256)) list.push({ pem, ...tp });
+    uploadedCerts.set(reg.clientId, list);
+  }
+  /** The registered certificate (PEM) whose thumbprint the assertion names, if any. */
+  function registeredCertificate(reg: AppRegistration, tp: { hex: string; kind: 'sha256' | 'sha1' }): string | undefined {
+    const hex = tp.hex.toLowerCase();
+    const all = [{ pem: reg.certificatePem, sha256: reg.thumbprintSha256, sha1: reg.thumbprintSha1 }, ...(uploadedCerts.get(reg.clientId) ?? [])];
+    return all.find((c) => (tp.kind === 'sha256' ? c.sha256 : c.sha1) === hex)?.pem;
+  }
+
+  // Public clients (delegated sign-in): no secret, loopback redirect URI, admin-consented delegated scopes.
+  const publicRegistry = new Map<string, PublicRegistration>();
+  const publicApps = {} as Record<DemoPublicAppName, DemoPublicApp>;
+  for (const name of DEMO_PUBLIC_APP_NAMES) {
+    const reg: PublicRegistration = {
+      name,
+      clientId: deterministicGuid(opts.seed, `public-app:${name}`),
+      redirectUris: ['http://localhost'],
+      delegatedScopes: delegatedScopesFor(name),
+      displayName: PUBLIC_DISPLAY_NAMES[name],
+    };
+    publicRegistry.set(reg.clientId.toLowerCase(), reg);
+    publicApps[name] = Object.freeze({ name, clientId: reg.clientId, redirectUris: [...reg.redirectUris], delegatedScopes: [...reg.delegatedScopes] });
+  }
+
+  const accounts = selectSignInUsers({ domain, directory: opts.directory, guid: (label) => deterministicGuid(opts.seed, label) });
+  const signInUsers = {} as Record<DemoUserName, DemoSignInUser>;
+  for (const [name, a] of Object.entries(accounts) as [DemoUserName, SignInAccount][]) {
+    signInUsers[name] = Object.freeze({ upn: a.upn, password: a.password, roles: [...a.roles], mfa: a.mfa, objectId: a.objectId });
+  }
+
+  async function signJwt(claims: Record<string, unknown>, o: { audience: string; issuer: string; lifetimeSeconds: number }): Promise<string> {
+    const iat = Math.floor(now() / 1000);
+    const defined = Object.fromEntries(Object.entries(claims).filter(([, v]) => v !== undefined));
+    return new SignJWT(defined)
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: material.signingKey.kid, x5t: material.signingKey.kid })
+      .setAudience(o.audience)
+      .setIssuer(o.issuer)
+      .setIssuedAt(iat)
+      .setNotBefore(iat)
+      .setExpirationTime(iat + o.lifetimeSeconds)
+      .sign(material.signingKey.privateKey);
+  }
+
+  const delegated = createDelegatedFlows({
+    tenantId,
+    domain,
+    loginOrigin: login,
+    graphOrigin: graph,
+    accessTokenIssuer,
+    now,
+    tokenLifetimeSeconds: opts.tokenLifetimeSeconds,
+    deviceCodeIntervalSeconds: opts.deviceCodeIntervalSeconds ?? 5,
+    publicApps: publicRegistry,
+    isConfidentialClient: (id) => registry.has(id.toLowerCase()),
+    users: accounts,
+    sign: signJwt,
+  });
+
   const certKeys = new Map<string, Promise<JoseKey>>();
-  function certKey(reg: AppRegistration, alg: 'RS256' | 'PS256'): Promise<JoseKey> {
-    const k = `${reg.clientId}:${alg}`;
+  function certKey(certificatePem: string, alg: 'RS256' | 'PS256'): Promise<JoseKey> {
+    const k = `${certificatePem}:${alg}`;
     let p = certKeys.get(k);
     if (!p) {
-      p = importX509(reg.certificatePem, alg);
+      p = importX509(certificatePem, alg);
       certKeys.set(k, p);
     }
     return p;
@@ -432,6 +514,10 @@ export function createIdentity(material: IdentityMaterial, opts: IdentityOptions
     const scopes = scope.trim().split(/\s+/);
     const accepted = new Set([`${graph}/.default`, `${GRAPH_APP_ID}/.default`]);
     const bad = scopes.find((s) => !accepted.has(s));
+    // Another resource's /.default names a resource principal this tenant does not have.
+    if (scopes.length === 1 && bad !== undefined && /^(https?:\/\/[^\s/]+|api:\/\/[^\s/]+|[0-9a-f-]{36})\/\.default$/i.test(bad)) {
+      throw delegatedSts.resourceNotFound(bad.slice(0, -'/.default'.length), domain);
+    }
     if (bad !== undefined || scopes.length !== 1) throw sts.invalidScope(bad ?? scope);
   }
 
@@ -472,11 +558,11 @@ export function createIdentity(material: IdentityMaterial, opts: IdentityOptions
       throw sts.assertionMalformed('The client_assertion is not a compact JWS.');
     }
     const tp = thumbprintFromHeader(header);
-    const registered = tp && (tp.kind === 'sha256' ? reg.thumbprintSha256 : reg.thumbprintSha1) === tp.hex.toLowerCase();
+    const registered = tp && registeredCertificate(reg, tp);
     if (!registered) throw sts.keyNotFound(reg.clientId, (tp?.hex ?? '').toUpperCase());
     const alg = header['alg'];
     if (alg !== 'RS256' && alg !== 'PS256') throw sts.badSignature();
-    const key = await certKey(reg, alg);
+    const key = await certKey(registered, alg);
     try {
       await jwtVerify(assertion, key, {
         algorithms: [alg],
@@ -560,7 +646,7 @@ export function createIdentity(material: IdentityMaterial, opts: IdentityOptions
   };
 
   /** Grants by grant_type; authorization_code and refresh_token join here with the delegated flows. */
-  const grants: Record<string, GrantHandler> = { client_credentials: clientCredentials };
+  const grants: Record<string, GrantHandler> = { client_credentials: clientCredentials, ...delegated.grants };
 
   interface Route {
     method: string;
@@ -571,6 +657,7 @@ export function createIdentity(material: IdentityMaterial, opts: IdentityOptions
   }
 
   const routes: Route[] = [
+    ...delegated.routes,
     {
       method: 'GET',
       pattern: /^\/common\/discovery\/instance$/,
@@ -626,7 +713,7 @@ export function createIdentity(material: IdentityMaterial, opts: IdentityOptions
       }
       throw sts.notFound();
     } catch (e) {
-      if (e instanceof StsError) return stsErrorResponse(e, login, req.clientRequestId, new Date(now()));
+      if (e instanceof StsError) return { status: e.status, body: stsErrorBody(e, login, req.clientRequestId, new Date(now())) };
       throw e;
     }
   }
@@ -641,8 +728,21 @@ export function createIdentity(material: IdentityMaterial, opts: IdentityOptions
         currentDate: new Date(now()),
       });
       const claims = accessTokenClaimsSchema.safeParse(payload);
-      if (!claims.success || !registry.has(claims.data.appid.toLowerCase())) return { ok: false, reason: 'malformed' };
-      return { ok: true, roles: new Set(claims.data.roles ?? []), appId: claims.data.appid };
+      if (!claims.success) return { ok: false, reason: 'malformed' };
+      const c = claims.data;
+      if (c.idtyp === 'user') {
+        if (!publicRegistry.has(c.appid.toLowerCase()) || c.oid === undefined) return { ok: false, reason: 'malformed' };
+        const principal: GraphPrincipal = {
+          kind: 'user',
+          scopes: new Set((c.scp ?? '').split(' ').filter(Boolean)),
+          directoryRoles: new Set(rolesFromTemplateIds(c.wids ?? [])),
+          objectId: c.oid,
+        };
+        return { ok: true, roles: new Set(), appId: c.appid, principal };
+      }
+      if (!registry.has(c.appid.toLowerCase())) return { ok: false, reason: 'malformed' };
+      const roles = new Set(c.roles ?? []);
+      return { ok: true, roles, appId: c.appid, principal: { kind: 'app', roles } };
     } catch (e) {
       if (e instanceof joseErrors.JWTExpired) return { ok: false, reason: 'expired' };
       if (e instanceof joseErrors.JWTClaimValidationFailed) {
@@ -656,5 +756,17 @@ export function createIdentity(material: IdentityMaterial, opts: IdentityOptions
     }
   }
 
-  return { tenantId, domain, apps, tokenEndpoint, issuer, handle, verifyAccessToken };
+  return {
+    tenantId,
+    domain,
+    apps,
+    publicApps,
+    signInUsers,
+    setUserMfa: (user, required) => delegated.setUserMfa(user, required),
+    tokenEndpoint,
+    issuer,
+    handle,
+    verifyAccessToken,
+    registerCertificate,
+  };
 }

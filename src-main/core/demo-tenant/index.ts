@@ -7,8 +7,20 @@ import { createGraphApi } from './graph/index';
 import { startDemoTenantWith } from './server';
 import type { DemoTenant, DemoTenantOptions } from './types';
 
-export type { DemoApp, DemoAppName, DemoTenant, DemoTenantOptions, FaultPlan, RequestLogEntry } from './types';
-export { DEMO_APP_NAMES } from './identity';
+export type {
+  DemoApp,
+  DemoAppName,
+  DemoPublicApp,
+  DemoPublicAppName,
+  DemoSignInUser,
+  DemoTenant,
+  DemoTenantOptions,
+  DemoUserName,
+  FaultPlan,
+  RequestLogEntry,
+} from './types';
+export { DEMO_APP_NAMES, DEMO_PUBLIC_APP_NAMES } from './identity';
+export { DEMO_USER_NAMES } from './users';
 
 export function startDemoTenant(opts?: DemoTenantOptions): Promise<DemoTenant> {
   return startDemoTenantWith(opts, (o) => createGraphApi(o));

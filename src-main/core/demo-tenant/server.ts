@@ -1,8 +1,10 @@
 /**
  * The demo tenant's HTTPS side: four listeners on 127.0.0.1 (login, graph, download,
  * foreign), each its own origin, sharing one leaf certificate signed by a CA made at
- * start. Routes login requests to identity.ts, authenticates graph requests with the
- * tenant's own access tokens and hands them to the GraphApi (graph/contract.ts),
+ * start. Routes login requests to identity.ts (JSON from the token endpoint; HTML sign-in
+ * pages under a strict Content-Security-Policy and 302 redirects from the authorize flow),
+ * authenticates graph requests with the tenant's own access tokens and hands them, with
+ * the caller (app roles, or a user's scopes and directory roles), to the GraphApi (graph/contract.ts),
  * injects faults, and keeps a bounded request log that never holds header values.
  */
 import https from 'node:https';
@@ -12,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { generateTlsMaterial, type TlsMaterial } from './ca';
-import { createIdentity, generateIdentityMaterial, tenantIdFor, domainFor, GRAPH_APP_ID, type AccessTokenCheck, type Identity } from './identity';
+import { createIdentity, generateIdentityMaterial, tenantIdFor, domainFor, GRAPH_APP_ID, type AccessTokenCheck, type Identity, type LoginResponse } from './identity';
 import { graphError, type GraphApi, type GraphApiOptions, type HandlerResult } from './graph/contract';
 import type { DemoTenant, DemoTenantOptions, FaultPlan, RequestLogEntry } from './types';
 
@@ -45,6 +47,13 @@ const faultPlanSchema = z.object({
     })
     .optional(),
   foreignNextLink: z.boolean().optional(),
+  downloadThrottle: z
+    .object({
+      everyNth: z.number().int().min(1),
+      status: z.union([z.literal(429), z.literal(503), z.literal(504)]),
+      retryAfterSeconds: z.number().int().min(0).max(3600).optional(),
+    })
+    .optional(),
 });
 
 const optionsSchema = z.object({
@@ -54,6 +63,7 @@ const optionsSchema = z.object({
   concealNames: z.boolean().default(false),
   faults: faultPlanSchema.default({}),
   requestLogLimit: z.number().int().min(1).max(10_000_000).default(10_000),
+  deviceCodeIntervalSeconds: z.number().int().min(1).max(60).default(5),
 });
 
 // ---------------------------------------------------------------------------
@@ -95,6 +105,7 @@ interface FaultState {
   plan: FaultPlan;
   graphRequests: number;
   graphJsonResponses: number;
+  downloadRequests: number;
   failPathRemaining: number;
   failPattern: RegExp | undefined;
 }
@@ -105,6 +116,7 @@ function faultState(plan: FaultPlan): FaultState {
     plan,
     graphRequests: 0,
     graphJsonResponses: 0,
+    downloadRequests: 0,
     failPathRemaining: fp?.times ?? Number.POSITIVE_INFINITY,
     // A stateless copy: /g or /y would make test() depend on the previous call.
     failPattern: fp ? new RegExp(fp.pattern.source, fp.pattern.flags.replace(/[gy]/g, '')) : undefined,
@@ -260,6 +272,16 @@ function graphErrorBody(result: HandlerResult): unknown {
   return result.kind === 'json' ? result.body : {};
 }
 
+/** The downloadThrottle fault: answers this download request with 429/503/504 and Retry-After when it is due. */
+function downloadThrottled(f: FaultState, res: ServerResponse, ctx: WriteContext): boolean {
+  const n = ++f.downloadRequests;
+  const t = f.plan.downloadThrottle;
+  if (!t || n % t.everyNth !== 0) return false;
+  const code = GRAPH_CODES[t.status] ?? 'TooManyRequests';
+  writeJson(res, ctx, t.status, { error: { code, message: GRAPH_MESSAGES[t.status] ?? code } }, { 'Retry-After': String(t.retryAfterSeconds ?? 1) });
+  return true;
+}
+
 // ---------------------------------------------------------------------------
 
 interface Listener {
@@ -358,7 +380,34 @@ export async function startDemoTenantWith(options: DemoTenantOptions | undefined
       clientRequestId: headerValue(req, 'client-request-id'),
       body,
     });
+    if (out.location !== undefined || out.html !== undefined) return writeLoginPage(res, ctx, out);
     writeJson(res, ctx, out.status, out.body, { ...(out.headers ?? {}), 'x-ms-request-id': ctx.requestId }, 'application/json; charset=utf-8');
+  }
+
+  /** Sign-in pages and authorize redirects: HTML under a strict CSP, or a bare 302. */
+  function writeLoginPage(res: ServerResponse, ctx: WriteContext, out: LoginResponse): void {
+    ctx.entry.status = out.status;
+    const common = {
+      ...(out.headers ?? {}),
+      'Referrer-Policy': 'no-referrer',
+      'X-Frame-Options': 'DENY',
+      'X-Content-Type-Options': 'nosniff',
+      'x-ms-request-id': ctx.requestId,
+      'client-request-id': ctx.clientRequestId,
+    };
+    if (out.location !== undefined) {
+      res.writeHead(302, { ...common, Location: out.location, 'Content-Length': '0' });
+      res.end();
+      return;
+    }
+    const buf = Buffer.from(out.html ?? '', 'utf8');
+    res.writeHead(out.status, {
+      ...common,
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Length': String(buf.length),
+      'Content-Security-Policy': out.csp ?? "default-src 'none'",
+    });
+    res.end(buf);
   }
 
   async function onGraph(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -399,6 +448,7 @@ export async function startDemoTenantWith(options: DemoTenantOptions | undefined
       method: req.method ?? 'GET',
       url,
       roles: check.roles,
+      principal: check.principal,
       linkOrigin: f.plan.foreignNextLink ? origins.foreign : origins.graph,
       downloadOrigin: origins.download,
       headers: handlerHeaders(req),
@@ -414,8 +464,10 @@ export async function startDemoTenantWith(options: DemoTenantOptions | undefined
     const entry = startEntry('download', req);
     const ctx = newContext(entry, req);
     req.resume();
-    const latency = faults.plan.latencyMs;
+    const f = faults;
+    const latency = f.plan.latencyMs;
     if (latency) await sleep(latency);
+    if (downloadThrottled(f, res, ctx)) return;
     const url = requestUrl(origins.download, req);
     if (!graphApi) return notReady(res, ctx);
     if (!url) return writeJson(res, ctx, 400, graphErrorBody(graphError(400, 'BadRequest', 'Malformed request target.', ctx.requestId)));
@@ -445,13 +497,18 @@ export async function startDemoTenantWith(options: DemoTenantOptions | undefined
   const tenantId = tenantIdFor(opts.seed);
   const domain = domainFor(opts.seed);
   try {
+    // The Graph side first: its directory supplies the sign-in users (identity.ts, users.ts).
+    const api = graphApiFactory({ seed: opts.seed, users: opts.users, p1: opts.p1, concealNames: opts.concealNames, tenantId, domain });
+    const directoryUser = api.directoryUser?.bind(api);
     identity = createIdentity(material, {
       seed: opts.seed,
       loginOrigin: origins.login,
       graphOrigin: origins.graph,
       tokenLifetimeSeconds: () => faults.plan.tokenLifetimeSeconds ?? 3600,
+      deviceCodeIntervalSeconds: opts.deviceCodeIntervalSeconds,
+      ...(directoryUser ? { directory: { userCount: api.userCount, user: directoryUser } } : {}),
     });
-    graphApi = graphApiFactory({ seed: opts.seed, users: opts.users, p1: opts.p1, concealNames: opts.concealNames, tenantId, domain });
+    graphApi = api;
   } catch (e) {
     await Promise.all(listeners.map(closeListener));
     throw e;
@@ -469,10 +526,14 @@ export async function startDemoTenantWith(options: DemoTenantOptions | undefined
     foreignUrl: origins.foreign,
     caPem: tls.caPem,
     apps: ready.apps,
+    publicApps: ready.publicApps,
+    signInUsers: ready.signInUsers,
+    setUserMfa: (user, required) => ready.setUserMfa(user, required),
     userCount: api.userCount,
     setFaults(plan: FaultPlan): void {
       faults = faultState(faultPlanSchema.parse(plan));
     },
+    registerCertificate: (app, certificatePem) => ready.registerCertificate(app, certificatePem),
     requestLog: () => log.entries(),
     clearRequestLog: () => log.clear(),
     close(): Promise<void> {

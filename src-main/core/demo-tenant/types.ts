@@ -25,6 +25,8 @@ export interface FaultPlan {
   failPath?: { pattern: RegExp; status: number; times?: number };
   /** /users nextLinks point at the foreign listener instead of graph. */
   foreignNextLink?: boolean;
+  /** Every Nth download-listener request answers `status` (429/503/504) with Retry-After, before any CSV. */
+  downloadThrottle?: { everyNth: number; status: 429 | 503 | 504; retryAfterSeconds?: number };
 }
 
 export interface RequestLogEntry {
@@ -63,6 +65,43 @@ export interface DemoApp {
   roles: string[];
 }
 
+/** Public client registrations for delegated sign-in (no secret; redirect URI http://localhost). */
+export type DemoPublicAppName =
+  | 'delegated' // every delegated read scope of the permission matrix, admin-consented
+  | 'delegated-no-auditlog' // the same without AuditLog.Read.All
+  | 'delegated-no-consent'; // registered, nothing consented: AADSTS65001
+
+export interface DemoPublicApp {
+  name: DemoPublicAppName;
+  clientId: string;
+  /** Registered redirect URIs (loopback: any port and path is accepted, RFC 8252 §7.3). */
+  redirectUris: string[];
+  /** Delegated scopes granted with admin consent (bare names, e.g. User.Read.All). */
+  delegatedScopes: string[];
+}
+
+/** Accounts the sign-in page knows. */
+export type DemoUserName =
+  | 'reports-reader' // Reports Reader
+  | 'global-reader' // Global Reader
+  | 'no-role' // no directory role
+  | 'mfa-reader' // Reports Reader, MFA required (the page shows the code to type)
+  | 'global-admin' // Global Administrator
+  | 'blocked' // sign-in blocked by Conditional Access: AADSTS53003
+  | 'outsider'; // account of another tenant: AADSTS50020
+
+export interface DemoSignInUser {
+  upn: string;
+  /** Random at every start. */
+  password: string;
+  /** Directory role display names. */
+  roles: string[];
+  /** MFA required at start (setUserMfa changes it at run time). */
+  mfa: boolean;
+  /** Object id; the same as the /users entry when the user is one of the synthetic users. */
+  objectId: string;
+}
+
 export interface DemoTenantOptions {
   /** Number of users (default 500). Scales to 1,000,000 without holding users in memory. */
   users?: number;
@@ -75,6 +114,8 @@ export interface DemoTenantOptions {
   faults?: FaultPlan;
   /** Keep at most this many request log entries (default 10,000). */
   requestLogLimit?: number;
+  /** Polling interval the device code endpoint announces, in seconds (default 5, as Entra ID). */
+  deviceCodeIntervalSeconds?: number;
 }
 
 export interface DemoTenant {
@@ -91,8 +132,20 @@ export interface DemoTenant {
   readonly caPem: string;
   readonly apps: Readonly<Record<DemoAppName, DemoApp>>;
   readonly userCount: number;
+  /** Public clients for delegated sign-in (authorization code + PKCE, device code). */
+  readonly publicApps: Readonly<Record<DemoPublicAppName, DemoPublicApp>>;
+  /** Accounts for the sign-in page, with passwords (random per start). */
+  readonly signInUsers: Readonly<Record<DemoUserName, DemoSignInUser>>;
+  /**
+   * Require (or stop requiring) MFA for a user, as a Conditional Access policy change
+   * would: new sign-ins get the MFA step, and refresh tokens from sessions without MFA
+   * are refused with AADSTS50076.
+   */
+  setUserMfa(user: DemoUserName, required: boolean): void;
   /** Replace the fault plan at run time. */
   setFaults(plan: FaultPlan): void;
+  /** Upload a certificate (PEM) to an app registration at run time, as an operator would in the portal. */
+  registerCertificate(app: DemoAppName, certificatePem: string): void;
   /** Recent requests, oldest first. */
   requestLog(): readonly RequestLogEntry[];
   clearRequestLog(): void;

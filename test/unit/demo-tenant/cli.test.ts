@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeTenant, writeTenantFiles } from '../../../src-main/cli/demo-tenant';
-import { DEMO_APP_NAMES } from '../../../src-main/core/demo-tenant/identity';
+import { DEMO_APP_NAMES, DEMO_PUBLIC_APP_NAMES } from '../../../src-main/core/demo-tenant/identity';
+import { DEMO_USER_NAMES } from '../../../src-main/core/demo-tenant/users';
 import { startDemoTenantWith } from '../../../src-main/core/demo-tenant/server';
 import type { DemoTenant } from '../../../src-main/core/demo-tenant/types';
 import { graphApiDouble } from './helpers';
@@ -39,6 +40,13 @@ describe('demo-tenant runner files', () => {
         expect((await stat(f.privateKeyFile)).mode & 0o777).toBe(0o600);
       }
     }
+    for (const name of DEMO_USER_NAMES) {
+      const f = files.users[name];
+      expect(f.upn).toBe(t.signInUsers[name].upn);
+      expect(await readFile(f.passwordFile, 'utf8')).toBe(t.signInUsers[name].password);
+      if (process.platform !== 'win32') expect((await stat(f.passwordFile)).mode & 0o777).toBe(0o600);
+    }
+    expect(files.publicApps.delegated.clientId).toBe(t.publicApps.delegated.clientId);
     // A second run over existing files keeps them private.
     const again = await writeTenantFiles(t, join(dir, 'out'));
     if (process.platform !== 'win32') expect((await stat(again.apps.reader.secretFile)).mode & 0o777).toBe(0o600);
@@ -56,6 +64,12 @@ describe('demo-tenant runner files', () => {
       expect(text).toContain(t.apps[name].clientId);
       expect(text).toContain(files.apps[name].secretFile);
       expect(text).not.toContain(t.apps[name].secret);
+    }
+    for (const name of DEMO_PUBLIC_APP_NAMES) expect(text).toContain(t.publicApps[name].clientId);
+    for (const name of DEMO_USER_NAMES) {
+      expect(text).toContain(t.signInUsers[name].upn);
+      expect(text).toContain(files.users[name].passwordFile);
+      expect(text).not.toContain(t.signInUsers[name].password);
     }
     expect(text).not.toMatch(/PRIVATE KEY/);
   });

@@ -4,12 +4,16 @@
  * bearer token, then hands the parsed request to `GraphApi.handle` with the
  * token's roles; it writes whatever the handler returns.
  */
+import type { DirectoryUserView } from '../users';
+
 export interface GraphRequest {
   method: string;
   /** Full request URL, e.g. https://127.0.0.1:4431/v1.0/users?$top=10 */
   url: URL;
-  /** Application permissions carried by the validated token. */
+  /** Application permissions carried by the validated token (empty for a user's token). */
   roles: ReadonlySet<string>;
+  /** Who calls: an app (roles) or a signed-in user (scopes + directory roles). Absent means an app holding `roles`. */
+  principal?: GraphPrincipal;
   /** Origin that absolute @odata.nextLink URLs must use (graph, or foreign when that fault is on). */
   linkOrigin: string;
   /** Origin of the download listener, for report redirects. */
@@ -17,6 +21,18 @@ export interface GraphRequest {
   /** Request headers (names in any case; e.g. ConsistencyLevel for $count). Optional: absent means none. */
   headers?: Record<string, string>;
 }
+
+/** The caller a validated token describes. */
+export type GraphPrincipal =
+  | { kind: 'app'; roles: ReadonlySet<string> }
+  | {
+      kind: 'user';
+      /** Delegated scopes (`scp`). */
+      scopes: ReadonlySet<string>;
+      /** Directory role display names (from `wids`). */
+      directoryRoles: ReadonlySet<string>;
+      objectId: string;
+    };
 
 export type HandlerResult =
   | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string> }
@@ -42,6 +58,8 @@ export interface GraphApi {
   handle(req: GraphRequest): HandlerResult;
   /** Handle a request on the download listener (pre-authenticated URL, no bearer token). */
   handleDownload(url: URL): HandlerResult;
+  /** The directory user at an index with its roles, for choosing sign-in users (optional). */
+  directoryUser?(index: number): DirectoryUserView;
   /** Toggle the report privacy setting (concealed names) at run time. */
   setConcealNames(on: boolean): void;
 }

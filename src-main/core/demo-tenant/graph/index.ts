@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { grants, type DatasetId } from '../../permissions/matrix';
+import { grants, grantsDelegated, type DatasetId } from '../../permissions/matrix';
 import {
   createDemoData,
   REPORT_FUNCTIONS,
@@ -92,6 +92,17 @@ const REPORT_DATASET: Record<ReportKind, DatasetId> = {
   activationsUserDetail: 'report.activationsUserDetail',
   mailboxUsageDetail: 'report.mailboxUsageDetail',
 };
+
+/**
+ * Whether the caller may read a dataset: an app needs an application permission; a
+ * signed-in user needs a delegated scope AND a directory role the matrix names (so a
+ * Global Reader, who sees tenant-level report data only, is refused per-user detail).
+ */
+export function authorised(req: GraphRequest, dataset: DatasetId): boolean {
+  const p = req.principal;
+  if (p?.kind === 'user') return grantsDelegated(dataset, p.scopes, p.directoryRoles);
+  return grants(dataset, p?.kind === 'app' ? p.roles : req.roles);
+}
 
 function denied(): HandlerResult {
   return graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
@@ -215,14 +226,14 @@ export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): 
   }
 
   function handleUsers(req: GraphRequest): HandlerResult {
-    if (!grants('users', req.roles)) return denied();
+    if (!authorised(req, 'users')) return denied();
     const st = pageState(req, 'users', USER_PROPERTIES);
     if (isResult(st)) return st;
     const eventual = requireEventual(req, st);
     if (eventual) return eventual;
     let top = st.t;
     if (st.s?.includes('signInActivity')) {
-      if (!grants('signInActivity', req.roles)) return denied();
+      if (!authorised(req, 'signInActivity')) return denied();
       if (!opts.p1) {
         return graphError(403, 'Authentication_RequestFromNonPremiumTenantOrB2CTenant', "Neither tenant is B2C or tenant doesn't have premium license");
       }
@@ -242,7 +253,7 @@ export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): 
   }
 
   function handleGroups(req: GraphRequest): HandlerResult {
-    if (!grants('groups', req.roles)) return denied();
+    if (!authorised(req, 'groups')) return denied();
     const st = pageState(req, 'groups', GROUP_PROPERTIES);
     if (isResult(st)) return st;
     const eventual = requireEventual(req, st);
@@ -261,7 +272,7 @@ export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): 
   }
 
   function handleReport(req: GraphRequest, kind: ReportKind, period: string | null): HandlerResult {
-    if (!grants(REPORT_DATASET[kind], req.roles)) return denied();
+    if (!authorised(req, REPORT_DATASET[kind])) return denied();
     const format = req.url.searchParams.get('$format');
     if (format !== null && format !== 'text/csv') {
       return graphError(400, 'BadRequest', `The $format value '${format}' is not supported; use text/csv.`);
@@ -325,7 +336,7 @@ export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): 
     if (req.method.toUpperCase() !== 'GET') {
       return graphError(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.');
     }
-    if (r.dataset && !grants(r.dataset, req.roles)) return denied();
+    if (r.dataset && !authorised(req, r.dataset)) return denied();
     return r.run(req);
   }
 
@@ -355,6 +366,20 @@ export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): 
     },
     handle,
     handleDownload,
+    directoryUser(index: number) {
+      const r = data.userRecord(index);
+      const u = r.user;
+      return {
+        id: u.id,
+        userPrincipalName: u.userPrincipalName,
+        displayName: u.displayName,
+        givenName: u.givenName,
+        surname: u.surname,
+        accountEnabled: u.accountEnabled,
+        userType: u.userType,
+        roles: r.roles,
+      };
+    },
     setConcealNames(on: boolean) {
       conceal = on;
     },
