@@ -21,6 +21,8 @@ const APP_ADMIN = 'an Application Administrator, a Cloud Application Administrat
 const CONSENT_ADMIN =
   'a Privileged Role Administrator or Global Administrator (Cloud Application Administrator and Application Administrator cannot grant Microsoft Graph application permissions)';
 const CA_ADMIN = 'a Conditional Access Administrator or Security Administrator';
+const DELEGATED_CONSENT_ADMIN = 'a Cloud Application Administrator, Application Administrator, Privileged Role Administrator or Global Administrator';
+const GUEST_INVITER = 'a User Administrator or Guest Inviter (to invite the account as a guest)';
 
 export const AADSTS_TABLE: Readonly<Record<number, AadstsEntry>> = {
   7000215: {
@@ -55,25 +57,25 @@ export const AADSTS_TABLE: Readonly<Record<number, AadstsEntry>> = {
   65001: {
     code: 'consent-missing',
     message: 'The application has no admin consent for the requested permissions (AADSTS65001).',
-    hint: 'Grant admin consent for the app\'s Microsoft Graph application permissions (Entra admin center > App registrations > API permissions > Grant admin consent).',
-    who: CONSENT_ADMIN,
+    hint: 'Grant admin consent: run "consent url --profile <name>" and send the URL to an administrator, or use Entra admin center > App registrations > API permissions > Grant admin consent. For a delegated (user sign-in) profile, consent to the delegated read scopes is enough.',
+    who: `${CONSENT_ADMIN} for application permissions; for delegated permissions also ${DELEGATED_CONSENT_ADMIN}`,
   },
   50076: {
     code: 'auth-failed',
     message: 'Multi-factor authentication is required (AADSTS50076).',
-    hint: 'App-only sign-in cannot perform MFA. A Conditional Access policy seems to target this service principal as if it were a user; exclude the app or use a workload identity policy.',
-    who: CA_ADMIN,
+    hint: 'Sign in again interactively ("login --profile <name>") and complete the MFA prompt in the browser; the saved session was issued without MFA and can no longer be refreshed silently. (App-only sign-in cannot do MFA: if this appears for a certificate or secret profile, a Conditional Access policy targets the app as if it were a user.)',
+    who: `the signed-in user completes MFA; for app-only profiles ${CA_ADMIN} adjusts the policy`,
   },
   50079: {
     code: 'auth-failed',
     message: 'Multi-factor authentication registration is required (AADSTS50079).',
-    hint: 'App-only sign-in cannot register MFA. Review the Conditional Access or security defaults settings that target this app.',
-    who: CA_ADMIN,
+    hint: 'The signed-in user must register an MFA method (https://aka.ms/mfasetup) and then sign in again. App-only sign-in cannot register MFA; review the Conditional Access or security defaults settings that target the app.',
+    who: `the signed-in user registers MFA; ${CA_ADMIN} can review the policy`,
   },
   53003: {
     code: 'auth-failed',
     message: 'Access was blocked by Conditional Access (AADSTS53003).',
-    hint: 'A Conditional Access policy for workload identities blocks this app (for example by location). Review the sign-in logs for the policy name and adjust it or run from an allowed network.',
+    hint: 'A Conditional Access policy blocks this sign-in (for example by location, device or the device-code flow). Sign in interactively from a compliant device or an allowed network; an administrator can find the policy name in the sign-in logs.',
     who: CA_ADMIN,
   },
   90002: {
@@ -84,13 +86,13 @@ export const AADSTS_TABLE: Readonly<Record<number, AadstsEntry>> = {
   500011: {
     code: 'auth-failed',
     message: 'The resource principal (Microsoft Graph) was not found in the tenant (AADSTS500011).',
-    hint: 'Check the profile\'s cloud: the Graph endpoint must belong to the same cloud as the sign-in endpoint. In an unusual tenant, Microsoft Graph may need to be added first.',
-    who: 'a Global Administrator',
+    hint: 'The token was requested for a resource this tenant does not know: check the profile\'s cloud (the Graph endpoint must belong to the same national cloud as the sign-in endpoint, e.g. GCC High uses graph.microsoft.us) and any custom Graph URL.',
+    who: 'the operator fixes the profile\'s cloud; a Global Administrator if Microsoft Graph itself is missing from the tenant',
   },
   50020: {
     code: 'auth-failed',
-    message: 'The identity is not allowed in this tenant (AADSTS50020).',
-    hint: 'Use a tenant-specific profile (tenant ID, not "common"), with an app registered in or consented to that tenant.',
+    message: 'The signed-in account belongs to another tenant and is not a guest in this one (AADSTS50020).',
+    hint: `Sign in with an account of the profile's tenant (check the login hint), or have ${GUEST_INVITER} invite the account and give it a reader role. Use a tenant-specific profile (tenant ID or domain, not "common") naming the right tenant.`,
   },
   70011: {
     code: 'auth-failed',
@@ -99,13 +101,13 @@ export const AADSTS_TABLE: Readonly<Record<number, AadstsEntry>> = {
   },
   50034: {
     code: 'auth-failed',
-    message: 'The user account does not exist (AADSTS50034).',
-    hint: 'This tool signs in as an application, not a user; check the tenant ID and client ID in the profile.',
+    message: 'The user account does not exist in this tenant (AADSTS50034).',
+    hint: 'Check the account name (login hint) and the profile\'s tenant. Certificate and secret profiles sign in as an application, not a user.',
   },
   50126: {
     code: 'auth-failed',
     message: 'Invalid user name or password (AADSTS50126).',
-    hint: 'This tool signs in as an application, not a user; check the tenant ID and client ID in the profile.',
+    hint: 'Sign in again with the correct password. Certificate and secret profiles sign in as an application, not a user.',
   },
 };
 
@@ -225,11 +227,18 @@ export function fromGraphError(status: number, body: unknown, ctx: GraphErrorCon
       {
         ...base,
         hint: perm
-          ? `Add the Microsoft Graph application permission ${perm} to the app registration and grant admin consent.`
-          : 'The app lacks a Microsoft Graph application permission for this call; check API permissions and admin consent on the app registration.',
+          ? `Add the Microsoft Graph application permission ${perm} to the app registration and grant admin consent (or, for a user sign-in profile, the delegated permission ${perm} plus the directory role "verify" names). Run "verify" to see every missing permission at once.`
+          : 'The app lacks a Microsoft Graph permission for this call (or the signed-in user lacks the directory role); check API permissions and admin consent on the app registration, and run "verify".',
         who: `a Privileged Role Administrator or Global Administrator grants ${perm ?? 'the permission'} as an application permission with admin consent`,
       },
     );
+  }
+  if (status === 401 && message !== undefined && /expired/i.test(message)) {
+    return new OperatorError('auth-failed', `${what}Microsoft Graph did not accept the access token: it has expired (${code ?? 'Unauthorized'}).`, {
+      ...base,
+      hint: 'A refresh was attempted and the token was still expired: check that this computer\'s clock is correct (time sync), then run again. A delegated profile may need "login" again.',
+      who: 'the operator (or whoever manages the computer\'s time synchronisation)',
+    });
   }
   if (status === 401) {
     return new OperatorError('auth-failed', `${what}Microsoft Graph did not accept the access token (${code ?? 'Unauthorized'}).`, {
@@ -307,4 +316,58 @@ export function fromMsalError(e: unknown): OperatorError {
     hint: 'Check the profile\'s tenant, client ID and credential; run again with the sign-in endpoint reachable.',
     cause: e,
   });
+}
+
+/** The token endpoint's JSON error body (v2.0), read at the trust boundary. */
+const tokenErrorBodySchema = z
+  .object({
+    error: z.string().max(200).optional(),
+    error_description: z.string().max(4000).optional(),
+    error_codes: z.array(z.number().int()).max(20).optional(),
+    correlation_id: z.string().max(100).optional(),
+  })
+  .loose();
+
+/**
+ * A failed token endpoint response (for flows driven outside MSAL, e.g. a refresh
+ * token request or the demo tenant's endpoints in tests) as an OperatorError.
+ */
+export function fromTokenEndpointError(status: number, body: unknown): OperatorError {
+  let value = body;
+  if (typeof body === 'string') {
+    try {
+      value = JSON.parse(body);
+    } catch {
+      value = {};
+    }
+  }
+  const parsed = tokenErrorBodySchema.safeParse(value);
+  const b = parsed.success ? parsed.data : {};
+  const aadsts = aadstsNumber(b.error_codes, b.error_description);
+  return fromAadFailure({
+    ...(aadsts !== undefined ? { aadsts } : {}),
+    ...(b.error ? { error: b.error } : {}),
+    ...(b.error_description ? { description: b.error_description } : {}),
+    ...(b.correlation_id ? { correlationId: b.correlation_id } : {}),
+    status,
+  });
+}
+
+/**
+ * The error an authorize request hands back on the redirect URI
+ * (`?error=…&error_description=AADSTS…`), as an OperatorError; undefined when the
+ * redirect carries no error.
+ */
+export function fromAuthorizeRedirect(redirect: string | URL): OperatorError | undefined {
+  let u: URL;
+  try {
+    u = new URL(redirect);
+  } catch {
+    return undefined;
+  }
+  const error = u.searchParams.get('error');
+  if (error === null) return undefined;
+  const description = u.searchParams.get('error_description') ?? undefined;
+  const aadsts = aadstsNumber(description);
+  return fromAadFailure({ ...(aadsts !== undefined ? { aadsts } : {}), error: error.slice(0, 200), ...(description ? { description: description.slice(0, 4000) } : {}) });
 }

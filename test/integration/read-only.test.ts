@@ -1,0 +1,130 @@
+/**
+ * The read-only guarantee, end to end against the demo tenant over real HTTPS:
+ * - a full sync of every dataset (and a verify) sends only GET requests to the Graph
+ *   listener and never uses JSON batching ($batch), as the demo tenant's request log shows;
+ * - the Graph client chain the session uses refuses POST/PATCH/PUT/DELETE before anything
+ *   leaves the process;
+ * - the app never asks for a write scope: the app-only scope is `<graph>/.default` (the
+ *   admin-consented read permissions) and the delegated scopes are the matrix's read scopes.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, ResponseType } from '@microsoft/microsoft-graph-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAppTokenProvider } from '../../src-main/core/auth/app-token';
+import { delegatedScopes } from '../../src-main/core/auth/delegated-token';
+import { verifyWithProfile } from '../../src-main/core/consent/verify-service';
+import { startDemoTenant, type DemoTenant } from '../../src-main/core/demo-tenant/index';
+import { createGraphSession } from '../../src-main/core/graph/create-session';
+import { BearerAuth, ReadOnlyGuard, RequestState, UndiciFetchHandler } from '../../src-main/core/graph/middleware';
+import { createNetwork } from '../../src-main/core/net/network';
+import { DATASET_IDS, DATASET_PERMISSIONS, requiredApplicationPermissions, requiredDelegatedScopes } from '../../src-main/core/permissions/matrix';
+import { demoCredential, demoProfile } from '../../src-main/core/services/demo';
+import { openDatabase, type Db } from '../../src-main/core/store/db';
+import { runSync } from '../../src-main/core/sync/engine';
+
+let tenant: DemoTenant;
+let db: Db;
+const dir = mkdtempSync(join(tmpdir(), 'read-only-it-'));
+const WRITE = /ReadWrite|AccessAsUser|\.Write|Manage|Send|Create|Delete/i;
+
+beforeAll(async () => {
+  tenant = await startDemoTenant({ users: 1100, seed: 'read-only-it' });
+  db = openDatabase(join(dir, 'store.db'));
+});
+
+afterAll(async () => {
+  db?.close();
+  await tenant?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('only GET reaches Microsoft Graph', () => {
+  it('a full sync of every dataset plus a verify: every graph request is a GET, none is $batch', async () => {
+    tenant.clearRequestLog();
+    const profile = demoProfile(tenant, 'reader', 'secret');
+    const network = createNetwork({ extraCaPem: [tenant.caPem], env: {} });
+    const tokenProvider = createAppTokenProvider({ profile, credential: demoCredential(tenant, 'reader', 'secret'), network });
+    const session = createGraphSession({ profile, tokenProvider, network });
+    try {
+      const result = await runSync({ session, db, profileName: 'read-only' });
+      expect(result.datasets.map((d) => [d.dataset, d.status])).toEqual(DATASET_IDS.map((d) => [d, 'ok']));
+    } finally {
+      await session.close();
+    }
+    const report = await verifyWithProfile({ profile, credential: demoCredential(tenant, 'reader', 'secret'), extraCaPem: [tenant.caPem], env: {} });
+    expect(report.allEnabled).toBe(true);
+
+    const log = tenant.requestLog();
+    const graph = log.filter((e) => e.listener === 'graph');
+    // users (2 pages of 999) + signInActivity (10 pages) + the other datasets + 9 verify probes
+    expect(graph.length).toBeGreaterThan(20);
+    expect(graph.filter((e) => e.method !== 'GET')).toEqual([]);
+    expect(graph.filter((e) => /\$batch/i.test(decodeURIComponent(e.path)))).toEqual([]);
+    // Every dataset's path was read.
+    for (const fragment of ['/subscribedSkus', '/users', '/groups', '/admin/reportSettings', '/reports/getOffice365ActiveUserDetail', '/reports/getM365AppUserDetail', '/reports/getOffice365ActivationsUserDetail', '/reports/getMailboxUsageDetail']) {
+      expect(graph.some((e) => e.path.includes(fragment))).toBe(true);
+    }
+    // Report downloads are GETs without the bearer token; the only POSTs go to the token endpoint.
+    expect(log.filter((e) => e.listener === 'download').every((e) => e.method === 'GET' && !e.hadAuthorization)).toBe(true);
+    const nonGet = log.filter((e) => e.method !== 'GET');
+    expect(nonGet.length).toBeGreaterThan(0);
+    expect(nonGet.filter((e) => !(e.listener === 'login' && /\/oauth2\/v2\.0\/token(\?|$)/.test(e.path))).map((e) => [e.listener, e.method, e.path])).toEqual([]);
+  });
+
+  it('the session exposes reads only', async () => {
+    const profile = demoProfile(tenant, 'reader', 'secret');
+    const network = createNetwork({ extraCaPem: [tenant.caPem], env: {} });
+    const session = createGraphSession({ profile, tokenProvider: createAppTokenProvider({ profile, credential: demoCredential(tenant, 'reader', 'secret'), network }), network });
+    try {
+      expect(Object.keys(session).sort()).toEqual(['close', 'getJson', 'graphBaseUrl', 'pages', 'probeReport', 'reportRows', 'tokenInfo']);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it.each(['post', 'patch', 'put', 'delete'] as const)('the Graph client chain refuses %s before anything is sent', async (verb) => {
+    const profile = demoProfile(tenant, 'over-granted', 'secret');
+    const network = createNetwork({ extraCaPem: [tenant.caPem], env: {} });
+    const tokenProvider = createAppTokenProvider({ profile, credential: demoCredential(tenant, 'over-granted', 'secret'), network });
+    // The same chain createGraphSession builds, minus retries.
+    const client = Client.initWithMiddleware({
+      baseUrl: `${tenant.graphUrl}/`,
+      defaultVersion: 'v1.0',
+      customHosts: new Set([new URL(tenant.graphUrl).hostname]),
+      middleware: [new ReadOnlyGuard(), new BearerAuth(tenant.graphUrl, (o) => tokenProvider.getToken(o)), new UndiciFetchHandler(network)],
+    });
+    tenant.clearRequestLog();
+    const state = new RequestState(undefined);
+    const req = client.api(`${tenant.graphUrl}/v1.0/users/00000000-0000-0000-0000-000000000001`).responseType(ResponseType.RAW).middlewareOptions([state]);
+    const sent = verb === 'delete' ? req.delete() : req[verb]({ accountEnabled: false });
+    await expect(sent).rejects.toBeDefined();
+    expect(state.error?.message).toBe(`read-only: refused ${verb.toUpperCase()}`);
+    // Nothing reached the tenant: not even a token request.
+    expect(tenant.requestLog()).toEqual([]);
+    await network.close();
+  });
+});
+
+describe('no write scope is ever requested', () => {
+  it('the permission matrix holds no write or AccessAsUser permission in any list the app requests', () => {
+    for (const p of [...requiredApplicationPermissions(), ...requiredDelegatedScopes()]) expect(p).not.toMatch(WRITE);
+    for (const d of DATASET_IDS) {
+      const p = DATASET_PERMISSIONS[d];
+      expect(p.application).not.toMatch(WRITE);
+      expect(p.delegated).not.toMatch(WRITE);
+    }
+  });
+
+  it('app-only sign-in asks for <graph>/.default; delegated sign-in for the read scopes only', () => {
+    const profile = demoProfile(tenant, 'reader', 'secret');
+    const network = createNetwork({ extraCaPem: [tenant.caPem], env: {} });
+    const provider = createAppTokenProvider({ profile, credential: demoCredential(tenant, 'reader', 'secret'), network });
+    expect(provider.scope).toBe(`${tenant.graphUrl}/.default`);
+    const scopes = delegatedScopes(tenant.graphUrl);
+    expect(scopes).toEqual(requiredDelegatedScopes().map((s) => `${tenant.graphUrl}/${s}`));
+    for (const s of scopes) expect(s).not.toMatch(WRITE);
+    return network.close();
+  });
+});
