@@ -16,7 +16,7 @@ export const demoAppArg = zodArg(
   z.enum(['reader', 'no-auditlog', 'over-granted', 'minimal', 'no-consent', 'expired-secret']),
   'expected one of reader, no-auditlog, over-granted, minimal, no-consent, expired-secret',
 );
-export const credentialKindArg = zodArg(z.enum(['secret', 'certificate']), 'expected secret or certificate');
+export const credentialKindArg = zodArg(z.enum(['secret', 'certificate', 'delegated']), 'expected secret, certificate or delegated');
 
 const SECRET_FLAGS = /^--(secret|client-secret|password|passphrase|private-key-pem|token|access-token)(=|$)/i;
 

@@ -3,44 +3,25 @@ import pkg from '../../package.json';
 import { resolve } from 'node:path';
 import { CliContext, type GlobalOptions } from './context';
 import { EXIT_HELP } from './exit-codes';
-import { credentialKindArg, demoAppArg, seedArg, usersArg } from './options';
+import { demoOptions, demoSetup, type DemoFlags } from './demo-options';
 import { progressPrinter, formatTable } from './output';
 import type { CliIo, CommandDeps } from './command-deps';
 import { printSyncSummary } from './commands/summary';
-import { DEMO_PROFILE_NAME, withDemoTenant, type CredentialKind, type DemoSetup } from '../core/services/demo';
+import { registerConsentCommands } from './commands/consent';
+import { registerVerifyCommands } from './commands/verify';
+import { registerLoginCommands, withDemoDelegatedSession } from './commands/login';
+import { registerCertCommands } from './commands/cert';
+import type { SecretStore } from '../core/secrets/secret-store';
+import { DEMO_PROFILE_NAME, withDemoTenant } from '../core/services/demo';
 import { syncProfile } from '../core/services/sync-service';
 import { exportSnapshot } from '../core/export/exports';
 import { currentSnapshot, listSnapshots } from '../core/store/queries';
 import { profileSchema, type Profile } from '../core/profile/schema';
 import { invalid } from '../core/profile/store';
 import { OperatorError } from '../core/errors/operator-error';
-import type { DemoAppName } from '../core/demo-tenant/types';
 import type { SyncResult } from '../core/sync/engine';
 
 export type { CliIo } from './command-deps';
-
-interface DemoFlags {
-  users: number;
-  seed: string;
-  app: DemoAppName;
-  credential: CredentialKind;
-  p1: boolean;
-  concealNames?: boolean;
-}
-
-function demoOptions(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('--users <n>', 'demo tenant: number of users').argParser(usersArg).default(500))
-    .addOption(new Option('--seed <seed>', 'demo tenant: seed for deterministic data').argParser(seedArg).default('demo'))
-    .addOption(new Option('--app <name>', 'demo tenant: app registration to sign in as').argParser(demoAppArg).default('reader'))
-    .addOption(new Option('--credential <kind>', 'demo tenant: secret or certificate').argParser(credentialKindArg).default('certificate'))
-    .option('--no-p1', 'demo tenant: without Microsoft Entra ID P1 (no sign-in activity)')
-    .option('--conceal-names', 'demo tenant: report privacy setting on (concealed names in usage reports)');
-}
-
-function demoSetup(f: DemoFlags): DemoSetup {
-  return { users: f.users, seed: f.seed, app: f.app, credentialKind: f.credential, p1: f.p1, concealNames: Boolean(f.concealNames) };
-}
 
 export function buildProgram(io: CliIo): { program: Command; context: () => CliContext | undefined } {
   let ctx: CliContext | undefined;
@@ -61,7 +42,7 @@ export function buildProgram(io: CliIo): { program: Command; context: () => CliC
     return ctx;
   };
 
-  const runAndSummarise = async (profile: Profile, extra: { credential?: Parameters<typeof syncProfile>[0]['credential']; extraCaPem?: string[] }): Promise<SyncResult> => {
+  const runAndSummarise = async (profile: Profile, extra: { credential?: Parameters<typeof syncProfile>[0]['credential']; extraCaPem?: string[]; secretStore?: SecretStore }): Promise<SyncResult> => {
     const c = context();
     const progress = progressPrinter(io.stderr);
     io.stderr.write(`Syncing profile "${profile.name}" (${profile.tenantId})...\n`);
@@ -97,8 +78,12 @@ export function buildProgram(io: CliIo): { program: Command; context: () => CliC
     const c = context();
     const result =
       flags.profile === DEMO_PROFILE_NAME
-        ? await withDemoTenant(demoSetup(flags), (demo) => runAndSummarise(demo.profile, { credential: demo.credential, extraCaPem: demo.extraCaPem }))
-        : await runAndSummarise(await c.profiles.get(flags.profile), {});
+        ? await withDemoTenant(demoSetup(flags), (demo) =>
+            flags.credential === 'delegated'
+              ? withDemoDelegatedSession(demo, { demoUser: flags.demoUser, io }, (secretStore) => runAndSummarise(demo.profile, { extraCaPem: demo.extraCaPem, secretStore }))
+              : runAndSummarise(demo.profile, { credential: demo.credential, extraCaPem: demo.extraCaPem }),
+          )
+        : await c.profiles.get(flags.profile).then((p) => runAndSummarise(p, p.credential.kind === 'delegated' || (p.credential.kind === 'certificate' && p.credential.privateKeyInStore) ? { secretStore: c.secretStore() } : {}));
     const { skuSummary } = await import('../core/store/queries');
     printSyncSummary(io.stdout, result, skuSummary(c.database(), result.snapshotId));
   });
@@ -148,6 +133,9 @@ export function buildProgram(io: CliIo): { program: Command; context: () => CliC
     .option('--private-key <pem>', 'certificate: private key PEM path')
     .option('--passphrase-env <var>', 'certificate: environment variable holding the key passphrase')
     .option('--ca-bundle <pem>', 'extra CA bundle to trust (TLS-inspecting proxy)')
+    .option('--delegated', 'delegated: a user with a reader role signs in ("login"); --client-id is a public client app')
+    .option('--login-hint <upn>', 'delegated: account to pre-fill on the sign-in page')
+    .option('--device-code-flow', 'delegated: sign in with the device code flow by default')
     .action(async (f: Record<string, string | undefined>) => {
       const certificate = f['certificate'] !== undefined || f['privateKey'] !== undefined;
       const candidate = {
@@ -156,7 +144,9 @@ export function buildProgram(io: CliIo): { program: Command; context: () => CliC
         clientId: f['clientId'],
         cloud: f['cloud'],
         ...(f['loginUrl'] || f['graphUrl'] ? { customEndpoints: { loginUrl: f['loginUrl'], graphUrl: f['graphUrl'] } } : {}),
-        credential: certificate
+        credential: f['delegated']
+          ? { kind: 'delegated', flow: f['deviceCodeFlow'] ? 'device-code' : 'interactive', ...(f['loginHint'] ? { loginHint: f['loginHint'] } : {}) }
+          : certificate
           ? { kind: 'certificate', certificatePath: f['certificate'] && resolve(f['certificate']), privateKeyPath: f['privateKey'] && resolve(f['privateKey']), ...(f['passphraseEnv'] ? { passphraseEnv: f['passphraseEnv'] } : {}) }
           : {
               kind: 'secret',
@@ -199,7 +189,10 @@ export function buildProgram(io: CliIo): { program: Command; context: () => CliC
 
   // Command modules register here, each with one line: registerXCommands(program, deps).
   const deps: CommandDeps = { io, context };
-  void deps;
+  registerConsentCommands(program, deps);
+  registerVerifyCommands(program, deps);
+  registerLoginCommands(program, deps);
+  registerCertCommands(program, deps);
 
   return { program, context: () => ctx };
 }

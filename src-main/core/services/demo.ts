@@ -1,5 +1,5 @@
 import { startDemoTenant } from '../demo-tenant/index';
-import type { DemoAppName, DemoTenant, DemoTenantOptions } from '../demo-tenant/types';
+import type { DemoAppName, DemoPublicAppName, DemoTenant, DemoTenantOptions } from '../demo-tenant/types';
 import { certificateCredential, type AppCredential } from '../auth/credentials';
 import type { Profile } from '../profile/schema';
 import { redactor } from '../log/redact';
@@ -7,12 +7,14 @@ import { redactor } from '../log/redact';
 /** The reserved profile name that always means "the built-in demo tenant, in-process". */
 export const DEMO_PROFILE_NAME = 'demo';
 
-export type CredentialKind = 'secret' | 'certificate';
+export type CredentialKind = 'secret' | 'certificate' | 'delegated';
+export type AppCredentialKind = Exclude<CredentialKind, 'delegated'>;
 
 export interface DemoContext {
   tenant: DemoTenant;
   profile: Profile;
-  credential: AppCredential;
+  /** The app credential; absent for a delegated profile (the user signs in instead). */
+  credential?: AppCredential;
   /** The demo tenant's CA, trusted by the network layer like an enterprise proxy CA. */
   extraCaPem: string[];
 }
@@ -20,10 +22,22 @@ export interface DemoContext {
 export interface DemoSetup extends DemoTenantOptions {
   app?: DemoAppName;
   credentialKind?: CredentialKind;
+  /** Public client used when credentialKind is 'delegated' (default 'delegated'). */
+  publicApp?: DemoPublicAppName;
 }
 
 /** A profile for the in-process demo tenant: custom cloud endpoints on 127.0.0.1. */
-export function demoProfile(tenant: DemoTenant, app: DemoAppName, kind: CredentialKind): Profile {
+export function demoProfile(tenant: DemoTenant, app: DemoAppName, kind: CredentialKind, publicApp: DemoPublicAppName = 'delegated'): Profile {
+  if (kind === 'delegated') {
+    return {
+      name: DEMO_PROFILE_NAME,
+      tenantId: tenant.tenantId,
+      clientId: tenant.publicApps[publicApp].clientId,
+      cloud: 'custom',
+      customEndpoints: { loginUrl: tenant.loginUrl, graphUrl: tenant.graphUrl },
+      credential: { kind: 'delegated', flow: 'interactive' },
+    };
+  }
   return {
     name: DEMO_PROFILE_NAME,
     tenantId: tenant.tenantId,
@@ -39,7 +53,7 @@ export function demoProfile(tenant: DemoTenant, app: DemoAppName, kind: Credenti
   };
 }
 
-export function demoCredential(tenant: DemoTenant, app: DemoAppName, kind: CredentialKind): AppCredential {
+export function demoCredential(tenant: DemoTenant, app: DemoAppName, kind: AppCredentialKind): AppCredential {
   const a = tenant.apps[app];
   if (kind === 'secret') {
     redactor.add(a.secret);
@@ -51,13 +65,13 @@ export function demoCredential(tenant: DemoTenant, app: DemoAppName, kind: Crede
 
 /** Start the demo tenant, hand a ready profile and credential to `fn`, always stop the tenant. */
 export async function withDemoTenant<T>(setup: DemoSetup, fn: (ctx: DemoContext) => Promise<T>): Promise<T> {
-  const { app = 'reader', credentialKind = 'secret', ...tenantOptions } = setup;
+  const { app = 'reader', credentialKind = 'secret', publicApp = 'delegated', ...tenantOptions } = setup;
   const tenant = await startDemoTenant(tenantOptions);
   try {
     return await fn({
       tenant,
-      profile: demoProfile(tenant, app, credentialKind),
-      credential: demoCredential(tenant, app, credentialKind),
+      profile: demoProfile(tenant, app, credentialKind, publicApp),
+      ...(credentialKind === 'delegated' ? {} : { credential: demoCredential(tenant, app, credentialKind) }),
       extraCaPem: [tenant.caPem],
     });
   } finally {

@@ -3,6 +3,10 @@ import type { Profile } from '../profile/schema';
 import { createNetwork } from '../net/network';
 import { loadAppCredential, type AppCredential } from '../auth/credentials';
 import { createAppTokenProvider } from '../auth/app-token';
+import { createDelegatedTokenProvider } from '../auth/delegated-token';
+import type { SecretStore } from '../secrets/secret-store';
+import { MemorySecretStore } from '../secrets/memory-store';
+import { OperatorError } from '../errors/operator-error';
 import { createGraphSession } from '../graph/create-session';
 import { runSync, type SyncResult, type SyncProgress } from '../sync/engine';
 import type { Db } from '../store/db';
@@ -23,6 +27,8 @@ export interface SyncProfileOptions {
   onProgress?: (p: SyncProgress) => void;
   /** Only these datasets (default: all). */
   datasets?: readonly DatasetId[];
+  /** Where a delegated profile's token cache lives (the sign-in of "login"); required for delegated profiles. */
+  secretStore?: SecretStore;
 }
 
 /**
@@ -31,14 +37,25 @@ export interface SyncProfileOptions {
  */
 export async function syncProfile(opts: SyncProfileOptions): Promise<SyncResult> {
   const env = opts.env ?? process.env;
-  const credential = opts.credential ?? (await loadAppCredential(opts.profile, { env, readFile: (p) => readFile(p, 'utf8') }));
-  if (credential.kind === 'secret') redactor.add(credential.secret);
+  const delegated = opts.profile.credential.kind === 'delegated';
+  const secretStore = opts.secretStore;
+  if (delegated && !secretStore) {
+    throw new OperatorError('auth-failed', `Profile "${opts.profile.name}" uses delegated sign-in, but no secret store holds its sign-in.`, {
+      hint: `Run "login --profile ${opts.profile.name}" first (with the same secret store).`,
+    });
+  }
+  const credential = delegated ? undefined : (opts.credential ?? (await loadAppCredential(opts.profile, { env, readFile: (p) => readFile(p, 'utf8'), ...(secretStore ? { secretStore } : {}) })));
+  if (credential?.kind === 'secret') redactor.add(credential.secret);
   const network = createNetwork({
     ...(opts.extraCaPem ? { extraCaPem: opts.extraCaPem } : {}),
     ...(opts.profile.caBundlePath ? { caBundlePath: opts.profile.caBundlePath } : {}),
     env,
   });
-  const tokenProvider = createAppTokenProvider({ profile: opts.profile, credential, network });
+  // Delegated: silent refresh from the cached sign-in; app kinds: client credentials.
+  const tokenProvider =
+    credential === undefined
+      ? createDelegatedTokenProvider({ profile: opts.profile, network, secretStore: secretStore ?? new MemorySecretStore() })
+      : createAppTokenProvider({ profile: opts.profile, credential, network });
   const session = createGraphSession({ profile: opts.profile, tokenProvider, network, ownsNetwork: false });
   opts.logger.info('sync started', { profile: opts.profile.name, cloud: opts.profile.cloud });
   try {

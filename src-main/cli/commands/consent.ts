@@ -1,0 +1,86 @@
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import { z } from 'zod';
+import type { CommandDeps } from '../command-deps';
+import { demoOptions, type DemoFlags } from '../demo-options';
+import { zodArg } from '../options';
+import { withProfile } from './profile-or-demo';
+import { registrationScript, type ScriptShell } from '../../core/consent/scripts';
+import { adminConsentUrl } from '../../core/consent/urls';
+import { consentWalkthrough } from '../../core/consent/walkthrough';
+
+const shellArg = zodArg(z.enum(['powershell', 'azcli']), 'expected powershell or azcli');
+
+/**
+ * consent script | url | guide: the consent walkthrough on the command line.
+ * Nothing here talks to Microsoft: the script and URL are handed to an administrator.
+ */
+export function registerConsentCommands(program: Command, deps: CommandDeps): void {
+  const { io } = deps;
+  const consent = program.command('consent').description('set up the app registration and admin consent (script, URL, guide)');
+
+  demoOptions(
+    consent
+      .command('script')
+      .description("print (or save) the script that registers the app with exactly the reconciler's read permissions and grants admin consent")
+      .requiredOption('--profile <name>', 'profile (its tenant, cloud and credential kind shape the script)')
+      .addOption(new Option('--shell <shell>', 'powershell (Microsoft Graph PowerShell) or azcli (Azure CLI)').argParser(shellArg).makeOptionMandatory())
+      .option('--certificate <pem>', "public certificate to upload (default: the profile's certificate)")
+      .option('--out <file>', 'write the script to this file instead of stdout'),
+  ).action(async (flags: DemoFlags & { profile: string; shell: ScriptShell; certificate?: string; out?: string }) => {
+    await withProfile(deps, flags.profile, flags, async (profile, demo) => {
+      const script = registrationScript(profile, {
+        shell: flags.shell,
+        // The demo tenant's certificate lives in memory only: no file to upload unless one is given.
+        ...(flags.certificate !== undefined ? { certificatePath: resolve(flags.certificate) } : demo ? { certificatePath: null } : {}),
+      });
+      if (flags.out === undefined) {
+        io.stdout.write(script.content);
+        return;
+      }
+      const out = resolve(flags.out);
+      await writeFile(out, script.content, { encoding: 'utf8', mode: flags.shell === 'azcli' ? 0o700 : 0o600 });
+      io.stdout.write(`${out}\n`);
+      io.stderr.write(`Script written. Read it, then have the right administrator run it (see the header, or "consent guide --profile ${flags.profile}").\n`);
+    });
+  });
+
+  demoOptions(
+    consent
+      .command('url')
+      .description("print the admin-consent URL for the profile's tenant and cloud")
+      .requiredOption('--profile <name>', 'profile')
+      .option('--redirect-uri <url>', 'where Entra ID sends the administrator afterwards (default http://localhost)'),
+  ).action(async (flags: DemoFlags & { profile: string; redirectUri?: string }) => {
+    await withProfile(deps, flags.profile, flags, async (profile) => {
+      io.stdout.write(`${adminConsentUrl(profile, flags.redirectUri !== undefined ? { redirectUri: flags.redirectUri } : {})}\n`);
+      const kind = profile.credential.kind === 'delegated' ? 'delegated' : 'application';
+      io.stderr.write(
+        kind === 'application'
+          ? 'Open as a Privileged Role Administrator or Global Administrator (Cloud Application Administrator and Application Administrator cannot grant Microsoft Graph application permissions).\n'
+          : 'Open as a Cloud Application Administrator, Application Administrator, Privileged Role Administrator or Global Administrator.\n',
+      );
+    });
+  });
+
+  demoOptions(
+    consent
+      .command('guide')
+      .description('print the consent walkthrough: steps, commands, URL and who may do each step')
+      .requiredOption('--profile <name>', 'profile')
+      .option('--redirect-uri <url>', 'redirect URI for the admin-consent URL'),
+  ).action(async (flags: DemoFlags & { profile: string; redirectUri?: string }) => {
+    await withProfile(deps, flags.profile, flags, async (profile) => {
+      const w = consentWalkthrough(profile, flags.redirectUri !== undefined ? { redirectUri: flags.redirectUri } : {});
+      io.stdout.write(`Consent walkthrough for profile "${w.profileName}" (${w.kind} permissions: ${w.permissions.join(', ')})\n`);
+      w.steps.forEach((step, i) => {
+        io.stdout.write(`\n${i + 1}. ${step.title}\n`);
+        for (const t of step.text) io.stdout.write(`   ${t}\n`);
+        if (step.command) io.stdout.write(`   command: ${step.command}\n`);
+        if (step.url) io.stdout.write(`   url: ${step.url}\n`);
+        if (step.who) io.stdout.write(`   who: ${step.who}\n`);
+      });
+    });
+  });
+}
