@@ -12,7 +12,7 @@ import { registerVerifyCommands } from './commands/verify';
 import { registerLoginCommands, withDemoDelegatedSession } from './commands/login';
 import { registerCertCommands } from './commands/cert';
 import type { SecretStore } from '../core/secrets/secret-store';
-import { DEMO_PROFILE_NAME, withDemoTenant } from '../core/services/demo';
+import { DEMO_PROFILE_NAME, withDemoTenant, type DemoContext } from '../core/services/demo';
 import { syncProfile } from '../core/services/sync-service';
 import { exportSnapshot } from '../core/export/exports';
 import { currentSnapshot, listSnapshots } from '../core/store/queries';
@@ -53,16 +53,26 @@ export function buildProgram(io: CliIo): { program: Command; context: () => CliC
     }
   };
 
+  /** Sync the in-process demo tenant as an app or, with --credential delegated, as a demo user. */
+  const syncDemo = (demo: DemoContext, flags: DemoFlags): Promise<SyncResult> =>
+    flags.credential === 'delegated'
+      ? withDemoDelegatedSession(demo, { demoUser: flags.demoUser, io }, (secretStore) => runAndSummarise(demo.profile, { extraCaPem: demo.extraCaPem, secretStore }))
+      : runAndSummarise(demo.profile, { ...(demo.credential ? { credential: demo.credential } : {}), extraCaPem: demo.extraCaPem });
+
   demoOptions(
     program
       .command('demo')
-      .description('start the built-in demo tenant in-process, sync it with the app-credential flow and write the exports')
+      .description('start the built-in demo tenant in-process, sync it (app credentials by default) and write the exports')
       .option('--out <dir>', 'export folder', './exports'),
   ).action(async (flags: DemoFlags & { out: string }) => {
     const c = context();
     await withDemoTenant(demoSetup(flags), async (demo) => {
-      io.stderr.write(`Demo tenant ${demo.tenant.domain}: ${demo.tenant.userCount} users, signing in as app "${flags.app}" with a ${flags.credential}.\n`);
-      const result = await runAndSummarise(demo.profile, { credential: demo.credential, extraCaPem: demo.extraCaPem });
+      const who =
+        flags.credential === 'delegated'
+          ? `user "${flags.demoUser}" signing in (delegated, auth code + PKCE)`
+          : `app "${flags.app}" signing in with a ${flags.credential}`;
+      io.stderr.write(`Demo tenant ${demo.tenant.domain}: ${demo.tenant.userCount} users, ${who}.\n`);
+      const result = await syncDemo(demo, flags);
       const exported = await exportSnapshot(c.database(), result.snapshotId, resolve(flags.out));
       printSyncSummary(io.stdout, result, exported.skuSummary);
       io.stdout.write(`\nExports:\n${exported.files.map((f) => `  ${f}`).join('\n')}\n`);
@@ -78,11 +88,7 @@ export function buildProgram(io: CliIo): { program: Command; context: () => CliC
     const c = context();
     const result =
       flags.profile === DEMO_PROFILE_NAME
-        ? await withDemoTenant(demoSetup(flags), (demo) =>
-            flags.credential === 'delegated'
-              ? withDemoDelegatedSession(demo, { demoUser: flags.demoUser, io }, (secretStore) => runAndSummarise(demo.profile, { extraCaPem: demo.extraCaPem, secretStore }))
-              : runAndSummarise(demo.profile, { credential: demo.credential, extraCaPem: demo.extraCaPem }),
-          )
+        ? await withDemoTenant(demoSetup(flags), (demo) => syncDemo(demo, flags))
         : await c.profiles.get(flags.profile).then((p) => runAndSummarise(p, p.credential.kind === 'delegated' || (p.credential.kind === 'certificate' && p.credential.privateKeyInStore) ? { secretStore: c.secretStore() } : {}));
     const { skuSummary } = await import('../core/store/queries');
     printSyncSummary(io.stdout, result, skuSummary(c.database(), result.snapshotId));

@@ -155,3 +155,14 @@ describe('CLI refuses secrets in argv in every spelling', () => {
     expect(r.stderr + r.stdout).not.toContain('Sup3rS3cretValue');
   });
 });
+
+describe('CLI main job as a delegated demo user', () => {
+  it('demo --credential delegated signs in through the authorize page and syncs', async () => {
+    const dir = tempDir();
+    const r = await cli(['--data-dir', join(dir, 'data'), 'demo', '--users', '60', '--out', join(dir, 'out'), '--credential', 'delegated', '--demo-user', 'reports-reader']);
+    expect(r.stderr).not.toMatch(/error:/);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('user "reports-reader"');
+    expect(existsSync(join(dir, 'out', 'user-licenses.csv'))).toBe(true);
+  });
+});
