@@ -11,6 +11,7 @@ export function zodArg<T>(schema: z.ZodType<T>, what: string): (value: string) =
 }
 
 export const usersArg = zodArg(z.coerce.number().int().min(1).max(1_000_000), 'expected a whole number of users from 1 to 1000000');
+export const snapshotIdArg = zodArg(z.coerce.number().int().positive(), 'expected a snapshot id (a whole number) from "snapshots --profile P"');
 export const seedArg = zodArg(z.string().min(1).max(64), 'expected a seed of 1-64 characters');
 export const demoAppArg = zodArg(
   z.enum(['reader', 'no-auditlog', 'over-granted', 'minimal', 'no-consent', 'expired-secret']),

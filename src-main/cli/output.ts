@@ -5,6 +5,7 @@ import { redactor } from '../core/log/redact';
 export interface Out {
   write(s: string): unknown;
   isTTY?: boolean;
+  columns?: number;
 }
 
 /**
@@ -19,7 +20,7 @@ export function progressPrinter(stream: Out): { onProgress: (p: SyncProgress) =>
     const line = [...live.entries()].map(([d, s]) => `${d} ${s}`).join(' | ');
     if (line === lastLine) return;
     lastLine = line;
-    stream.write(`\r\x1b[K${line.slice(0, (process.stdout.columns ?? 120) - 1)}`);
+    stream.write(`\r\x1b[K${line.slice(0, (stream.columns ?? 120) - 1)}`);
   };
   const clear = () => {
     if (tty && lastLine) stream.write('\r\x1b[K');
@@ -37,7 +38,7 @@ export function progressPrinter(stream: Out): { onProgress: (p: SyncProgress) =>
         case 'dataset-done':
           live.delete(p.dataset);
           clear();
-          stream.write(`  ✓ ${p.dataset}: ${p.items} items\n`);
+          stream.write(`  ✓ ${p.dataset}: ${p.items} ${p.items === 1 ? 'item' : 'items'}\n`);
           if (tty) render();
           break;
         case 'dataset-skipped':

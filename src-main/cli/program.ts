@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { CliContext, type GlobalOptions } from './context';
 import { EXIT_HELP } from './exit-codes';
 import { demoOptions, demoSetup, type DemoFlags } from './demo-options';
+import { snapshotIdArg } from './options';
 import { progressPrinter, formatTable } from './output';
 import type { CliIo, CommandDeps } from './command-deps';
 import { printSyncSummary } from './commands/summary';
@@ -15,9 +16,9 @@ import type { SecretStore } from '../core/secrets/secret-store';
 import { DEMO_PROFILE_NAME, withDemoTenant, type DemoContext } from '../core/services/demo';
 import { syncProfile } from '../core/services/sync-service';
 import { exportSnapshot } from '../core/export/exports';
-import { currentSnapshot, listSnapshots } from '../core/store/queries';
-import { profileSchema, type Profile } from '../core/profile/schema';
-import { invalid } from '../core/profile/store';
+import { currentSnapshot, getSnapshot, listSnapshots, skuSummary } from '../core/store/queries';
+import type { Profile } from '../core/profile/schema';
+import { profileFromFlags, type ProfileFlags } from './profile-flags';
 import { OperatorError } from '../core/errors/operator-error';
 import type { SyncResult } from '../core/sync/engine';
 
@@ -90,7 +91,6 @@ export function buildProgram(io: CliIo): { program: Command; context: () => CliC
       flags.profile === DEMO_PROFILE_NAME
         ? await withDemoTenant(demoSetup(flags), (demo) => syncDemo(demo, flags))
         : await c.profiles.get(flags.profile).then((p) => runAndSummarise(p, p.credential.kind === 'delegated' || (p.credential.kind === 'certificate' && p.credential.privateKeyInStore) ? { secretStore: c.secretStore() } : {}));
-    const { skuSummary } = await import('../core/store/queries');
     printSyncSummary(io.stdout, result, skuSummary(c.database(), result.snapshotId));
   });
 
@@ -99,16 +99,17 @@ export function buildProgram(io: CliIo): { program: Command; context: () => CliC
     .description("write the CSV exports of a profile's current snapshot")
     .requiredOption('--profile <name>', 'profile whose snapshot to export')
     .requiredOption('--out <dir>', 'export folder')
-    .option('--snapshot <id>', 'a specific snapshot id instead of the current one')
-    .action(async (flags: { profile: string; out: string; snapshot?: string }) => {
+    .addOption(new Option('--snapshot <id>', 'a specific snapshot id instead of the current one').argParser(snapshotIdArg))
+    .action(async (flags: { profile: string; out: string; snapshot?: number }) => {
       const c = context();
       const db = c.database();
-      const snapshotId = flags.snapshot !== undefined ? Number(flags.snapshot) : currentSnapshot(db, flags.profile)?.id;
-      if (snapshotId === undefined || !Number.isInteger(snapshotId)) {
-        throw new OperatorError('bad-input', `Profile "${flags.profile}" has no snapshot${flags.snapshot ? ` ${flags.snapshot}` : ''}.`, {
+      const snapshot = flags.snapshot !== undefined ? getSnapshot(db, flags.snapshot) : currentSnapshot(db, flags.profile);
+      if (!snapshot || snapshot.profileName !== flags.profile) {
+        throw new OperatorError('bad-input', `Profile "${flags.profile}" has no snapshot${flags.snapshot !== undefined ? ` ${flags.snapshot}` : ''}.`, {
           hint: `Run "sync --profile ${flags.profile}" first, or pick an id from "snapshots --profile ${flags.profile}".`,
         });
       }
+      const snapshotId = snapshot.id;
       const exported = await exportSnapshot(db, snapshotId, resolve(flags.out));
       io.stdout.write(`${exported.files.join('\n')}\n`);
     });
@@ -142,33 +143,13 @@ export function buildProgram(io: CliIo): { program: Command; context: () => CliC
     .option('--delegated', 'delegated: a user with a reader role signs in ("login"); --client-id is a public client app')
     .option('--login-hint <upn>', 'delegated: account to pre-fill on the sign-in page')
     .option('--device-code-flow', 'delegated: sign in with the device code flow by default')
-    .action(async (f: Record<string, string | undefined>) => {
-      const certificate = f['certificate'] !== undefined || f['privateKey'] !== undefined;
-      const candidate = {
-        name: f['name'],
-        tenantId: f['tenant'],
-        clientId: f['clientId'],
-        cloud: f['cloud'],
-        ...(f['loginUrl'] || f['graphUrl'] ? { customEndpoints: { loginUrl: f['loginUrl'], graphUrl: f['graphUrl'] } } : {}),
-        credential: f['delegated']
-          ? { kind: 'delegated', flow: f['deviceCodeFlow'] ? 'device-code' : 'interactive', ...(f['loginHint'] ? { loginHint: f['loginHint'] } : {}) }
-          : certificate
-          ? { kind: 'certificate', certificatePath: f['certificate'] && resolve(f['certificate']), privateKeyPath: f['privateKey'] && resolve(f['privateKey']), ...(f['passphraseEnv'] ? { passphraseEnv: f['passphraseEnv'] } : {}) }
-          : {
-              kind: 'secret',
-              ...(f['secretEnv'] ? { secretEnv: f['secretEnv'] } : {}),
-              ...(f['secretFile'] ? { secretFile: resolve(f['secretFile']) } : {}),
-              ...(f['secretExpires'] ? { expiresOn: f['secretExpires'] } : {}),
-            },
-        ...(f['caBundle'] ? { caBundlePath: resolve(f['caBundle']) } : {}),
-      };
-      if (candidate.name === DEMO_PROFILE_NAME) {
+    .action(async (f: ProfileFlags) => {
+      if (f['name'] === DEMO_PROFILE_NAME) {
         throw new OperatorError('bad-input', `"${DEMO_PROFILE_NAME}" is reserved for the built-in demo tenant.`, { hint: 'Pick another profile name.' });
       }
-      const parsed = profileSchema.safeParse(candidate);
-      if (!parsed.success) throw invalid('profile', parsed.error);
-      await context().profiles.upsert(parsed.data);
-      io.stdout.write(`Profile "${parsed.data.name}" saved.\n`);
+      const saved = profileFromFlags(f);
+      await context().profiles.upsert(saved);
+      io.stdout.write(`Profile "${saved.name}" saved.\n`);
     });
   profile
     .command('list')

@@ -166,3 +166,38 @@ describe('CLI main job as a delegated demo user', () => {
     expect(existsSync(join(dir, 'out', 'user-licenses.csv'))).toBe(true);
   });
 });
+
+describe('CLI profile flags are checked as typed', () => {
+  const base = ['profile', 'add', '--name', 'x', '--tenant', 'contoso.onmicrosoft.com', '--client-id', '11111111-2222-3333-4444-555555555555'];
+  it.each([
+    [['--secret-env', 'S', '--certificate', 'c.pem', '--private-key', 'k.pem'], /cannot be combined: --secret-env, --certificate, --private-key/],
+    [['--secret-env', 'S', '--delegated'], /cannot be combined/],
+    [['--secret-env', 'S', '--login-url', 'https://login.example', '--graph-url', 'https://graph.example'], /only used with --cloud custom/],
+    [['--secret-env', 'S', '--cloud', 'custom', '--login-url', 'https://login.example'], /needs both --login-url and --graph-url/],
+    [['--certificate', 'c.pem'], /--certificate and --private-key go together/],
+    [['--secret-file', '/nonexistent/secret.txt'], /--secret-file \/nonexistent\/secret.txt: no such file/],
+    [[], /No credential given/],
+  ])('%j is refused', async (flags, msg) => {
+    const dir = tempDir();
+    const r = await cli(['--data-dir', dir, ...base, ...flags]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(msg);
+    expect(existsSync(join(dir, 'profiles.json'))).toBe(false);
+  });
+});
+
+describe('CLI export only exports the named profile', () => {
+  it('refuses a snapshot id that belongs to another profile', async () => {
+    const dir = tempDir();
+    const data = join(dir, 'data');
+    expect((await cli(['--data-dir', data, 'sync', '--profile', 'demo', '--users', '30'])).code).toBe(0);
+    expect((await cli(['--data-dir', data, 'profile', 'add', '--name', 'other', '--tenant', 'contoso.onmicrosoft.com', '--client-id', '11111111-2222-3333-4444-555555555555', '--secret-env', 'S'])).code).toBe(0);
+    const r = await cli(['--data-dir', data, 'export', '--profile', 'other', '--snapshot', '1', '--out', join(dir, 'x')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Profile "other" has no snapshot 1/);
+    expect(existsSync(join(dir, 'x'))).toBe(false);
+    const ok = await cli(['--data-dir', data, 'export', '--profile', 'demo', '--snapshot', '1', '--out', join(dir, 'y')]);
+    expect(ok.code).toBe(0);
+    expect((await cli(['--data-dir', data, 'export', '--profile', 'demo', '--snapshot', '1.5', '--out', join(dir, 'z')])).stderr).toMatch(/whole number/);
+  });
+});

@@ -9,11 +9,14 @@ export function printSyncSummary(out: Out, result: SyncResult, skus: readonly Sk
     s.product,
     s.partNumber,
     s.enabled,
+    s.warning,
+    s.suspended,
     s.consumed,
     s.available,
-    s.suspended > 0 ? `${s.suspended} suspended` : s.warning > 0 ? `${s.warning} in warning` : s.available < 0 ? 'over-assigned' : '',
+    s.warning > 0 ? 'expired, in grace period' : s.suspended > 0 ? 'suspended' : s.available < 0 ? 'over-assigned' : '',
   ]);
-  out.write(formatTable(['Product', 'Part number', 'Purchased', 'Assigned', 'Available', 'Note'], rows, new Set([2, 3, 4])));
+  out.write(formatTable(['Product', 'Part number', 'Purchased', 'Warning', 'Suspended', 'Assigned', 'Available', 'Note'], rows, new Set([2, 3, 4, 5, 6])));
+  out.write('Purchased = enabled seats; Available = purchased - assigned (negative: more assigned than purchased).\n');
   const skipped = result.datasets.filter((d) => d.status !== 'ok');
   if (skipped.length > 0) {
     out.write('\nNot synced:\n');

@@ -20,7 +20,7 @@ export function datasetForPath(pathOrUrl: string): DatasetId | undefined {
   if (path.startsWith('/admin/reportsettings')) return 'reportSettings';
   if (path.startsWith('/reports/getoffice365activeuserdetail')) return 'report.activeUserDetail';
   if (path.startsWith('/reports/getm365appuserdetail')) return 'report.m365AppUserDetail';
-  if (path.startsWith('/reports/getofficeactivationsuserdetail')) return 'report.activationsUserDetail';
+  if (path.startsWith('/reports/getoffice365activationsuserdetail')) return 'report.activationsUserDetail';
   if (path.startsWith('/reports/getmailboxusagedetail')) return 'report.mailboxUsageDetail';
   return undefined;
 }

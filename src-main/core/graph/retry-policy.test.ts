@@ -27,16 +27,21 @@ describe('parseRetryAfter', () => {
 });
 
 describe('retryDelayMs', () => {
-  const o = resolveRetryOptions({ baseDelayMs: 100, maxDelayMs: 5000, random: () => 0.5, now: () => 0 });
+  const o = resolveRetryOptions({ baseDelayMs: 100, maxDelayMs: 5000, maxRetryAfterMs: 700_000, random: () => 0.5, now: () => 0 });
   it.each<[number, string | null, number]>([
     [1, null, 75], // step 100: 50 + 0.5 * 50
     [2, null, 150],
     [3, null, 300],
     [10, null, 3750], // capped at 5000
     [1, '2', 2000], // Retry-After wins
-    [1, '600', 5000], // ...but never beyond maxDelayMs
+    [1, '600', 600_000], // ...and is honoured in full, beyond the backoff cap
     [4, 'garbage', 600],
   ])('attempt %d, Retry-After %j -> %d ms', (attempt, ra, ms) => expect(retryDelayMs(attempt, ra, o)).toBe(ms));
+
+  it('ends as throttled instead of retrying early when Retry-After exceeds what the sync waits out', () => {
+    expect(() => retryDelayMs(1, '900', o)).toThrow(/wait 900 s/);
+    expect(() => retryDelayMs(1, '900', o)).toThrow(expect.objectContaining({ code: 'throttled', hint: expect.stringMatching(/15 minutes/) }));
+  });
 
   it('bounds maxAttempts', () => {
     expect(resolveRetryOptions({}).maxAttempts).toBe(6);

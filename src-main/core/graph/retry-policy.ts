@@ -1,4 +1,5 @@
 import { cancelledError } from '../net/net-errors';
+import { OperatorError } from '../errors/operator-error';
 
 /**
  * Retry policy for Graph: 429/503/504 and transport failures (reset
@@ -12,8 +13,13 @@ export interface RetryOptions {
   maxAttempts?: number;
   /** First backoff step in ms (default 500). */
   baseDelayMs?: number;
-  /** Cap for one wait, including Retry-After (default 60 s). */
+  /** Cap for one computed backoff step (default 60 s). */
   maxDelayMs?: number;
+  /**
+   * Longest Retry-After the sync waits out (default 5 min). Retry-After is always
+   * honoured: a longer one ends the sync as 'throttled' rather than retrying early.
+   */
+  maxRetryAfterMs?: number;
   /** Abortable sleep; injected by tests. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Source of randomness in [0, 1) for jitter; injected by tests. */
@@ -32,6 +38,7 @@ export function resolveRetryOptions(o: RetryOptions = {}): ResolvedRetryOptions 
     maxAttempts,
     baseDelayMs: Math.max(0, o.baseDelayMs ?? 500),
     maxDelayMs: Math.max(0, o.maxDelayMs ?? 60_000),
+    maxRetryAfterMs: Math.max(0, o.maxRetryAfterMs ?? 300_000),
     sleep: o.sleep ?? abortableSleep,
     random: o.random ?? Math.random,
     now: o.now ?? Date.now,
@@ -64,7 +71,15 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
 /** Wait before attempt `attempt + 1` (attempt is 1-based: the attempt that just failed). */
 export function retryDelayMs(attempt: number, retryAfter: string | null | undefined, o: ResolvedRetryOptions): number {
   const fromHeader = parseRetryAfter(retryAfter, o.now());
-  if (fromHeader !== undefined) return Math.min(fromHeader, o.maxDelayMs);
+  if (fromHeader !== undefined) {
+    if (fromHeader > o.maxRetryAfterMs) {
+      const seconds = Math.ceil(fromHeader / 1000);
+      throw new OperatorError('throttled', `Microsoft Graph asked to wait ${seconds} s before the next request.`, {
+        hint: `Run the sync again in ${seconds >= 120 ? `${Math.ceil(seconds / 60)} minutes` : `${seconds} seconds`}; other apps in the tenant may be using the same throttling budget.`,
+      });
+    }
+    return fromHeader;
+  }
   const exp = o.baseDelayMs * 2 ** Math.max(0, attempt - 1);
   const capped = Math.min(exp, o.maxDelayMs);
   // Full jitter keeps parallel clients from retrying in lockstep; never below half the step.

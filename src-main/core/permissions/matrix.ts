@@ -37,6 +37,11 @@ export interface DatasetPermission {
   delegatedRoles: readonly string[];
   /** The tenant must hold Microsoft Entra ID P1 (or higher) for the data to exist. */
   requiresP1?: boolean;
+  /**
+   * Datasets whose permission this one needs as well: listing users with
+   * signInActivity needs the user-list permission AND AuditLog.Read.All.
+   */
+  alsoRequires?: readonly DatasetId[];
 }
 
 /** Roles that may read per-user usage report detail (Global Reader sees tenant-level data only). */
@@ -71,6 +76,7 @@ export const DATASET_PERMISSIONS: Record<DatasetId, DatasetPermission> = {
     delegatedAccepted: ['AuditLog.Read.All'],
     delegatedRoles: ['Reports Reader', 'Security Reader', 'Global Reader', 'Security Administrator', 'Global Administrator'],
     requiresP1: true,
+    alsoRequires: ['users'],
   },
   groups: {
     label: 'Groups with licences',
@@ -94,18 +100,38 @@ export const DATASET_PERMISSIONS: Record<DatasetId, DatasetPermission> = {
   'report.mailboxUsageDetail': { label: 'Mailbox usage report', application: 'Reports.Read.All', accepted: REPORTS, ...REPORT_DELEGATED },
 };
 
-/** True when any of `granted` satisfies the dataset. */
+/**
+ * The least-privileged application permission still missing for the dataset
+ * (its own, or one of a dataset it also requires), or undefined when granted.
+ */
+export function missingApplicationPermission(dataset: DatasetId, granted: Iterable<string>): string | undefined {
+  const have = new Set(granted);
+  for (const d of [dataset, ...(DATASET_PERMISSIONS[dataset].alsoRequires ?? [])]) {
+    const p = DATASET_PERMISSIONS[d];
+    if (!p.accepted.some((a) => have.has(a))) return p.application;
+  }
+  return undefined;
+}
+
+/** True when `granted` satisfies the dataset (and every dataset it also requires). */
 export function grants(dataset: DatasetId, granted: Iterable<string>): boolean {
-  const accepted = new Set(DATASET_PERMISSIONS[dataset].accepted);
-  for (const g of granted) if (accepted.has(g)) return true;
-  return false;
+  return missingApplicationPermission(dataset, granted) === undefined;
+}
+
+/** The least-privileged delegated scope still missing for the dataset, or undefined. */
+export function missingDelegatedScope(dataset: DatasetId, scopes: Iterable<string>): string | undefined {
+  const have = new Set(scopes);
+  for (const d of [dataset, ...(DATASET_PERMISSIONS[dataset].alsoRequires ?? [])]) {
+    const p = DATASET_PERMISSIONS[d];
+    if (!p.delegatedAccepted.some((a) => have.has(a))) return p.delegated;
+  }
+  return undefined;
 }
 
 /** True when a delegated token's scopes (and the user's roles) satisfy the dataset. */
 export function grantsDelegated(dataset: DatasetId, scopes: Iterable<string>, userRoles: Iterable<string>): boolean {
   const p = DATASET_PERMISSIONS[dataset];
-  const accepted = new Set(p.delegatedAccepted);
-  if (![...scopes].some((s) => accepted.has(s))) return false;
+  if (missingDelegatedScope(dataset, scopes) !== undefined) return false;
   if (p.delegatedRoles.length === 0) return true;
   const roles = new Set(userRoles);
   return p.delegatedRoles.some((r) => roles.has(r));
