@@ -12,7 +12,7 @@ describe('CLI main job: demo', () => {
     const r = await cli(['--data-dir', join(dir, 'data'), 'demo', '--users', '120', '--out', out]);
     expect(r.stderr).not.toMatch(/error:/);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Product\s+Part number\s+Purchased\s+Assigned\s+Available/);
+    expect(r.stdout).toMatch(/Product\s+Part number\s+Purchased\s+Warning\s+Suspended\s+Assigned\s+Available/);
     expect(r.stdout).toContain('ENTERPRISEPACK');
     expect(existsSync(join(out, 'sku-summary.csv'))).toBe(true);
     expect(existsSync(join(out, 'user-licenses.csv'))).toBe(true);
