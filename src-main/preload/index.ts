@@ -1,8 +1,9 @@
 import { contextBridge } from 'electron';
 import type { RendererApi } from './api';
+import pkg from '../../package.json';
 
 const api = {
-  appVersion: process.env['npm_package_version'] ?? '0.0.0',
+  appVersion: pkg.version,
 } satisfies RendererApi;
 
 contextBridge.exposeInMainWorld('reconciler', api);
