@@ -269,6 +269,70 @@ describe('report download', () => {
     expect(download.every((e) => e.hadAuthorization === false && e.status === 200)).toBe(true);
   });
 
+  const REPORT = "/reports/getOffice365ActiveUserDetail(period='D30')";
+  async function reportRows(s: GraphSession, path = REPORT): Promise<Array<Record<string, string>>> {
+    const out: Array<Record<string, string>> = [];
+    for await (const r of s.reportRows(path)) out.push(r);
+    return out;
+  }
+
+  it('a 503 on the authenticated report request is retried before the redirect is followed', async () => {
+    const events: RetryEvent[] = [];
+    t.setFaults({ failPath: { pattern: /getOffice365ActiveUserDetail/i, status: 503, times: 2 } });
+    try {
+      const { result: rows, log } = await logged(() => reportRows(session('reader', { onRetry: (e) => events.push(e) })));
+      expect(rows.length).toBeGreaterThan(0);
+      expect(log.filter((e) => e.listener === 'graph').map((e) => e.status)).toEqual([503, 503, 302]);
+      expect(events.map((e) => e.reason)).toEqual([503, 503]);
+      const download = log.filter((e) => e.listener === 'download');
+      expect(download).toMatchObject([{ status: 200, hadAuthorization: false }]);
+    } finally {
+      t.setFaults({});
+    }
+  });
+
+  it('a throttled download is retried after Retry-After, still without Authorization', async () => {
+    const events: RetryEvent[] = [];
+    // Every 2nd download answers 429: the first report downloads at once, the second after one retry.
+    t.setFaults({ downloadThrottle: { everyNth: 2, status: 429, retryAfterSeconds: 1 } });
+    try {
+      const s = session('reader', { onRetry: (e) => events.push(e) });
+      const { result, log } = await logged(async () => {
+        const first = await reportRows(s);
+        const started = Date.now();
+        const second = await reportRows(s, "/reports/getMailboxUsageDetail(period='D7')");
+        return { first, second, waited: Date.now() - started };
+      });
+      expect(result.first.length).toBeGreaterThan(0);
+      expect(result.second.length).toBeGreaterThan(0);
+      expect(Object.keys(result.second[0] ?? {})).toContain('Storage Used (Byte)');
+      const download = log.filter((e) => e.listener === 'download');
+      expect(download.map((e) => e.status)).toEqual([200, 429, 200]);
+      expect(download.every((e) => !e.hadAuthorization)).toBe(true);
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ attempt: 1, reason: 429, delayMs: 1000 });
+      expect(events[0]?.host).not.toContain('/data/download');
+      expect(result.waited).toBeGreaterThanOrEqual(950);
+    } finally {
+      t.setFaults({});
+    }
+  });
+
+  it('a download that keeps answering 503 fails as throttled after the bounded attempts', async () => {
+    t.setFaults({ downloadThrottle: { everyNth: 1, status: 503, retryAfterSeconds: 0 } });
+    try {
+      const s = createGraphSession({ profile: profileFor('reader'), tokenProvider: tokens('reader'), network, retry: { maxAttempts: 3, baseDelayMs: 1 }, ownsNetwork: false });
+      sessions.push(s);
+      const { result: e, log } = await logged(() => failure(reportRows(s)));
+      expect(e.code).toBe('throttled');
+      expect(e.status).toBe(503);
+      expect(log.filter((x) => x.listener === 'graph').map((x) => x.status)).toEqual([302]);
+      expect(log.filter((x) => x.listener === 'download').map((x) => x.status)).toEqual([503, 503, 503]);
+    } finally {
+      t.setFaults({});
+    }
+  });
+
   it('an app without Reports.Read.All -> permission-denied naming it', async () => {
     const e = await failure((async () => {
       for await (const _ of session('minimal').reportRows("/reports/getOffice365ActiveUserDetail(period='D30')")) void _;

@@ -13,7 +13,7 @@ import { cancelledError, fromNetworkFailure } from '../net/net-errors';
 import type { Profile } from '../profile/schema';
 import { BearerAuth, ReadOnlyGuard, RequestState, RetryMiddleware, UndiciFetchHandler, type RetryEvent } from './middleware';
 import { permissionForPath } from './permission-for-path';
-import { resolveRetryOptions, type RetryOptions } from './retry-policy';
+import { isRetryableStatus, resolveRetryOptions, retryDelayMs, type RetryOptions } from './retry-policy';
 import type { GraphPage, GraphSession, RequestOptions, TokenInfo } from './session';
 
 export interface GraphSessionOptions {
@@ -160,13 +160,7 @@ export function createGraphSession(opts: GraphSessionOptions): GraphSession {
     let location = sent.headers.get('location');
     for (let hop = 1; ; hop++) {
       const target = checkReportRedirect(location, { hop, from });
-      let res: Awaited<ReturnType<Network['fetch']>>;
-      try {
-        // Directly on the network, outside the Graph client: no Authorization header, ever.
-        res = await network.fetch(target, { method: 'GET', redirect: 'manual', signal: o?.signal });
-      } catch (e) {
-        throw fromNetworkFailure(e, target.toString(), o?.signal);
-      }
+      const res = await download(target, o?.signal);
       if (res.status >= 300 && res.status < 400) {
         await res.body?.cancel();
         location = res.headers.get('location');
@@ -175,7 +169,7 @@ export function createGraphSession(opts: GraphSessionOptions): GraphSession {
       }
       if (!res.ok || !res.body) {
         const text = await res.text().catch(() => '');
-        throw new OperatorError(res.status === 429 || res.status === 503 ? 'throttled' : 'graph-error', `The report download from ${describeHost(target.toString())} failed with HTTP ${res.status}.`, {
+        throw new OperatorError(isRetryableStatus(res.status) ? 'throttled' : 'graph-error', `The report download from ${describeHost(target.toString())} failed with HTTP ${res.status}.`, {
           status: res.status,
           hint: 'The pre-authenticated download link may have expired; run the sync again.',
           cause: text.slice(0, 200),
@@ -183,6 +177,36 @@ export function createGraphSession(opts: GraphSessionOptions): GraphSession {
       }
       yield* parseCsvStream(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>), o?.signal);
       return;
+    }
+  }
+
+  /**
+   * GET a pre-authenticated report URL directly on the network, outside the Graph client:
+   * no Authorization header, ever. 429/503/504 and transport failures before the response
+   * are retried with the session's bounded policy (Retry-After honoured), like Graph
+   * requests; the last retryable status is returned for the caller to translate. A body
+   * cut off while rows are being streamed is not retried (rows were already handed over).
+   */
+  async function download(target: URL, signal: AbortSignal | undefined): Promise<Awaited<ReturnType<Network['fetch']>>> {
+    const url = target.toString();
+    for (let attempt = 1; ; attempt++) {
+      if (signal?.aborted) throw cancelledError(signal.reason);
+      let reason: number | 'network';
+      let retryAfter: string | null = null;
+      try {
+        const res = await network.fetch(target, { method: 'GET', redirect: 'manual', signal });
+        if (!isRetryableStatus(res.status) || attempt >= policy.maxAttempts) return res;
+        reason = res.status;
+        retryAfter = res.headers.get('retry-after');
+        await res.body?.cancel().catch(() => undefined);
+      } catch (e) {
+        const err = fromNetworkFailure(e, url, signal);
+        if (err.code !== 'network' || attempt >= policy.maxAttempts) throw err;
+        reason = 'network';
+      }
+      const delayMs = retryDelayMs(attempt, retryAfter, policy);
+      opts.onRetry?.({ attempt, reason, delayMs, host: describeHost(url) });
+      await policy.sleep(delayMs, signal);
     }
   }
 
@@ -218,6 +242,13 @@ export function createGraphSession(opts: GraphSessionOptions): GraphSession {
     }
   }
 
+  /** The authenticated report request alone: the redirect is not followed, no CSV is read. */
+  async function probeReport(path: string, o?: RequestOptions): Promise<{ status: number }> {
+    const sent = await send(path, o, true);
+    if (sent.status >= 200 && sent.status < 400) return { status: sent.status };
+    throw failure(sent, path, o);
+  }
+
   return {
     graphBaseUrl,
     async tokenInfo(o?: RequestOptions): Promise<TokenInfo> {
@@ -227,6 +258,7 @@ export function createGraphSession(opts: GraphSessionOptions): GraphSession {
     getJson,
     pages,
     reportRows,
+    probeReport,
     async close(): Promise<void> {
       if (opts.ownsNetwork !== false) await network.close();
     },

@@ -191,8 +191,8 @@ export class BearerAuth extends Link {
 
 /**
  * The terminal handler: undici fetch with redirect 'manual'. JSON bodies are
- * read and parsed completely here so a reset or truncated body surfaces as a
- * retryable 'network' error inside the chain.
+ * read and parsed completely here (once: the text is decoded once and parsed once)
+ * so a reset or truncated body surfaces as a retryable 'network' error inside the chain.
  */
 export class UndiciFetchHandler implements Middleware {
   constructor(private readonly network: Network) {}
@@ -231,13 +231,10 @@ export class UndiciFetchHandler implements Middleware {
         }
       }
     }
-    const out = new Headers();
-    res.headers.forEach((v, k) => out.append(k, v));
-    context.response = new Response(bytes && res.status !== 204 && res.status !== 304 ? new Uint8Array(bytes) : null, {
-      status: res.status,
-      statusText: res.statusText,
-      headers: out,
-    });
+    // The body has been consumed into RequestState (json/text), which is what callers read;
+    // the Response handed back to the Graph client carries status and headers only, so a
+    // page is not copied a second time.
+    context.response = new Response(null, { status: res.status, statusText: res.statusText, headers: res.headers });
   }
 }
 

@@ -50,6 +50,12 @@ export interface GraphSession {
    * Authorization and stream the CSV rows (header row becomes the keys; BOM stripped).
    */
   reportRows(path: string, opts?: RequestOptions): AsyncIterable<Record<string, string>>;
+  /**
+   * Check that a usage report is readable without downloading it: the authenticated GET
+   * only (302 to the download URL, or 200 where a cloud answers the CSV directly).
+   * Failures throw like reportRows. Optional: permission checks (verify) use it.
+   */
+  probeReport?(path: string, opts?: RequestOptions): Promise<{ status: number }>;
   /** Release sockets. */
   close(): Promise<void>;
 }

@@ -20,6 +20,21 @@ function bool(v: boolean | null): number | null {
   return v === null ? null : v ? 1 : 0;
 }
 
+/** JSON text of a string list; the common empty list skips the serialiser. */
+function jsonList(v: readonly string[]): string {
+  return v.length === 0 ? '[]' : JSON.stringify(v);
+}
+
+/**
+ * Page cache of the writer connection while a snapshot is open, in KiB (SQLite's
+ * negative cache_size). A snapshot inserts users in Graph's order, which is random
+ * for the primary key and the UPN/user indexes; with SQLite's default 2 MiB those
+ * B-trees thrash and dirty pages spill mid-transaction. The cache is a hard bound,
+ * kept modest so a 1,000,000-user sync stays within its memory budget, and restored
+ * when the snapshot ends.
+ */
+export const SNAPSHOT_CACHE_KIB = 16 * 1024;
+
 /** Tables written by each dataset, so a dataset skipped midway can be discarded. */
 const DATASET_TABLES: Record<DatasetId, readonly string[]> = {
   subscribedSkus: ['sku_service_plans', 'skus'],
@@ -47,9 +62,15 @@ export class SnapshotWriter {
   readonly #db: Db;
   #snapshotId: number | null = null;
   #stmts: ReturnType<typeof prepare> | null = null;
+  /** cache_size to restore when the open snapshot ends. */
+  #savedCacheSize: number | null = null;
 
-  constructor(db: Db) {
+  readonly #cacheKib: number;
+
+  /** `cacheKib`: page cache while a snapshot is open (default SNAPSHOT_CACHE_KIB). */
+  constructor(db: Db, opts: { cacheKib?: number } = {}) {
     this.#db = db;
+    this.#cacheKib = Math.max(1, Math.trunc(opts.cacheKib ?? SNAPSHOT_CACHE_KIB));
   }
 
   /** Id of the open snapshot, or null when none is open. */
@@ -69,7 +90,11 @@ export class SnapshotWriter {
     this.#stmts ??= prepare(this.#db);
     try {
       this.#db.exec('BEGIN IMMEDIATE');
+      this.#savedCacheSize = this.#db.pragma('cache_size', { simple: true }) as number;
+      this.#db.pragma(`cache_size = ${-this.#cacheKib}`);
     } catch (e) {
+      this.#restoreCache();
+      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
       throw new OperatorError('store', `Cannot start writing the snapshot: ${(e as Error).message}`, {
         hint: 'Another process may be writing to the same data folder; close it and try again.',
         cause: e,
@@ -87,8 +112,15 @@ export class SnapshotWriter {
       return this.#snapshotId;
     } catch (e) {
       this.#db.exec('ROLLBACK');
+      this.#restoreCache();
       throw e;
     }
+  }
+
+  #restoreCache(): void {
+    const saved = this.#savedCacheSize;
+    this.#savedCacheSize = null;
+    if (saved !== null && this.#db.open) this.#db.pragma(`cache_size = ${Math.trunc(saved)}`);
   }
 
   #open(): { id: number; s: ReturnType<typeof prepare> } {
@@ -108,12 +140,22 @@ export class SnapshotWriter {
 
   insertUsers(rows: readonly UserRow[]): void {
     const { id, s } = this.#open();
-    for (const u of rows) {
-      s.user.run(id, u.id, u.upn, u.displayName, u.mail, bool(u.accountEnabled), u.userType, u.createdAt, u.department, u.jobTitle, u.usageLocation);
-      for (const l of u.licenses) {
-        s.userLicense.run(id, u.id, l.skuId, l.source, l.groupId, l.state, l.error, JSON.stringify(l.disabledPlans), l.lastUpdated);
+    for (const u of rows) writeUser(s, id, u);
+  }
+
+  /**
+   * A writer for users one at a time (the sync's hot path): each user is written as soon
+   * as it is validated, so a page's intermediate objects do not pile up. Valid while
+   * this snapshot is open.
+   */
+  userSink(): (u: UserRow) => void {
+    const { id, s } = this.#open();
+    return (u) => {
+      if (this.#snapshotId !== id || !this.#db.inTransaction) {
+        throw new OperatorError('internal', 'The snapshot this user writer belongs to is no longer open.', { hint: 'This is a bug in the tool; please report it.' });
       }
-    }
+      writeUser(s, id, u);
+    };
   }
 
   insertGroups(rows: readonly GroupRow[]): void {
@@ -194,6 +236,7 @@ export class SnapshotWriter {
     try {
       s.finish.run(meta.finishedAt, JSON.stringify([...meta.warnings]), meta.userCount, id);
       this.#db.exec('COMMIT');
+      this.#restoreCache();
     } catch (e) {
       this.rollback();
       throw new OperatorError('store', `Cannot save the snapshot: ${(e as Error).message}`, {
@@ -208,7 +251,15 @@ export class SnapshotWriter {
   /** Discard everything written since begin(). Safe to call more than once. */
   rollback(): void {
     this.#snapshotId = null;
-    if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+    if (this.#db.open && this.#db.inTransaction) this.#db.exec('ROLLBACK');
+    this.#restoreCache();
+  }
+}
+
+function writeUser(s: ReturnType<typeof prepare>, id: number, u: UserRow): void {
+  s.user.run(id, u.id, u.upn, u.displayName, u.mail, bool(u.accountEnabled), u.userType, u.createdAt, u.department, u.jobTitle, u.usageLocation);
+  for (const l of u.licenses) {
+    s.userLicense.run(id, u.id, l.skuId, l.source, l.groupId, l.state, l.error, jsonList(l.disabledPlans), l.lastUpdated);
   }
 }
 

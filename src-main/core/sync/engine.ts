@@ -2,8 +2,10 @@ import type { z } from 'zod';
 import { OperatorError, isOperatorError } from '../errors/operator-error';
 import type { GraphSession } from '../graph/session';
 import { DATASET_IDS, DATASET_PERMISSIONS, grants, type DatasetId } from '../permissions/matrix';
+import { excessWarning } from '../permissions/excess';
 import type { Db } from '../store/db';
 import { SnapshotWriter } from '../store/writer';
+import { readAhead } from './read-ahead';
 import {
   activationsUserDetailRowSchema,
   activeUserDetailRowSchema,
@@ -103,6 +105,8 @@ export function datasetPaths(period: ReportPeriod): Record<DatasetId, string> {
 }
 
 const PROGRESS_INTERVAL_MS = 100;
+/** Collection pages requested ahead of the page being validated and written (bounds memory to a few pages). */
+export const PAGE_READ_AHEAD = 2;
 const REPORT_BATCH = 1000;
 
 function cancelledError(): OperatorError {
@@ -127,9 +131,20 @@ function normaliseError(e: unknown): OperatorError {
 }
 
 /** Why a dataset is skipped when Graph answers 403, or undefined when the error must fail the sync. */
-function skipReason(dataset: DatasetId, e: unknown): { reason: string; missingPermission?: string } | undefined {
+function skipReason(dataset: DatasetId, e: unknown, delegated: boolean): { reason: string; missingPermission?: string } | undefined {
   if (!isOperatorError(e)) return undefined;
   const perm = DATASET_PERMISSIONS[dataset];
+  if (e.code === 'permission-denied' && delegated) {
+    // The token's scopes were checked before the request, so a 403 means the signed-in
+    // user lacks a directory role (roles are not in the token by name).
+    if (perm.delegatedRoles.length > 0) {
+      return {
+        reason: `signed-in user has no directory role that may read it (needs ${perm.delegatedRoles.join(' or ')})`,
+        missingPermission: perm.delegatedRoles[0],
+      };
+    }
+    return { reason: `missing delegated permission ${perm.delegated}`, missingPermission: perm.delegated };
+  }
   if (e.code === 'permission-denied') {
     const missing = e.permission ?? perm.application;
     return { reason: `missing application permission ${missing}`, missingPermission: missing };
@@ -148,7 +163,8 @@ function skipReason(dataset: DatasetId, e: unknown): { reason: string; missingPe
  * - Datasets the token cannot read are skipped with the least-privileged missing permission.
  * - A 403 (permission-denied / license-required) while reading skips that dataset only.
  * - Any other error, or cancellation, rolls the whole snapshot back: the previous one stays current.
- * - Users and reports stream: each page is validated and written before the next is requested.
+ * - Users and reports stream: pages are validated and written one at a time, never all held in
+ *   memory; at most PAGE_READ_AHEAD further pages are requested while one is being written.
  */
 export async function runSync(opts: SyncOptions): Promise<SyncResult> {
   const clock = opts.clock ?? (() => new Date());
@@ -168,6 +184,9 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     throw normaliseError(e);
   }
   const roles = [...token.roles];
+  // A delegated token carries scopes (scp) and no application roles.
+  const delegated = roles.length === 0 && token.scopes.length > 0;
+  const scopes = new Set(token.scopes);
 
   const writer = new SnapshotWriter(opts.db);
   writer.begin({ profileName: opts.profileName, tenantId: token.tenantId, startedAt, tokenRoles: roles, graphBaseUrl: opts.session.graphBaseUrl });
@@ -194,14 +213,28 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     let items = 0;
     let expected: number | undefined;
     let pageNo = 0;
-    const eachPage = async <T>(parse: (v: unknown, pos: string) => T, write: (rows: T[]) => void, headers?: Record<string, string>) => {
-      for await (const page of opts.session.pages(path, requestOpts(headers))) {
+    const eachPage = async <T>(parse: (v: unknown, pos: () => string) => T, write: (rows: T[]) => void, headers?: Record<string, string>) => {
+      for await (const page of readAhead(opts.session.pages(path, requestOpts(headers)), PAGE_READ_AHEAD)) {
         checkAbort();
         pageNo += 1;
         if (page.count !== undefined) expected = page.count;
-        const rows = page.value.map((v, i) => parse(v, `page ${pageNo}, item ${i + 1}`));
+        const p = pageNo;
+        const rows = page.value.map((v, i) => parse(v, () => `page ${p}, item ${i + 1}`));
         write(rows);
         items += rows.length;
+        progress(items, expected);
+      }
+    };
+    /** Like eachPage, but each item is written as soon as it is validated (no per-page row arrays). */
+    const eachItem = async (write: (v: unknown, pos: () => string) => void) => {
+      for await (const page of readAhead(opts.session.pages(path, requestOpts()), PAGE_READ_AHEAD)) {
+        checkAbort();
+        pageNo += 1;
+        if (page.count !== undefined) expected = page.count;
+        const p = pageNo;
+        const value = page.value;
+        for (let i = 0; i < value.length; i++) write(value[i], () => `page ${p}, item ${i + 1}`);
+        items += value.length;
         progress(items, expected);
       }
     };
@@ -225,9 +258,11 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       case 'subscribedSkus':
         await eachPage((v, pos) => skuRow(parseItem(subscribedSkuSchema, v, 'subscribedSku', pos)), (r) => writer.insertSkus(r));
         break;
-      case 'users':
-        await eachPage((v, pos) => userRow(parseItem(userSchema, v, 'user', pos)), (r) => writer.insertUsers(r));
+      case 'users': {
+        const sink = writer.userSink();
+        await eachItem((v, pos) => sink(userRow(parseItem(userSchema, v, 'user', pos))));
         break;
+      }
       case 'signInActivity':
         await eachPage((v, pos) => signInRow(parseItem(userSignInSchema, v, 'user signInActivity', pos)), (r) =>
           writer.insertSignInActivity(r),
@@ -276,7 +311,9 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       emit({ type: 'dataset-skipped', dataset, items: 0, reason });
     };
     if (!selected.has(dataset)) return skip('not selected for this sync');
-    if (!grants(dataset, roles)) return skip(`missing application permission ${perm.application}`, perm.application);
+    if (delegated) {
+      if (!perm.delegatedAccepted.some((s) => scopes.has(s))) return skip(`missing delegated permission ${perm.delegated}`, perm.delegated);
+    } else if (!grants(dataset, roles)) return skip(`missing application permission ${perm.application}`, perm.application);
 
     emit({ type: 'dataset-start', dataset, items: 0 });
     let lastEmit = Number.NEGATIVE_INFINITY;
@@ -296,7 +333,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       });
       emit({ type: 'dataset-done', dataset, items, ...(expected !== undefined ? { expected } : {}) });
     } catch (e) {
-      const why = ac.signal.aborted ? undefined : skipReason(dataset, e);
+      const why = ac.signal.aborted ? undefined : skipReason(dataset, e, delegated);
       if (!why) throw e;
       writer.discardDataset(dataset);
       skip(why.reason, why.missingPermission);
@@ -327,6 +364,9 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         'Usage reports conceal user names (Microsoft 365 admin center > Settings > Org settings > Reports); activity cannot be matched to users until an admin turns that off.',
       );
     }
+    // Excess privilege stays visible on every sync summary until the permission is removed.
+    const excess = excessWarning({ roles, scopes: token.scopes });
+    if (excess) warnings.push(excess);
     const datasets = DATASET_IDS.map((d) => {
       const r = results.get(d);
       if (!r) throw new OperatorError('internal', `Dataset ${d} did not report a result.`, { hint: 'This is a bug in the tool; please report it.' });

@@ -3,7 +3,7 @@ import { OperatorError } from '../../../src-main/core/errors/operator-error';
 import { DATASET_IDS } from '../../../src-main/core/permissions/matrix';
 import { openDatabase, type Db } from '../../../src-main/core/store/db';
 import { currentSnapshot, datasetRuns, listSnapshots, snapshotCounts } from '../../../src-main/core/store/queries';
-import { runSync, type SyncProgress } from '../../../src-main/core/sync/engine';
+import { PAGE_READ_AHEAD, runSync, type SyncProgress } from '../../../src-main/core/sync/engine';
 import { ALL_ROLES, FakeSession, sampleData } from './fake-session';
 
 const PROFILE = 'contoso';
@@ -198,11 +198,12 @@ describe('runSync with a fake Graph session', () => {
     expect(session.requested).toHaveLength(0);
   });
 
-  it('streams users: each page is written before the next one is requested', async () => {
+  it('streams users with bounded read-ahead: at most PAGE_READ_AHEAD pages are requested beyond the one being written', async () => {
     const db = freshDb();
+    const pages = 10;
     const perPage = 3;
     const seen: { index: number; written: number }[] = [];
-    const session = new FakeSession(ALL_ROLES, sampleData(5, perPage), {
+    const session = new FakeSession(ALL_ROLES, sampleData(pages, perPage), {
       beforePage: (d, i) => {
         if (d !== 'users') return;
         // Same connection, same open transaction: rows written so far are visible.
@@ -210,8 +211,14 @@ describe('runSync with a fake Graph session', () => {
         seen.push({ index: i, written });
       },
     });
-    await runSync({ session, db, profileName: PROFILE });
-    expect(seen).toEqual([0, 1, 2, 3, 4].map((i) => ({ index: i, written: i * perPage })));
+    const result = await runSync({ session, db, profileName: PROFILE });
+    expect(result.userCount).toBe(pages * perPage);
+    expect(seen.map((s) => s.index)).toEqual(Array.from({ length: pages }, (_, i) => i));
+    // Page i is only requested once every page before i - PAGE_READ_AHEAD is in the DB:
+    // buffering pages without bound (or all of them) fails here.
+    for (const s of seen) expect(s.written, `rows written when page ${s.index} was requested`).toBeGreaterThanOrEqual(Math.max(0, s.index - PAGE_READ_AHEAD) * perPage);
+    // And the read-ahead is real: some page is requested before the previous one is written.
+    expect(seen.some((s) => s.written < s.index * perPage)).toBe(true);
   });
 
   it('emits start/progress/done/skipped events, throttled per dataset', async () => {
