@@ -3,7 +3,7 @@
  * over HTTPS (learn.microsoft.com/entra/identity-platform/reference-error-codes,
  * learn.microsoft.com/graph/errors):
  * - app-only sign-in errors through the real MSAL client-credentials flow;
- * - delegated-flow errors (50076, 53003, 50020) by driving the authorize page and the
+ * - delegated-flow errors (50076, 50079, 53003, 50020) by driving the authorize page and the
  *   token endpoint over HTTPS the way a browser and MSAL would, then passing the
  *   response through the translation;
  * - Graph 403 Authorization_RequestDenied, the 403 for signInActivity without P1, and
@@ -21,6 +21,7 @@ import { createGraphSession } from '../../src-main/core/graph/create-session';
 import { createNetwork, type Network } from '../../src-main/core/net/network';
 import type { Profile } from '../../src-main/core/profile/schema';
 import { demoCredential, demoProfile } from '../../src-main/core/services/demo';
+import { failure } from '../helpers/operator-error';
 
 let tenant: DemoTenant;
 let noP1: DemoTenant;
@@ -36,18 +37,9 @@ afterAll(async () => {
   await Promise.all([tenant?.close(), noP1?.close()]);
 });
 
-async function rejection(p: Promise<unknown>): Promise<OperatorError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(OperatorError);
-  return e as OperatorError;
-}
-
 function appTokenError(profile: Profile, credential: AppCredential): Promise<OperatorError> {
   const net = createNetwork({ extraCaPem: [tenant.caPem], env: {} });
-  return rejection(createAppTokenProvider({ profile, credential, network: net }).getToken()).finally(() => net.close());
+  return failure(createAppTokenProvider({ profile, credential, network: net }).getToken()).finally(() => net.close());
 }
 
 describe('app-only sign-in errors (real MSAL)', () => {
@@ -111,6 +103,7 @@ describe('app-only sign-in errors (real MSAL)', () => {
 // Delegated flows, driven over HTTPS like a browser (authorize page) and MSAL (token endpoint).
 
 const REDIRECT = 'http://localhost:53682/';
+const delegatedScope = (): string => `openid profile offline_access ${tenant.graphUrl}/User.Read.All`;
 
 function pkce(): { verifier: string; challenge: string } {
   const verifier = randomBytes(32).toString('base64url');
@@ -124,7 +117,7 @@ async function signIn(user: DemoUserName, challenge: string): Promise<URL> {
     client_id: app.clientId,
     response_type: 'code',
     redirect_uri: REDIRECT,
-    scope: `openid profile offline_access ${tenant.graphUrl}/User.Read.All`,
+    scope: delegatedScope(),
     code_challenge: challenge,
     code_challenge_method: 'S256',
     state: 'st-1',
@@ -158,6 +151,25 @@ function tokenRequest(form: Record<string, string>) {
   });
 }
 
+/** Signs `user` in without MFA and redeems the code: the refresh token of that session. */
+async function refreshTokenWithoutMfa(user: DemoUserName): Promise<string> {
+  const { verifier, challenge } = pkce();
+  const back = await signIn(user, challenge);
+  expect(fromAuthorizeRedirect(back)).toBeUndefined();
+  const code = back.searchParams.get('code');
+  expect(code).toBeTruthy();
+  const app = tenant.publicApps.delegated;
+  const granted = await tokenRequest({ grant_type: 'authorization_code', client_id: app.clientId, code: code!, redirect_uri: REDIRECT, code_verifier: verifier, scope: delegatedScope() });
+  expect(granted.status).toBe(200);
+  const refreshToken = ((await granted.json()) as { refresh_token?: string }).refresh_token;
+  expect(refreshToken).toBeTruthy();
+  return refreshToken!;
+}
+
+function refresh(refreshToken: string) {
+  return tokenRequest({ grant_type: 'refresh_token', client_id: tenant.publicApps.delegated.clientId, refresh_token: refreshToken, scope: delegatedScope() });
+}
+
 describe('delegated sign-in errors (authorize page and token endpoint over HTTPS)', () => {
   it('AADSTS53003: blocked by Conditional Access', async () => {
     const back = await signIn('blocked', pkce().challenge);
@@ -174,26 +186,54 @@ describe('delegated sign-in errors (authorize page and token endpoint over HTTPS
   });
 
   it('AADSTS50076: MFA now required, the refresh token of a session without MFA is refused', async () => {
-    const { verifier, challenge } = pkce();
-    const back = await signIn('reports-reader', challenge);
-    expect(fromAuthorizeRedirect(back)).toBeUndefined();
-    const code = back.searchParams.get('code');
-    expect(code).toBeTruthy();
-    const app = tenant.publicApps.delegated;
-    const scope = `openid profile offline_access ${tenant.graphUrl}/User.Read.All`;
-    const granted = await tokenRequest({ grant_type: 'authorization_code', client_id: app.clientId, code: code!, redirect_uri: REDIRECT, code_verifier: verifier, scope });
-    expect(granted.status).toBe(200);
-    const refreshToken = ((await granted.json()) as { refresh_token?: string }).refresh_token;
-    expect(refreshToken).toBeTruthy();
+    const refreshToken = await refreshTokenWithoutMfa('reports-reader');
     tenant.setUserMfa('reports-reader', true);
     try {
-      const refused = await tokenRequest({ grant_type: 'refresh_token', client_id: app.clientId, refresh_token: refreshToken!, scope });
+      const refused = await refresh(refreshToken);
       const e = fromTokenEndpointError(refused.status, await refused.text());
       expect(e).toMatchObject({ code: 'auth-failed', aadsts: 50076, status: 400 });
       expect(e.hint).toMatch(/complete the MFA prompt/);
     } finally {
       tenant.setUserMfa('reports-reader', false);
     }
+  });
+
+  // AADSTS50079: MFA is now required, but the user has not registered a method yet.
+  it('AADSTS50079: MFA registration required, the refresh token of a session without MFA is refused', async () => {
+    const refreshToken = await refreshTokenWithoutMfa('global-reader');
+    tenant.setUserMfa('global-reader', 'register');
+    try {
+      const refused = await refresh(refreshToken);
+      expect(refused.status).toBe(400);
+      const body = await refused.text();
+      expect(JSON.parse(body)).toMatchObject({ error: 'invalid_grant', error_codes: [50079], suberror: 'basic_action' });
+      expect(body).toMatch(/AADSTS50079: Due to a configuration change made by your administrator, or because you moved to a new location, you must enroll in multi-factor authentication/);
+      const e = fromTokenEndpointError(refused.status, body);
+      expect(e).toMatchObject({ code: 'auth-failed', aadsts: 50079, status: 400, message: 'Multi-factor authentication registration is required (AADSTS50079).' });
+      expect(e.hint).toMatch(/must register an MFA method \(https:\/\/aka\.ms\/mfasetup\)/);
+      expect(e.who).toMatch(/signed-in user registers MFA/);
+      expect(e.who).toMatch(/Conditional Access Administrator/);
+    } finally {
+      tenant.setUserMfa('global-reader', false);
+    }
+  });
+
+  it('AADSTS50079: a new sign-in of a user without an MFA method ends in interaction_required', async () => {
+    tenant.setUserMfa('no-role', 'register');
+    try {
+      const back = await signIn('no-role', pkce().challenge);
+      expect(back.searchParams.get('code')).toBeNull();
+      expect(back.searchParams.get('error')).toBe('interaction_required');
+      expect(back.searchParams.get('state')).toBe('st-1');
+      const e = fromAuthorizeRedirect(back);
+      expect(e).toMatchObject({ code: 'auth-failed', aadsts: 50079, message: 'Multi-factor authentication registration is required (AADSTS50079).' });
+      expect(e?.hint).toMatch(/register an MFA method/);
+      expect(e?.who).toMatch(/signed-in user registers MFA/);
+    } finally {
+      tenant.setUserMfa('no-role', false);
+    }
+    // Without the requirement the same user signs in again.
+    expect(fromAuthorizeRedirect(await signIn('no-role', pkce().challenge))).toBeUndefined();
   });
 });
 
@@ -205,7 +245,7 @@ describe('Microsoft Graph errors', () => {
     const net = createNetwork({ extraCaPem: [tenant.caPem], env: {} });
     const session = createGraphSession({ profile, tokenProvider: createAppTokenProvider({ profile, credential: demoCredential(tenant, 'minimal', 'secret'), network: net }), network: net });
     try {
-      const e = await rejection(session.getJson('/subscribedSkus'));
+      const e = await failure(session.getJson('/subscribedSkus'));
       expect(e).toMatchObject({ code: 'permission-denied', status: 403, graphCode: 'Authorization_RequestDenied', permission: 'LicenseAssignment.Read.All' });
       expect(e.who).toMatch(/Privileged Role Administrator or Global Administrator grants LicenseAssignment\.Read\.All/);
     } finally {
@@ -218,7 +258,7 @@ describe('Microsoft Graph errors', () => {
     const net = createNetwork({ extraCaPem: [noP1.caPem], env: {} });
     const session = createGraphSession({ profile, tokenProvider: createAppTokenProvider({ profile, credential: demoCredential(noP1, 'reader', 'secret'), network: net }), network: net });
     try {
-      const e = await rejection(session.getJson('/users?$top=1&$select=id,signInActivity'));
+      const e = await failure(session.getJson('/users?$top=1&$select=id,signInActivity'));
       expect(e).toMatchObject({ code: 'license-required', status: 403, graphCode: 'Authentication_RequestFromNonPremiumTenantOrB2CTenant' });
       expect(e.message).toMatch(/Microsoft Entra ID P1/);
       expect(e.who).toMatch(/Billing Administrator or Global Administrator/);

@@ -6,9 +6,10 @@ import { createNetwork, type Network } from '../../src-main/core/net/network';
 import { createAppTokenProvider } from '../../src-main/core/auth/app-token';
 import { certificateCredential, loadAppCredential, type AppCredential } from '../../src-main/core/auth/credentials';
 import { tokenInfoFromJwt } from '../../src-main/core/auth/token-claims';
-import { OperatorError } from '../../src-main/core/errors/operator-error';
 import type { Profile } from '../../src-main/core/profile/schema';
+import { demoTenantProfile } from '../../src-main/core/services/demo';
 import { makeSelfSignedCert } from '../unit/net/cert-fixture';
+import { failure } from '../helpers/operator-error';
 
 /**
  * App-only sign-in through real MSAL Node against the demo tenant's Entra ID
@@ -28,14 +29,7 @@ afterAll(async () => {
 });
 
 function profile(clientId: string): Profile {
-  return {
-    name: 'demo',
-    tenantId: t.tenantId,
-    clientId,
-    cloud: 'custom',
-    customEndpoints: { loginUrl: t.loginUrl, graphUrl: t.graphUrl },
-    credential: { kind: 'secret', secretEnv: 'RECON_DEMO_SECRET' },
-  };
+  return demoTenantProfile(t, clientId, { kind: 'secret', secretEnv: 'RECON_DEMO_SECRET' });
 }
 
 function provider(clientId: string, credential: AppCredential, network: Network = net) {
@@ -44,16 +38,6 @@ function provider(clientId: string, credential: AppCredential, network: Network 
 
 const secretOf = (app: DemoAppName): AppCredential => ({ kind: 'secret', secret: t.apps[app].secret });
 const loginRequests = () => t.requestLog().filter((e) => e.listener === 'login');
-
-async function failure(p: Promise<unknown>): Promise<OperatorError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(OperatorError);
-    return e as OperatorError;
-  }
-  throw new Error('expected the token request to fail');
-}
 
 describe('app token', () => {
   it('reader with its client secret (loaded from the env variable the profile names)', async () => {

@@ -16,11 +16,12 @@ import { MemorySecretStore } from '../../src-main/core/secrets/memory-store';
 import { SECRET_KEYS } from '../../src-main/core/secrets/secret-store';
 import { ProfileStore } from '../../src-main/core/profile/store';
 import type { Profile } from '../../src-main/core/profile/schema';
-import { OperatorError } from '../../src-main/core/errors/operator-error';
+import { demoTenantProfile } from '../../src-main/core/services/demo';
 import { syncProfile } from '../../src-main/core/services/sync-service';
 import { openDatabase } from '../../src-main/core/store/db';
 import { createLogger } from '../../src-main/core/log/logger';
 import { cli, filesContaining, filesUnder, tempDir } from '../helpers/cli';
+import { failure } from '../helpers/operator-error';
 
 /**
  * A certificate this app generated signs in with client_assertion (private_key_jwt,
@@ -43,24 +44,7 @@ afterAll(async () => {
 });
 
 function baseProfile(name: string): Profile {
-  return {
-    name,
-    tenantId: t.tenantId,
-    clientId: t.apps.reader.clientId,
-    cloud: 'custom',
-    customEndpoints: { loginUrl: t.loginUrl, graphUrl: t.graphUrl },
-    credential: { kind: 'secret', secretEnv: 'UNUSED_SECRET' },
-  };
-}
-
-async function failure(p: Promise<unknown>): Promise<OperatorError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(OperatorError);
-    return e as OperatorError;
-  }
-  throw new Error('expected an OperatorError');
+  return demoTenantProfile(t, t.apps.reader.clientId, { kind: 'secret', secretEnv: 'UNUSED_SECRET' }, name);
 }
 
 const readText = (p: string) => readFile(p, 'utf8');

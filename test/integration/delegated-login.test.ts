@@ -16,9 +16,9 @@ import { demoProfile } from '../../src-main/core/services/demo';
 import { syncProfile } from '../../src-main/core/services/sync-service';
 import { openDatabase } from '../../src-main/core/store/db';
 import { createLogger } from '../../src-main/core/log/logger';
-import { OperatorError } from '../../src-main/core/errors/operator-error';
 import type { Profile } from '../../src-main/core/profile/schema';
 import { cli, tempDir } from '../helpers/cli';
+import { failure } from '../helpers/operator-error';
 
 /**
  * Delegated sign-in end to end: real MSAL Node (acquireTokenInteractive with its own
@@ -57,16 +57,6 @@ function browserFor(user: DemoUserName, extra: Partial<ConstructorParameters<typ
 
 function provider(store: SecretStore, openBrowser: OpenBrowser, opts: { timeoutMs?: number } = {}): DelegatedTokenProvider {
   return createDelegatedTokenProvider({ profile, network: net, secretStore: store, openBrowser, ...opts });
-}
-
-async function failure(p: Promise<unknown>): Promise<OperatorError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(OperatorError);
-    return e as OperatorError;
-  }
-  throw new Error('expected a failure');
 }
 
 /** True when nothing listens on 127.0.0.1:port any more. */

@@ -7,34 +7,22 @@
  * and that the Graph session reads with the delegated token under the user's roles.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CryptoProvider, PublicClientApplication, type INetworkModule, type NetworkRequestOptions, type NetworkResponse } from '@azure/msal-node';
-import { Agent, fetch } from 'undici';
+import { CryptoProvider, PublicClientApplication } from '@azure/msal-node';
 import { decodeJwt } from 'jose';
 import { startDemoTenant, type DemoTenant, type DemoUserName } from '../../src-main/core/demo-tenant/index';
 import { createNetwork, type Network } from '../../src-main/core/net/network';
 import { createGraphSession } from '../../src-main/core/graph/create-session';
 import { profileSchema, type Profile } from '../../src-main/core/profile/schema';
 import { requiredDelegatedScopes } from '../../src-main/core/permissions/matrix';
+import { caFetch, msalNetworkClient, type CaFetch } from '../helpers/demo-fetch';
 import { signInAtAuthorize, signInWithDeviceCode, type PageFetch } from '../helpers/sign-in-pages';
 
 let tenant: DemoTenant;
-let agent: Agent;
+let http: CaFetch;
 let network: Network;
 const REDIRECT = 'http://localhost:53682';
 
-function networkClient(): INetworkModule {
-  async function send<T>(method: 'GET' | 'POST', url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
-    const res = await fetch(url, { method, headers: options?.headers, body: options?.body, dispatcher: agent });
-    const headers: Record<string, string> = {};
-    res.headers.forEach((v, k) => {
-      headers[k] = v;
-    });
-    return { status: res.status, headers, body: (await res.json()) as T };
-  }
-  return { sendGetRequestAsync: (url, o) => send('GET', url, o), sendPostRequestAsync: (url, o) => send('POST', url, o) };
-}
-
-const pageFetch: PageFetch = (url, init) => fetch(url, { ...init, redirect: 'manual', dispatcher: agent });
+const pageFetch: PageFetch = (url, init) => http.fetch(url, init);
 
 function pca(app: 'delegated' | 'delegated-no-auditlog' = 'delegated'): PublicClientApplication {
   return new PublicClientApplication({
@@ -43,7 +31,7 @@ function pca(app: 'delegated' | 'delegated-no-auditlog' = 'delegated'): PublicCl
       authority: `${tenant.loginUrl}/${tenant.tenantId}`,
       knownAuthorities: [new URL(tenant.loginUrl).host],
     },
-    system: { networkClient: networkClient() },
+    system: { networkClient: msalNetworkClient(http) },
   });
 }
 
@@ -86,13 +74,13 @@ function profile(): Profile {
 
 beforeAll(async () => {
   tenant = await startDemoTenant({ users: 300, seed: 'delegated-it', deviceCodeIntervalSeconds: 1 });
-  agent = new Agent({ connect: { ca: tenant.caPem } });
+  http = caFetch(tenant.caPem);
   network = createNetwork({ extraCaPem: [tenant.caPem], env: {} });
 });
 
 afterAll(async () => {
   await network?.close();
-  await agent?.close();
+  await http?.close();
   await tenant?.close();
 });
 

@@ -5,35 +5,20 @@
  * (RFC 7523; learn.microsoft.com/entra/identity-platform/certificate-credentials).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfidentialClientApplication, type INetworkModule, type NetworkRequestOptions, type NetworkResponse } from '@azure/msal-node';
-import { Agent, fetch } from 'undici';
+import { ConfidentialClientApplication } from '@azure/msal-node';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { startDemoTenant, type DemoTenant } from '../../src-main/core/demo-tenant/index';
+import { caFetch, msalNetworkClient, type CaFetch } from '../helpers/demo-fetch';
 
 let tenant: DemoTenant;
-let agent: Agent;
+let http: CaFetch;
 /** Form bodies MSAL posted, to inspect what it sends (the test's own network client records them). */
 const posted: { url: string; body: URLSearchParams }[] = [];
 
-/** Minimal MSAL network client over undici that trusts the demo tenant's CA. */
-function networkClient(): INetworkModule {
-  async function send<T>(method: 'GET' | 'POST', url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
-    if (method === 'POST' && options?.body !== undefined) {
-      // MSAL appends ?client-request-id=...; keep origin + path.
-      const u = new URL(url);
-      posted.push({ url: `${u.origin}${u.pathname}`, body: new URLSearchParams(options.body) });
-    }
-    const res = await fetch(url, { method, headers: options?.headers, body: options?.body, dispatcher: agent });
-    const headers: Record<string, string> = {};
-    res.headers.forEach((v, k) => {
-      headers[k] = v;
-    });
-    return { status: res.status, headers, body: (await res.json()) as T };
-  }
-  return {
-    sendGetRequestAsync: (url, options) => send('GET', url, options),
-    sendPostRequestAsync: (url, options) => send('POST', url, options),
-  };
+/** Records what MSAL posts (origin + path; MSAL appends ?client-request-id=...). */
+function recordPost(url: string, body: string): void {
+  const u = new URL(url);
+  posted.push({ url: `${u.origin}${u.pathname}`, body: new URLSearchParams(body) });
 }
 
 type CertificateCredential = { thumbprintSha256: string; privateKey: string } | { thumbprint: string; privateKey: string };
@@ -47,12 +32,12 @@ function appFor(auth: { clientId: string; authorityTenant: string; clientSecret?
       ...(auth.clientSecret !== undefined ? { clientSecret: auth.clientSecret } : {}),
       ...(auth.clientCertificate !== undefined ? { clientCertificate: auth.clientCertificate } : {}),
     },
-    system: { networkClient: networkClient() },
+    system: { networkClient: msalNetworkClient(http, recordPost) },
   });
 }
 
 async function verifyAccessToken(token: string): Promise<Record<string, unknown>> {
-  const res = await fetch(`${tenant.loginUrl}/${tenant.tenantId}/discovery/v2.0/keys`, { dispatcher: agent });
+  const res = await http.fetch(`${tenant.loginUrl}/${tenant.tenantId}/discovery/v2.0/keys`);
   const jwks = createLocalJWKSet((await res.json()) as Parameters<typeof createLocalJWKSet>[0]);
   const { payload } = await jwtVerify(token, jwks, { audience: tenant.graphUrl, issuer: `https://sts.windows.net/${tenant.tenantId}/` });
   return payload;
@@ -60,11 +45,11 @@ async function verifyAccessToken(token: string): Promise<Record<string, unknown>
 
 beforeAll(async () => {
   tenant = await startDemoTenant({ users: 10, seed: 'msal-it' });
-  agent = new Agent({ connect: { ca: tenant.caPem } });
+  http = caFetch(tenant.caPem);
 });
 
 afterAll(async () => {
-  await agent?.close();
+  await http?.close();
   await tenant?.close();
 });
 
@@ -81,9 +66,8 @@ describe('MSAL Node against the demo tenant', () => {
     expect(claims['tid']).toBe(tenant.tenantId);
     expect([...(claims['roles'] as string[])].sort()).toEqual([...reader.roles].sort());
     // The token opens the real Graph handlers behind the graph listener.
-    const graph = await fetch(`${tenant.graphUrl}/v1.0/users?$top=3&$select=id,displayName`, {
+    const graph = await http.fetch(`${tenant.graphUrl}/v1.0/users?$top=3&$select=id,displayName`, {
       headers: { authorization: `Bearer ${result!.accessToken}` },
-      dispatcher: agent,
     });
     expect(graph.status).toBe(200);
     expect(((await graph.json()) as { value: unknown[] }).value).toHaveLength(3);

@@ -9,16 +9,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppTokenProvider } from '../../src-main/core/auth/app-token';
 import { startDemoTenant, type DemoAppName, type DemoTenant } from '../../src-main/core/demo-tenant/index';
-import { OperatorError } from '../../src-main/core/errors/operator-error';
 import { exportSnapshot } from '../../src-main/core/export/exports';
 import { createGraphSession } from '../../src-main/core/graph/create-session';
 import type { GraphSession } from '../../src-main/core/graph/session';
 import { createNetwork } from '../../src-main/core/net/network';
 import { DATASET_IDS } from '../../src-main/core/permissions/matrix';
-import type { Profile } from '../../src-main/core/profile/schema';
+import { demoTenantProfile } from '../../src-main/core/services/demo';
 import { openDatabase, type Db } from '../../src-main/core/store/db';
 import { currentSnapshot, datasetRuns, listSnapshots, snapshotCounts } from '../../src-main/core/store/queries';
 import { runSync, type SyncResult } from '../../src-main/core/sync/engine';
+import { failure } from '../helpers/operator-error';
 
 const USERS = 1200; // two /users pages of 999, ten signInActivity pages of 120
 
@@ -30,28 +30,12 @@ let db: Db;
 const sessions: GraphSession[] = [];
 
 function sessionFor(t: DemoTenant, app: DemoAppName): GraphSession {
-  const profile: Profile = {
-    name: 'it',
-    tenantId: t.tenantId,
-    clientId: t.apps[app].clientId,
-    cloud: 'custom',
-    customEndpoints: { loginUrl: t.loginUrl, graphUrl: t.graphUrl },
-    credential: { kind: 'secret', secretEnv: 'IT_CLIENT_SECRET' },
-  };
+  const profile = demoTenantProfile(t, t.apps[app].clientId, { kind: 'secret', secretEnv: 'IT_CLIENT_SECRET' }, 'it');
   const network = createNetwork({ extraCaPem: [t.caPem], env: {} });
   const tokenProvider = createAppTokenProvider({ profile, credential: { kind: 'secret', secret: t.apps[app].secret }, network });
   const session = createGraphSession({ profile, tokenProvider, network });
   sessions.push(session);
   return session;
-}
-
-async function rejection(p: Promise<unknown>): Promise<OperatorError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(OperatorError);
-  return e as OperatorError;
 }
 
 beforeAll(async () => {
@@ -128,7 +112,7 @@ describe('sync against the demo tenant', () => {
     const snapshotsBefore = listSnapshots(db).length;
     tenant.setFaults({ failPath: { pattern: /^\/v1\.0\/groups$/, status: 500 } });
     try {
-      const e = await rejection(runSync({ session: sessionFor(tenant, 'reader'), db, profileName: 'reader' }));
+      const e = await failure(runSync({ session: sessionFor(tenant, 'reader'), db, profileName: 'reader' }));
       expect(e.code).not.toBe('cancelled');
       expect(e.status).toBe(500);
     } finally {
@@ -144,7 +128,7 @@ describe('sync against the demo tenant', () => {
     const snapshotsBefore = listSnapshots(db).map((s) => s.id);
     const rowsBefore = (db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n;
     const ac = new AbortController();
-    const e = await rejection(
+    const e = await failure(
       runSync({
         session: sessionFor(tenant, 'reader'),
         db,

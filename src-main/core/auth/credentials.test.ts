@@ -1,9 +1,9 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { certificateCredential, loadAppCredential, memoryCredentialSource, envFileCredentialSource } from './credentials';
-import { OperatorError } from '../errors/operator-error';
 import type { Profile } from '../profile/schema';
 import { makeSelfSignedCert } from '../../../test/unit/net/cert-fixture';
+import { failure } from '../../../test/helpers/operator-error';
 
 const SECRET = 'Abc8Q~super-secret-value-123';
 const base = { name: 'p', tenantId: 'contoso.onmicrosoft.com', clientId: '11111111-2222-3333-4444-555555555555', cloud: 'global' as const };
@@ -14,16 +14,6 @@ function deps(env: Record<string, string | undefined>, files: Record<string, str
     readFile: (p: string): Promise<string> =>
       p in files ? Promise.resolve(files[p] as string) : Promise.reject(Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' })),
   };
-}
-
-async function failure(p: Promise<unknown>): Promise<OperatorError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(OperatorError);
-    return e as OperatorError;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('client secret', () => {

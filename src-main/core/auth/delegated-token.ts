@@ -2,7 +2,6 @@ import http from 'node:http';
 import {
   AuthError,
   InteractionRequiredAuthError,
-  LogLevel,
   PublicClientApplication,
   type AccountInfo,
   type AuthenticationResult,
@@ -11,15 +10,15 @@ import {
 } from '@azure/msal-node';
 import { cloudEndpoints } from '../clouds/clouds';
 import { OperatorError } from '../errors/operator-error';
-import { fromMsalError } from '../errors/translate';
 import { MsalNetworkModule } from '../net/msal-network';
 import type { Network } from '../net/network';
 import { cancelledError } from '../net/net-errors';
 import { requiredDelegatedScopes } from '../permissions/matrix';
 import type { Profile } from '../profile/schema';
 import { SECRET_KEYS, type SecretStore } from '../secrets/secret-store';
-import { redactLogLine, type AccessToken, type AuthLog, type GetTokenOptions } from './app-token';
+import type { AccessToken, GetTokenOptions } from './app-token';
 import { errorPage, successPage } from './delegated-pages';
+import { fromMsalFailure, msalBaseConfiguration, untilAborted, type AuthLog } from './msal-common';
 import { createTokenCachePlugin } from './token-cache';
 
 /**
@@ -196,29 +195,11 @@ export function createDelegatedTokenProvider(opts: DelegatedTokenProviderOptions
     });
   }
   const endpoints = cloudEndpoints(profile.cloud, profile.customEndpoints);
-  const login = new URL(endpoints.loginUrl);
   const scopes = delegatedScopes(endpoints.graphUrl);
   const networkClient = new MsalNetworkModule(opts.network, opts.requestTimeoutMs !== undefined ? { timeoutMs: opts.requestTimeoutMs } : {});
-  const log = opts.log;
   const config: Configuration = {
-    auth: {
-      clientId: profile.clientId,
-      authority: `${login.origin}/${profile.tenantId}`,
-      knownAuthorities: [login.host],
-    },
+    ...msalBaseConfiguration(profile, networkClient, opts.log),
     cache: { cachePlugin: createTokenCachePlugin({ store: opts.secretStore, profile: profile.name }) },
-    system: {
-      networkClient,
-      loggerOptions: {
-        piiLoggingEnabled: false,
-        logLevel: log ? LogLevel.Info : LogLevel.Warning,
-        loggerCallback: (level, message, containsPii) => {
-          if (containsPii || !log) return;
-          const lvl = level === LogLevel.Error ? 'error' : level === LogLevel.Warning ? 'warning' : level === LogLevel.Info ? 'info' : 'verbose';
-          log(lvl, redactLogLine(message));
-        },
-      },
-    },
   };
   const app = new PublicClientApplication(config);
   const openBrowser = opts.openBrowser ?? defaultOpenBrowser;
@@ -227,9 +208,7 @@ export function createDelegatedTokenProvider(opts: DelegatedTokenProviderOptions
   let currentAccountId: string | undefined;
 
   function translate(e: unknown): OperatorError {
-    const transport = networkClient.lastFailure;
-    if (transport && !hasAadsts(e)) return transport;
-    return fromMsalError(e);
+    return fromMsalFailure(e, networkClient);
   }
 
   async function accounts(): Promise<AccountInfo[]> {
@@ -429,26 +408,7 @@ export function createDelegatedTokenProvider(opts: DelegatedTokenProviderOptions
 
   return {
     scopes,
-    async getToken(o: GetTokenOptions = {}): Promise<AccessToken> {
-      const { signal } = o;
-      if (signal?.aborted) throw cancelledError(signal.reason);
-      const p = silent(o.forceRefresh === true);
-      if (!signal) return p;
-      return new Promise<AccessToken>((resolve, reject) => {
-        const onAbort = (): void => reject(cancelledError(signal.reason));
-        signal.addEventListener('abort', onAbort, { once: true });
-        p.then(
-          (v) => {
-            signal.removeEventListener('abort', onAbort);
-            resolve(v);
-          },
-          (e: unknown) => {
-            signal.removeEventListener('abort', onAbort);
-            reject(e instanceof Error ? e : new Error(String(e)));
-          },
-        );
-      });
-    },
+    getToken: (o: GetTokenOptions = {}) => untilAborted(() => silent(o.forceRefresh === true), o.signal),
     async login(o: DelegatedLoginOptions = {}): Promise<DelegatedLoginResult> {
       const flow = o.flow ?? (profile.credential.kind === 'delegated' ? profile.credential.flow : 'interactive');
       const timeoutMs = o.timeoutMs ?? defaultTimeout;
@@ -465,10 +425,4 @@ export function createDelegatedTokenProvider(opts: DelegatedTokenProviderOptions
       return a ? toAccount(a) : undefined;
     },
   };
-}
-
-function hasAadsts(e: unknown): boolean {
-  if (typeof e !== 'object' || e === null) return false;
-  const rec = e as { errorNo?: unknown; errorMessage?: unknown; message?: unknown };
-  return rec.errorNo !== undefined || /AADSTS\d+/.test(String(rec.errorMessage ?? '')) || /AADSTS\d+/.test(String(rec.message ?? ''));
 }

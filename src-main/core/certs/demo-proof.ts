@@ -12,7 +12,7 @@ import { loadAppCredential } from '../auth/credentials';
 import { createAppTokenProvider } from '../auth/app-token';
 import { tokenInfoFromJwt } from '../auth/token-claims';
 import { createNetwork } from '../net/network';
-import type { Profile } from '../profile/schema';
+import { demoTenantProfile } from '../services/demo';
 import type { SecretStore } from '../secrets/secret-store';
 
 export interface DemoProof {
@@ -29,14 +29,7 @@ export async function proveWithDemoTenant(opts: { certificatePath: string; secre
   const network = createNetwork({ extraCaPem: [tenant.caPem], env: {} });
   try {
     tenant.registerCertificate(app, await readFile(opts.certificatePath, 'utf8'));
-    const profile: Profile = {
-      name: opts.profileName,
-      tenantId: tenant.tenantId,
-      clientId: tenant.apps[app].clientId,
-      cloud: 'custom',
-      customEndpoints: { loginUrl: tenant.loginUrl, graphUrl: tenant.graphUrl },
-      credential: { kind: 'certificate', certificatePath: opts.certificatePath, privateKeyInStore: true },
-    };
+    const profile = demoTenantProfile(tenant, tenant.apps[app].clientId, { kind: 'certificate', certificatePath: opts.certificatePath, privateKeyInStore: true }, opts.profileName);
     const credential = await loadAppCredential(profile, { env: {}, readFile: (p) => readFile(p, 'utf8'), secretStore: opts.secrets });
     const token = await createAppTokenProvider({ profile, credential, network }).getToken();
     const info = tokenInfoFromJwt(token.accessToken);

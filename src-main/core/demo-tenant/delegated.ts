@@ -14,6 +14,10 @@
  * MFA required (AADSTS50076) comes from a policy change: setUserMfa(user, true) makes the
  * user's next sign-in show the MFA step and refuses refresh tokens of sessions that did
  * not do MFA, as Conditional Access does after an administrator requires MFA.
+ * setUserMfa(user, 'register') requires MFA of a user with no method registered
+ * (AADSTS50079): refresh tokens of sessions without MFA are refused with invalid_grant
+ * 50079, and a sign-in ends after the password with interaction_required 50079 where
+ * Entra ID would interrupt with its registration pages (not simulated here).
  *
  * State (sessions, codes, refresh tokens, device codes) lives in memory and is pruned
  * as it expires. Refresh tokens are kept by their SHA-256 only.
@@ -34,7 +38,7 @@ import {
 import { delegatedSts as sts, GUID_RE, StsError, stsErrorParts } from './sts-error';
 import { templateIdsForRoles, type SignInAccount } from './users';
 import type { LoginRequest, LoginResponse, TokenForm } from './identity';
-import type { DemoPublicApp, DemoUserName } from './types';
+import type { DemoMfaRequirement, DemoPublicApp, DemoUserName } from './types';
 
 const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as const;
@@ -158,7 +162,7 @@ export type DelegatedGrant = (form: TokenForm, segment: string, kind: 'tenant' |
 export interface DelegatedFlows {
   routes: DelegatedRoute[];
   grants: Record<string, DelegatedGrant>;
-  setUserMfa(user: DemoUserName, required: boolean): void;
+  setUserMfa(user: DemoUserName, required: DemoMfaRequirement): void;
 }
 
 /** What a completed sign-in grants: the base of codes, refresh tokens and device codes. */
@@ -275,7 +279,7 @@ export function createDelegatedFlows(ctx: DelegatedContext): DelegatedFlows {
   const refreshTokens = new Map<string, RefreshGrant>();
   const devices = new Map<string, DeviceGrant>();
   const userCodes = new Map<string, string>();
-  const mfaRequired = new Map<DemoUserName, boolean>(Object.values(ctx.users).map((u) => [u.name, u.mfa]));
+  const mfaRequired = new Map<DemoUserName, DemoMfaRequirement>(Object.values(ctx.users).map((u) => [u.name, u.mfa]));
   const tenantName = ctx.domain;
 
   function housekeeping(): void {
@@ -308,7 +312,7 @@ export function createDelegatedFlows(ctx: DelegatedContext): DelegatedFlows {
   function redirectError(a: AuthorizeParams, e: StsError): LoginResponse {
     const p = stsErrorParts(e, undefined, new Date(ctx.now()));
     // On a redirect, consent and MFA problems use the OIDC error names (the token endpoint says invalid_grant).
-    const error = e.code === 65001 ? 'consent_required' : e.code === 50076 ? 'interaction_required' : e.error;
+    const error = e.code === 65001 ? 'consent_required' : e.code === 50076 || e.code === 50079 ? 'interaction_required' : e.error;
     return respond(a, { error, error_description: p.description, error_uri: `${ctx.loginOrigin}/error?code=${e.code}` });
   }
 
@@ -494,7 +498,9 @@ export function createDelegatedFlows(ctx: DelegatedContext): DelegatedFlows {
     }
     if (user.blocked) return fail(s, sts.conditionalAccess());
     s.user = user;
-    if (mfaRequired.get(user.name)) {
+    const mfaNeed = mfaRequired.get(user.name);
+    if (mfaNeed === 'register') return fail(s, sts.mfaRegistrationRequired(GRAPH_APP_ID));
+    if (mfaNeed) {
       s.mfaCode = String(randomInt(0, 1_000_000)).padStart(6, '0');
       return page(mfaPage({ action: `/${segment}/mfa`, session: s.id, upn: user.upn, code: s.mfaCode }));
     }
@@ -671,7 +677,8 @@ export function createDelegatedFlows(ctx: DelegatedContext): DelegatedFlows {
     const p = form.scope !== undefined && form.scope.trim() !== '' ? scopesOrError(form.scope) : undefined;
     if (p instanceof StsError) throw p;
     if (g.user.blocked) throw sts.conditionalAccess();
-    if (mfaRequired.get(g.user.name) && !g.mfa) throw sts.mfaRequired(GRAPH_APP_ID);
+    const mfaNeed = mfaRequired.get(g.user.name);
+    if (mfaNeed && !g.mfa) throw mfaNeed === 'register' ? sts.mfaRegistrationRequired(GRAPH_APP_ID) : sts.mfaRequired(GRAPH_APP_ID);
     g.retired = true;
     let scopes = g.scopes;
     if (p?.ok && !p.defaultScope && p.graph.length > 0) {
@@ -761,7 +768,7 @@ export function createDelegatedFlows(ctx: DelegatedContext): DelegatedFlows {
       // MSAL sends the short name; Entra ID accepts both.
       device_code: deviceCode,
     },
-    setUserMfa(user: DemoUserName, required: boolean): void {
+    setUserMfa(user: DemoUserName, required: DemoMfaRequirement): void {
       if (!(user in ctx.users)) throw new Error(`unknown demo user ${user}`);
       mfaRequired.set(user, required);
     },

@@ -27,7 +27,7 @@ import { createDelegatedFlows, type PublicRegistration } from './delegated';
 import type { GraphPrincipal } from './graph/contract';
 import { GUID_RE, StsError, stsErrorBody, delegatedSts } from './sts-error';
 import { rolesFromTemplateIds, selectSignInUsers, type DirectoryLookup, type SignInAccount } from './users';
-import type { DemoApp, DemoAppName, DemoPublicApp, DemoPublicAppName, DemoSignInUser, DemoUserName } from './types';
+import type { DemoApp, DemoAppName, DemoPublicApp, DemoPublicAppName, DemoMfaRequirement, DemoSignInUser, DemoUserName } from './types';
 
 export const DEMO_APP_NAMES: readonly DemoAppName[] = ['reader', 'no-auditlog', 'over-granted', 'minimal', 'no-consent', 'expired-secret'];
 export const DEMO_PUBLIC_APP_NAMES: readonly DemoPublicAppName[] = ['delegated', 'delegated-no-auditlog', 'delegated-no-consent'];
@@ -180,7 +180,7 @@ export interface Identity {
   readonly issuer: string;
   readonly publicApps: Readonly<Record<DemoPublicAppName, DemoPublicApp>>;
   readonly signInUsers: Readonly<Record<DemoUserName, DemoSignInUser>>;
-  setUserMfa(user: DemoUserName, required: boolean): void;
+  setUserMfa(user: DemoUserName, required: DemoMfaRequirement): void;
   handle(req: LoginRequest): Promise<LoginResponse>;
   verifyAccessToken(token: string): Promise<AccessTokenCheck>;
   /** Adds a certificate (PEM) to an app's key credentials, like uploading one in the portal. */

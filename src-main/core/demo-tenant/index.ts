@@ -10,6 +10,7 @@ import type { DemoTenant, DemoTenantOptions } from './types';
 export type {
   DemoApp,
   DemoAppName,
+  DemoMfaRequirement,
   DemoPublicApp,
   DemoPublicAppName,
   DemoSignInUser,

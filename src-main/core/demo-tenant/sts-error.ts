@@ -101,6 +101,14 @@ export const delegatedSts = {
       `Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '${resource}'.`,
       { suberror: 'basic_action' },
     ),
+  mfaRegistrationRequired: (resource: string) =>
+    new StsError(
+      400,
+      'invalid_grant',
+      50079,
+      `Due to a configuration change made by your administrator, or because you moved to a new location, you must enroll in multi-factor authentication to access '${resource}'.`,
+      { suberror: 'basic_action' },
+    ),
   badMfaCode: () => new StsError(400, 'invalid_grant', 500121, 'Authentication failed during strong authentication request.'),
   consentRequired: (id: string, name: string) =>
     new StsError(

@@ -80,6 +80,9 @@ export interface DemoPublicApp {
   delegatedScopes: string[];
 }
 
+/** MFA for a sign-in user: not required, required (a method is registered), or required but not registered yet. */
+export type DemoMfaRequirement = boolean | 'register';
+
 /** Accounts the sign-in page knows. */
 export type DemoUserName =
   | 'reports-reader' // Reports Reader
@@ -139,9 +142,13 @@ export interface DemoTenant {
   /**
    * Require (or stop requiring) MFA for a user, as a Conditional Access policy change
    * would: new sign-ins get the MFA step, and refresh tokens from sessions without MFA
-   * are refused with AADSTS50076.
+   * are refused with AADSTS50076. 'register': MFA is required but the user has no
+   * method registered yet (a registration policy or security defaults): refresh tokens
+   * from sessions without MFA are refused with AADSTS50079, and a new sign-in ends in
+   * interaction_required AADSTS50079 after the password (the demo tenant does not
+   * simulate the registration pages).
    */
-  setUserMfa(user: DemoUserName, required: boolean): void;
+  setUserMfa(user: DemoUserName, required: DemoMfaRequirement): void;
   /** Replace the fault plan at run time. */
   setFaults(plan: FaultPlan): void;
   /** Upload a certificate (PEM) to an app registration at run time, as an operator would in the portal. */

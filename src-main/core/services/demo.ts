@@ -26,31 +26,33 @@ export interface DemoSetup extends DemoTenantOptions {
   publicApp?: DemoPublicAppName;
 }
 
-/** A profile for the in-process demo tenant: custom cloud endpoints on 127.0.0.1. */
-export function demoProfile(tenant: DemoTenant, app: DemoAppName, kind: CredentialKind, publicApp: DemoPublicAppName = 'delegated'): Profile {
-  if (kind === 'delegated') {
-    return {
-      name: DEMO_PROFILE_NAME,
-      tenantId: tenant.tenantId,
-      clientId: tenant.publicApps[publicApp].clientId,
-      cloud: 'custom',
-      customEndpoints: { loginUrl: tenant.loginUrl, graphUrl: tenant.graphUrl },
-      credential: { kind: 'delegated', flow: 'interactive' },
-    };
-  }
+/** A profile of the demo tenant for one of its apps: custom cloud endpoints on 127.0.0.1. */
+export function demoTenantProfile(
+  tenant: Pick<DemoTenant, 'tenantId' | 'loginUrl' | 'graphUrl'>,
+  clientId: string,
+  credential: Profile['credential'],
+  name: string = DEMO_PROFILE_NAME,
+): Profile {
   return {
-    name: DEMO_PROFILE_NAME,
+    name,
     tenantId: tenant.tenantId,
-    clientId: tenant.apps[app].clientId,
+    clientId,
     cloud: 'custom',
     customEndpoints: { loginUrl: tenant.loginUrl, graphUrl: tenant.graphUrl },
-    // The demo tenant hands its credential over in memory; these name where a
-    // real deployment would keep it.
-    credential:
-      kind === 'secret'
-        ? { kind: 'secret', secretEnv: 'M365LR_CLIENT_SECRET' }
-        : { kind: 'certificate', certificatePath: '(in memory)', privateKeyPath: '(in memory)' },
+    credential,
   };
+}
+
+/** A profile for the in-process demo tenant: custom cloud endpoints on 127.0.0.1. */
+export function demoProfile(tenant: DemoTenant, app: DemoAppName, kind: CredentialKind, publicApp: DemoPublicAppName = 'delegated'): Profile {
+  if (kind === 'delegated') return demoTenantProfile(tenant, tenant.publicApps[publicApp].clientId, { kind: 'delegated', flow: 'interactive' });
+  // The demo tenant hands its credential over in memory; these name where a
+  // real deployment would keep it.
+  return demoTenantProfile(
+    tenant,
+    tenant.apps[app].clientId,
+    kind === 'secret' ? { kind: 'secret', secretEnv: 'M365LR_CLIENT_SECRET' } : { kind: 'certificate', certificatePath: '(in memory)', privateKeyPath: '(in memory)' },
+  );
 }
 
 export function demoCredential(tenant: DemoTenant, app: DemoAppName, kind: AppCredentialKind): AppCredential {

@@ -12,21 +12,11 @@ import { MemorySecretStore } from '../../../src-main/core/secrets/memory-store';
 import { SECRET_KEYS, type SecretStore } from '../../../src-main/core/secrets/secret-store';
 import { ProfileStore } from '../../../src-main/core/profile/store';
 import type { Profile } from '../../../src-main/core/profile/schema';
-import { OperatorError } from '../../../src-main/core/errors/operator-error';
 import { cli, tempDir } from '../../helpers/cli';
+import { failure } from '../../helpers/operator-error';
 
 const PASS = 'unit test passphrase';
 const base: Profile = { name: 'contoso', tenantId: 'contoso.onmicrosoft.com', clientId: '11111111-2222-4333-8444-555555555555', cloud: 'global', credential: { kind: 'secret', secretEnv: 'S' } };
-
-async function failure(p: Promise<unknown>): Promise<OperatorError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(OperatorError);
-    return e as OperatorError;
-  }
-  throw new Error('expected an OperatorError');
-}
 
 function setup(secrets?: SecretStore): { dir: string; profiles: ProfileStore; deps: CertDeps } {
   const dir = tempDir();

@@ -17,7 +17,7 @@ import { rolesFromTemplateIds, templateIdsForRoles } from '../../../src-main/cor
 import { createIdentity, generateIdentityMaterial, type Identity, type LoginResponse } from '../../../src-main/core/demo-tenant/identity';
 import { requiredDelegatedScopes } from '../../../src-main/core/permissions/matrix';
 import { signInAtAuthorize, signInWithDeviceCode, type SignInOutcome } from '../../helpers/sign-in-pages';
-import { caFetch, form } from './helpers';
+import { caFetch, form } from '../../helpers/demo-fetch';
 
 // ---------------------------------------------------------------------------
 // Pure helpers
@@ -526,6 +526,25 @@ describe('token endpoint: refresh_token', () => {
       const { challenge } = pkcePair();
       expectRedirect(await signInAtAuthorize(http.fetch, authorizeUrl({ challenge }), creds('global-admin'), { seen }));
       expect(seen).toEqual(['sign-in', 'mfa']);
+    } finally {
+      t.setUserMfa('global-admin', false);
+    }
+  });
+
+  it('answers AADSTS50079 when MFA is required of a user with no method registered', async () => {
+    const first = await signInTokens('global-admin');
+    t.setUserMfa('global-admin', 'register');
+    try {
+      const r = await tokenPost({ grant_type: 'refresh_token', client_id: t.publicApps.delegated.clientId, refresh_token: String(first['refresh_token']) });
+      const d = expectStsJson(r, 400, 'invalid_grant', 50079);
+      expect(r.body['suberror']).toBe('basic_action');
+      expect(d).toContain('you must enroll in multi-factor authentication to access');
+      // A new sign-in ends after the password, without an MFA step or a code.
+      const seen: string[] = [];
+      const { challenge } = pkcePair();
+      const back = expectRedirect(await signInAtAuthorize(http.fetch, authorizeUrl({ challenge }), creds('global-admin'), { seen }));
+      expect(seen).toEqual(['sign-in']);
+      expect(expectRedirectError(back, 'interaction_required', 50079)).toContain('you must enroll in multi-factor authentication');
     } finally {
       t.setUserMfa('global-admin', false);
     }

@@ -1,9 +1,8 @@
 /**
  * Shared by the demo tenant's HTTP-layer unit tests: a small GraphApi double (the
- * handler behind the server, not the HTTP layer) and an undici fetch that trusts
- * the tenant's CA.
+ * handler behind the server, not the HTTP layer). The undici fetch that trusts the
+ * tenant's CA is in test/helpers/demo-fetch.ts.
  */
-import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
 import { graphError, type GraphApi, type GraphApiOptions, type GraphRequest, type HandlerResult } from '../../../src-main/core/demo-tenant/graph/contract';
 
 /** 20 MiB: more than loopback socket buffers hold, so back-pressure is observable. */
@@ -53,22 +52,5 @@ export function graphApiDouble(opts: GraphApiOptions): GraphApi {
     setConcealNames(on: boolean): void {
       conceal = on;
     },
-  };
-}
-
-/** fetch over undici that trusts exactly the given CA (no redirects followed). */
-export function caFetch(caPem: string): { fetch: (url: string, init?: UndiciRequestInit) => ReturnType<typeof undiciFetch>; close: () => Promise<void> } {
-  const agent = new Agent({ connect: { ca: caPem } });
-  return {
-    fetch: (url, init) => undiciFetch(url, { redirect: 'manual', ...init, dispatcher: agent }),
-    close: () => agent.close(),
-  };
-}
-
-export function form(fields: Record<string, string>): UndiciRequestInit {
-  return {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(fields).toString(),
   };
 }

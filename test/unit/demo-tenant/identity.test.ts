@@ -12,7 +12,8 @@ import { startDemoTenantWith } from '../../../src-main/core/demo-tenant/server';
 import { deterministicGuid, domainFor, generateClientSecret, tenantIdFor } from '../../../src-main/core/demo-tenant/identity';
 import { requiredApplicationPermissions } from '../../../src-main/core/permissions/matrix';
 import type { DemoApp, DemoTenant } from '../../../src-main/core/demo-tenant/types';
-import { caFetch, form, graphApiDouble } from './helpers';
+import { caFetch, form } from '../../helpers/demo-fetch';
+import { graphApiDouble } from './helpers';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNetwork, parsePemBundle, readCaBundle } from '../../../src-main/core/net/network';
 import { fromNetworkFailure } from '../../../src-main/core/net/net-errors';
-import { redactLogLine } from '../../../src-main/core/auth/app-token';
+import { redactLogLine } from '../../../src-main/core/auth/msal-common';
 import { OperatorError } from '../../../src-main/core/errors/operator-error';
 import { makeSelfSignedCert } from './cert-fixture';
 

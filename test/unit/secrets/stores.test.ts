@@ -7,6 +7,7 @@ import { createCliSecretStore, SECRETS_PASSPHRASE_ENV, secretsFilePath } from '.
 import { SECRET_KEYS, type SecretStore } from '../../../src-main/core/secrets/secret-store';
 import { OperatorError } from '../../../src-main/core/errors/operator-error';
 import { tempDir } from '../../helpers/fs';
+import { failure } from '../../helpers/operator-error';
 
 const PASS = 'correct horse battery staple';
 const KEY = SECRET_KEYS.certificateKey('contoso');
@@ -14,16 +15,6 @@ const VALUE = Buffer.from('-----BEGIN PRIVATE KEY-----\nMIIEvQ-very-secret-value
 
 function fileStore(dir: string, passphrase = PASS): EncryptedFileSecretStore {
   return new EncryptedFileSecretStore({ path: join(dir, 'secrets.enc'), passphrase, passphraseSource: 'TEST_PASSPHRASE' });
-}
-
-async function rejection(p: Promise<unknown>): Promise<OperatorError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(OperatorError);
-    return e as OperatorError;
-  }
-  throw new Error('expected a rejection');
 }
 
 /** Flips one bit of byte `i` of a base64 value. */
@@ -93,12 +84,12 @@ describe('EncryptedFileSecretStore', () => {
     await fileStore(dir).set(KEY, VALUE);
     const before = readFileSync(join(dir, 'secrets.enc'));
     const wrong = fileStore(dir, 'not the right passphrase');
-    const e = await rejection(wrong.get(KEY));
+    const e = await failure(wrong.get(KEY));
     expect(e.code).toBe('secret-missing');
     expect(e.message).toMatch(/TEST_PASSPHRASE does not open the secret store/);
     expect(e.message).not.toContain('not the right passphrase');
-    expect((await rejection(wrong.set('other', Buffer.from('x')))).code).toBe('secret-missing');
-    expect((await rejection(wrong.delete(KEY))).code).toBe('secret-missing');
+    expect((await failure(wrong.set('other', Buffer.from('x')))).code).toBe('secret-missing');
+    expect((await failure(wrong.delete(KEY))).code).toBe('secret-missing');
     expect(readFileSync(join(dir, 'secrets.enc')).equals(before)).toBe(true);
     expect((await fileStore(dir).get(KEY))?.equals(VALUE)).toBe(true);
   });
@@ -121,11 +112,11 @@ describe('EncryptedFileSecretStore', () => {
     writeFileSync(path, JSON.stringify(f));
     const before = readFileSync(path);
     const s = fileStore(dir);
-    const e = await rejection(s.get(KEY));
+    const e = await failure(s.get(KEY));
     expect(e.code).toBe('bad-input');
     expect(e.message).toMatch(/is damaged/);
     expect(e.hint).toMatch(/left untouched/);
-    await rejection(s.set('another', Buffer.from('value')));
+    await failure(s.set('another', Buffer.from('value')));
     expect(readFileSync(path).equals(before)).toBe(true);
   });
 
@@ -142,7 +133,7 @@ describe('EncryptedFileSecretStore', () => {
     const path = join(dir, 'secrets.enc');
     writeFileSync(path, content);
     const s = fileStore(dir);
-    const e = await rejection(s.set(KEY, VALUE));
+    const e = await failure(s.set(KEY, VALUE));
     expect(e.code).toBe('bad-input');
     expect(e.message).toMatch(/damaged/);
     expect(readFileSync(path, 'utf8')).toBe(content);

@@ -1,0 +1,13 @@
+import { expect } from 'vitest';
+import { OperatorError } from '../../src-main/core/errors/operator-error';
+
+/** The OperatorError `p` rejects with; fails the test when `p` resolves or rejects with anything else. */
+export async function failure(p: Promise<unknown>): Promise<OperatorError> {
+  const outcome = await p.then(
+    () => ({ settled: 'resolved' as const }),
+    (error: unknown) => ({ settled: 'rejected' as const, error }),
+  );
+  if (outcome.settled === 'resolved') throw new Error('expected an OperatorError, but the promise resolved');
+  expect(outcome.error).toBeInstanceOf(OperatorError);
+  return outcome.error as OperatorError;
+}
