@@ -17,7 +17,7 @@ import { DATASET_IDS } from '../../src-main/core/permissions/matrix';
 import { demoTenantProfile } from '../../src-main/core/services/demo';
 import { openDatabase, type Db } from '../../src-main/core/store/db';
 import { currentSnapshot, datasetRuns, listSnapshots, snapshotCounts } from '../../src-main/core/store/queries';
-import { runSync, type SyncResult } from '../../src-main/core/sync/engine';
+import { runSync, type SyncProgress, type SyncResult } from '../../src-main/core/sync/engine';
 import { failure } from '../helpers/operator-error';
 
 const USERS = 1200; // two /users pages of 999, ten signInActivity pages of 120
@@ -86,6 +86,14 @@ describe('sync against the demo tenant', () => {
     expect(dangling.n).toBe(0);
     expect(currentSnapshot(db, 'reader')?.id).toBe(full.snapshotId);
     expect(tenant.requestLog().every((r) => r.method === 'GET' || r.listener === 'login')).toBe(true);
+  });
+
+  it('users progress carries the expected total from $count', async () => {
+    const events: SyncProgress[] = [];
+    await runSync({ session: sessionFor(tenant, 'reader'), db, profileName: 'progress', datasets: ['users'], onProgress: (p) => events.push(p) });
+    const users = events.filter((e) => e.dataset === 'users' && e.type !== 'dataset-start');
+    expect(users.length).toBeGreaterThan(0);
+    expect(users.every((e) => e.expected === tenant.userCount)).toBe(true);
   });
 
   it('the no-auditlog app skips signInActivity naming AuditLog.Read.All; everything else syncs', async () => {

@@ -93,7 +93,8 @@ export const USER_SELECT = [
 export function datasetPaths(period: ReportPeriod): Record<DatasetId, string> {
   return {
     subscribedSkus: '/subscribedSkus',
-    users: `/users?$select=${USER_SELECT}&$top=999`,
+    // $count (an advanced query, hence ConsistencyLevel: eventual) gives progress a total.
+    users: `/users?$select=${USER_SELECT}&$top=999&$count=true`,
     signInActivity: '/users?$select=id,signInActivity&$top=120',
     groups: '/groups?$select=id,displayName,assignedLicenses&$filter=assignedLicenses/$count%20ne%200&$count=true',
     reportSettings: '/admin/reportSettings',
@@ -226,8 +227,8 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       }
     };
     /** Like eachPage, but each item is written as soon as it is validated (no per-page row arrays). */
-    const eachItem = async (write: (v: unknown, pos: () => string) => void) => {
-      for await (const page of readAhead(opts.session.pages(path, requestOpts()), PAGE_READ_AHEAD)) {
+    const eachItem = async (write: (v: unknown, pos: () => string) => void, headers?: Record<string, string>) => {
+      for await (const page of readAhead(opts.session.pages(path, requestOpts(headers)), PAGE_READ_AHEAD)) {
         checkAbort();
         pageNo += 1;
         if (page.count !== undefined) expected = page.count;
@@ -260,7 +261,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         break;
       case 'users': {
         const sink = writer.userSink();
-        await eachItem((v, pos) => sink(userRow(parseItem(userSchema, v, 'user', pos))));
+        await eachItem((v, pos) => sink(userRow(parseItem(userSchema, v, 'user', pos))), { ConsistencyLevel: 'eventual' });
         break;
       }
       case 'signInActivity':
