@@ -3,7 +3,7 @@
 //     inserts of the same rows, as a ratio;
 //  2. peak RSS of a full sync of a 1,000,000-user demo tenant.
 // Sizes can be lowered for a quick look: BENCH_USERS=20000 BENCH_BIG_USERS=100000 npm run bench
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchProfile, forkTs, startTenantProcess, stopChild } from './child';
@@ -15,7 +15,16 @@ import { nullLogger } from '../../src-main/core/log/logger';
 
 const USERS = Number(process.env['BENCH_USERS'] ?? 100_000);
 const BIG_USERS = Number(process.env['BENCH_BIG_USERS'] ?? 1_000_000);
-const tmp = () => mkdtempSync(join(tmpdir(), 'm365lr-bench-'));
+const scratch: string[] = [];
+/** A scratch folder removed when the bench ends (the databases reach several GB at 1M users). */
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'm365lr-bench-'));
+  scratch.push(d);
+  return d;
+};
+const cleanUp = () => {
+  for (const d of scratch.splice(0)) rmSync(d, { recursive: true, force: true });
+};
 
 /** Copy every row of `tables` for the snapshot with plain prepared inserts in one transaction; seconds taken. */
 function rawInsert(from: Db, snapshotId: number, tables: string[]): { seconds: number; rows: number } {
@@ -86,5 +95,9 @@ async function peakRss(): Promise<void> {
   }
 }
 
-await throughput();
-await peakRss();
+try {
+  await throughput();
+  await peakRss();
+} finally {
+  cleanUp();
+}

@@ -1,6 +1,6 @@
 // Syncs a demo tenant in a fresh process and reports its own peak RSS, so the figure
 // covers exactly one sync (the tenant runs in another process).
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TenantInfo } from './tenant-child';
@@ -17,7 +17,8 @@ export interface SyncChildReport {
 
 process.once('message', (t: TenantInfo) => {
   void (async () => {
-    const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'm365lr-bench-')), 'bench.db'));
+    const dir = mkdtempSync(join(tmpdir(), 'm365lr-bench-'));
+    const db = openDatabase(join(dir, 'bench.db'));
     const started = performance.now();
     const result = await syncProfile({
       profile: benchProfile(t),
@@ -33,6 +34,7 @@ process.once('message', (t: TenantInfo) => {
       datasets: result.datasets.map((d) => ({ dataset: d.dataset, status: d.status, items: d.items })),
     };
     db.close();
+    rmSync(dir, { recursive: true, force: true });
     process.send?.(report, () => process.exit(0));
   })().catch((e: unknown) => {
     console.error(e);
