@@ -1,6 +1,6 @@
 import { OperatorError, isOperatorError, type OperatorErrorCode } from '../errors/operator-error';
 import type { GraphSession, TokenInfo } from '../graph/session';
-import { DATASET_IDS, DATASET_PERMISSIONS, grants, type DatasetId } from '../permissions/matrix';
+import { DATASET_IDS, DATASET_PERMISSIONS, missingApplicationPermission, missingDelegatedScope, type DatasetId } from '../permissions/matrix';
 import { detectExcess, type ExcessPermission } from '../permissions/excess';
 import type { Profile } from '../profile/schema';
 import { datasetPaths } from '../sync/engine';
@@ -156,8 +156,9 @@ export async function verifyProfile(opts: VerifyOptions): Promise<VerifyReport> 
   // Sequential: nine small requests, and a stable order in the demo tenant's request log.
   for (const d of DATASET_IDS) {
     const p = DATASET_PERMISSIONS[d];
-    const hasPermission = delegated ? p.delegatedAccepted.some((s) => token.scopes.includes(s)) : grants(d, token.roles);
-    const leastPermission = delegated ? p.delegated : p.application;
+    const missingPermission = delegated ? missingDelegatedScope(d, token.scopes) : missingApplicationPermission(d, token.roles);
+    const hasPermission = missingPermission === undefined;
+    const leastPermission = missingPermission ?? (delegated ? p.delegated : p.application);
     try {
       const r = await probe(session, d, paths[d], signal);
       rows.push({ dataset: d, label: p.label, status: 'enabled', probe: { ok: true, httpStatus: r.status } });

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { OperatorError, isOperatorError } from '../errors/operator-error';
 import type { GraphSession } from '../graph/session';
-import { DATASET_IDS, DATASET_PERMISSIONS, grants, type DatasetId } from '../permissions/matrix';
+import { DATASET_IDS, DATASET_PERMISSIONS, missingApplicationPermission, missingDelegatedScope, type DatasetId } from '../permissions/matrix';
 import { excessWarning } from '../permissions/excess';
 import type { Db } from '../store/db';
 import { SnapshotWriter } from '../store/writer';
@@ -312,9 +312,8 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       emit({ type: 'dataset-skipped', dataset, items: 0, reason });
     };
     if (!selected.has(dataset)) return skip('not selected for this sync');
-    if (delegated) {
-      if (!perm.delegatedAccepted.some((s) => scopes.has(s))) return skip(`missing delegated permission ${perm.delegated}`, perm.delegated);
-    } else if (!grants(dataset, roles)) return skip(`missing application permission ${perm.application}`, perm.application);
+    const missing = delegated ? missingDelegatedScope(dataset, scopes) : missingApplicationPermission(dataset, roles);
+    if (missing) return skip(`missing ${delegated ? 'delegated' : 'application'} permission ${missing}`, missing);
 
     emit({ type: 'dataset-start', dataset, items: 0 });
     let lastEmit = Number.NEGATIVE_INFINITY;

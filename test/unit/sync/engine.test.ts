@@ -74,6 +74,15 @@ describe('runSync with a fake Graph session', () => {
     expect(runs).toHaveLength(DATASET_IDS.length);
   });
 
+  it('sign-in activity without User.Read.All names User.Read.All, not the AuditLog permission the token already has', async () => {
+    const db = freshDb();
+    const roles = ALL_ROLES.filter((r) => r !== 'User.Read.All');
+    const session = new FakeSession(roles, sampleData());
+    const result = await runSync({ session, db, profileName: PROFILE });
+    expect(result.datasets.find((d) => d.dataset === 'signInActivity')).toMatchObject({ status: 'skipped', reason: 'missing application permission User.Read.All', missingPermission: 'User.Read.All' });
+    expect(session.requested.some((r) => r.dataset === 'signInActivity' || r.dataset === 'users')).toBe(false);
+  });
+
   it('accepts a higher permission Graph also honours (Directory.Read.All reads users)', async () => {
     const db = freshDb();
     const session = new FakeSession(['Directory.Read.All'], sampleData());
