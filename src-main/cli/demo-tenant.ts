@@ -18,10 +18,11 @@ import {
   type DemoAppName,
   type DemoPublicAppName,
   type DemoUserName,
+  type FaultPlan,
 } from '../core/demo-tenant/index';
 
 const argsSchema = z.object({
-  users: z.coerce.number().int().min(0).max(10_000_000),
+  users: z.coerce.number().int().min(1).max(1_000_000),
   seed: z.string().min(1).max(200),
   dir: z.string().min(1),
   portFile: z.string().min(1).optional(),
@@ -29,6 +30,11 @@ const argsSchema = z.object({
   concealNames: z.boolean(),
   tokenLifetime: z.coerce.number().int().min(1).max(86_400).optional(),
   latencyMs: z.coerce.number().int().min(0).max(60_000).optional(),
+  throttleEvery: z.coerce.number().int().min(1).optional(),
+  throttleStatus: z.coerce.number().pipe(z.union([z.literal(429), z.literal(503), z.literal(504)])).default(429),
+  retryAfter: z.coerce.number().int().min(0).max(3600).default(1),
+  resetEvery: z.coerce.number().int().min(1).optional(),
+  truncateEvery: z.coerce.number().int().min(1).optional(),
 });
 type Args = z.infer<typeof argsSchema>;
 
@@ -168,7 +174,18 @@ export function describeTenant(tenant: DemoTenant, files: WrittenFiles): string 
   return lines.join('\n');
 }
 
-function parseArgs(argv: readonly string[]): Args {
+/** The fault plan the standalone runner's options ask for. */
+export function faultsFromArgs(args: Args): FaultPlan {
+  return {
+    ...(args.tokenLifetime !== undefined ? { tokenLifetimeSeconds: args.tokenLifetime } : {}),
+    ...(args.latencyMs !== undefined ? { latencyMs: args.latencyMs } : {}),
+    ...(args.throttleEvery !== undefined ? { throttle: { everyNth: args.throttleEvery, status: args.throttleStatus, retryAfterSeconds: args.retryAfter } } : {}),
+    ...(args.resetEvery !== undefined ? { resetEveryNth: args.resetEvery } : {}),
+    ...(args.truncateEvery !== undefined ? { truncateEveryNth: args.truncateEvery } : {}),
+  };
+}
+
+export function parseArgs(argv: readonly string[]): Args {
   const program = new Command()
     .name('demo-tenant')
     .description('Run the simulated Entra ID + Microsoft Graph tenant on 127.0.0.1 over HTTPS.')
@@ -180,6 +197,11 @@ function parseArgs(argv: readonly string[]): Args {
     .option('--conceal-names', 'report privacy setting: concealed names on', false)
     .option('--token-lifetime <seconds>', 'access token lifetime in seconds')
     .option('--latency-ms <ms>', 'added delay before every Graph response')
+    .option('--throttle-every <n>', 'fault: every Nth Graph request is throttled')
+    .option('--throttle-status <code>', 'fault: 429, 503 or 504 for throttled requests', '429')
+    .option('--retry-after <seconds>', 'fault: Retry-After sent with throttled requests', '1')
+    .option('--reset-every <n>', 'fault: every Nth Graph request has its connection reset')
+    .option('--truncate-every <n>', 'fault: every Nth Graph JSON response is cut off halfway')
     .exitOverride();
   program.parse([...argv]);
   const parsed = argsSchema.safeParse(program.opts());
@@ -197,10 +219,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     seed: args.seed,
     p1: args.p1,
     concealNames: args.concealNames,
-    faults: {
-      ...(args.tokenLifetime !== undefined ? { tokenLifetimeSeconds: args.tokenLifetime } : {}),
-      ...(args.latencyMs !== undefined ? { latencyMs: args.latencyMs } : {}),
-    },
+    faults: faultsFromArgs(args),
   });
   let stopping = false;
   const stop = (): void => {

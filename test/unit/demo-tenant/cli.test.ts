@@ -74,3 +74,18 @@ describe('demo-tenant runner files', () => {
     expect(text).not.toMatch(/PRIVATE KEY/);
   });
 });
+
+describe('standalone runner faults', () => {
+  it('turns the fault options into a fault plan', async () => {
+    const { parseArgs, faultsFromArgs } = await import('../../../src-main/cli/demo-tenant');
+    expect(faultsFromArgs(parseArgs(['node', 'demo-tenant', '--throttle-every', '3', '--throttle-status', '503', '--retry-after', '2', '--reset-every', '7', '--truncate-every', '5', '--latency-ms', '10']))).toEqual({
+      latencyMs: 10,
+      throttle: { everyNth: 3, status: 503, retryAfterSeconds: 2 },
+      resetEveryNth: 7,
+      truncateEveryNth: 5,
+    });
+    expect(faultsFromArgs(parseArgs(['node', 'demo-tenant']))).toEqual({});
+    expect(() => parseArgs(['node', 'demo-tenant', '--throttle-status', '500'])).toThrow(/throttleStatus/);
+    expect(() => parseArgs(['node', 'demo-tenant', '--users', '0'])).toThrow(/users/);
+  });
+});
