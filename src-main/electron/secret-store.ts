@@ -1,8 +1,10 @@
 import { app, safeStorage } from 'electron';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { OperatorError } from '../core/errors/operator-error';
+import { withFileLock } from '../core/fs/file-lock';
 import { safeStoragePolicy, type SafeStorageDecision } from '../core/secrets/safe-storage-policy';
 import { MemorySecretStore } from '../core/secrets/memory-store';
 import type { SecretStore } from '../core/secrets/secret-store';
@@ -13,6 +15,11 @@ import type { SecretStore } from '../core/secrets/secret-store';
  * userData. Where safeStorage cannot protect anything (Linux `basic_text`, or no
  * encryption available) the store refuses to persist; a caller that opts in gets a
  * memory-only store instead, and the reason to show the operator.
+ *
+ * The folder is kept at mode 0700 and the file at 0600; writes go to a new temporary
+ * file ('wx', removed on failure) renamed over the old one, under a lock file shared
+ * with other processes. A keychain that refuses to encrypt or decrypt (e.g. locked)
+ * is reported as an OperatorError with what to do, never as a raw exception.
  */
 export interface SafeStorageLike {
   isEncryptionAvailable(): boolean;
@@ -36,7 +43,7 @@ export class SafeStorageSecretStore implements SecretStore {
   constructor(
     private readonly safe: SafeStorageLike,
     private readonly file: string,
-    backend: string,
+    private readonly backend: string,
   ) {
     this.description = `safeStorage (${backend}) file ${file}`;
   }
@@ -61,16 +68,34 @@ export class SafeStorageSecretStore implements SecretStore {
   }
 
   private async save(data: StoreFile): Promise<void> {
-    await mkdir(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(data), { mode: 0o600 });
-    await chmod(tmp, 0o600);
-    await rename(tmp, this.file);
+    const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      await writeFile(tmp, JSON.stringify(data), { mode: 0o600, flag: 'wx' });
+      await chmod(tmp, 0o600);
+      await rename(tmp, this.file);
+    } catch (e) {
+      await unlink(tmp).catch(() => undefined);
+      throw new OperatorError('store', `The secret store file could not be written (${this.file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}).`, {
+        hint: 'Check free space and the permissions of the app data folder; the previous file was left as it was.',
+        cause: e,
+      });
+    }
   }
 
-  /** Serialises read-modify-write cycles of this process. */
+  /** The data folder, created private (0700) and tightened if it already exists. */
+  private async ensureFolder(): Promise<void> {
+    const dir = dirname(this.file);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    if (process.platform !== 'win32') await chmod(dir, 0o700);
+  }
+
+  /** Serialises read-modify-write cycles: queued in this process, locked across processes, re-read under the lock. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn, fn);
+    const locked = async (): Promise<T> => {
+      await this.ensureFolder();
+      return withFileLock(this.file, fn, { what: 'The secret store file' });
+    };
+    const next = this.queue.then(locked, locked);
     this.queue = next.catch(() => undefined);
     return next;
   }
@@ -79,20 +104,31 @@ export class SafeStorageSecretStore implements SecretStore {
     const data = await this.load();
     const sealed = data.entries[key];
     if (sealed === undefined) return undefined;
+    let plain: string;
     try {
-      return Buffer.from(this.safe.decryptString(Buffer.from(sealed, 'base64')), 'base64');
+      plain = this.safe.decryptString(Buffer.from(sealed, 'base64'));
     } catch (cause) {
-      throw new OperatorError('store', 'A stored secret could not be decrypted with this account\'s keychain.', {
-        hint: 'The keychain or OS account changed since it was stored. Sign in again (and re-import certificates kept in the app).',
+      throw new OperatorError('store', `A stored secret could not be decrypted with this account's keychain (${this.backend}).`, {
+        hint: `${UNLOCK_HINT} If the keychain or OS account changed since it was stored, sign in again (and re-import certificates kept in the app).`,
         cause,
       });
     }
+    return Buffer.from(plain, 'base64');
   }
 
   set(key: string, value: Buffer): Promise<void> {
     return this.exclusive(async () => {
+      let sealed: Buffer;
+      try {
+        sealed = this.safe.encryptString(value.toString('base64'));
+      } catch (cause) {
+        throw new OperatorError('store', `A secret could not be encrypted with this account's keychain (${this.backend}); nothing was stored.`, {
+          hint: `${UNLOCK_HINT} Then try again.`,
+          cause,
+        });
+      }
       const data = await this.load();
-      data.entries[key] = this.safe.encryptString(value.toString('base64')).toString('base64');
+      data.entries[key] = sealed.toString('base64');
       await this.save(data);
     });
   }
@@ -110,6 +146,9 @@ export class SafeStorageSecretStore implements SecretStore {
     return Object.keys((await this.load()).entries).sort();
   }
 }
+
+const UNLOCK_HINT =
+  'The operating system keychain may be locked or unavailable: unlock it (macOS: Keychain Access, login keychain; Linux: the login keyring in GNOME Keyring/Seahorse or KWallet; Windows: sign in to the same user account).';
 
 function corrupt(file: string, cause: unknown): OperatorError {
   return new OperatorError('store', `The secret store file is damaged (${file}).`, {

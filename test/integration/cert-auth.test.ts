@@ -97,6 +97,46 @@ describe('certificate sign-in with a generated certificate', () => {
     expect(filesContaining(dir, keyBody)).toEqual([]);
   });
 
+  it('every sync warns about a certificate 10 days from expiry (and not about one with months left)', async () => {
+    const dir = tempDir();
+    const soon = await generateCertificate({ commonName: 'expires soon', days: 10 });
+    const later = await generateCertificate({ commonName: 'expires later', days: 200 });
+    const db = openDatabase(join(dir, 'reconciler.db'));
+    try {
+      const warningsFor = async (g: typeof soon, name: string) => {
+        const pemPath = join(dir, `${name}.pem`);
+        writeFileSync(pemPath, g.certificatePem);
+        const store = new MemorySecretStore();
+        await store.set(SECRET_KEYS.certificateKey(name), Buffer.from(g.privateKeyPem));
+        t.registerCertificate('reader', g.certificatePem);
+        const profile: Profile = { ...baseProfile(name), credential: { kind: 'certificate', certificatePath: pemPath, privateKeyInStore: true } };
+        const result = await syncProfile({ profile, db, logger: createLogger({}), env: {}, extraCaPem: [t.caPem], secretStore: store, datasets: ['subscribedSkus'] });
+        return result.warnings;
+      };
+      const soonWarnings = await warningsFor(soon, 'soon');
+      const day = soon.info.notAfter.toISOString().slice(0, 10);
+      expect(soonWarnings).toContainEqual(expect.stringMatching(new RegExp(`^The certificate expires on ${day} \\(in (9|10) days\\)\\. To renew, create a new one with "cert create --profile soon --replace"`)));
+      expect((await warningsFor(later, 'later')).filter((w) => /certificate/.test(w))).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('CLI: the sync summary prints the expiry warning of a client secret recorded as expired', async () => {
+    const dir = tempDir();
+    const caFile = join(dir, 'demo-ca.pem');
+    writeFileSync(caFile, t.caPem);
+    const env = { M365LR_DATA_DIR: dir, READER_SECRET: t.apps.reader.secret };
+    const add = await cli(
+      ['profile', 'add', '--name', 'lab', '--tenant', t.tenantId, '--client-id', t.apps.reader.clientId, '--cloud', 'custom', '--login-url', t.loginUrl, '--graph-url', t.graphUrl, '--secret-env', 'READER_SECRET', '--ca-bundle', caFile, '--secret-expires', '2020-01-31'],
+      env,
+    );
+    expect(add.code).toBe(0);
+    const synced = await cli(['sync', '--profile', 'lab'], env);
+    expect(synced.code).toBe(0);
+    expect(synced.stdout + synced.stderr).toMatch(/warning: The client secret expired on 2020-01-31 \(\d+ days ago\): sign-in fails until it is renewed/);
+  });
+
   it('an unregistered generated certificate gives AADSTS700027 with upload advice', async () => {
     const g = await generateCertificate({ commonName: 'never uploaded' });
     const e = await failure(createAppTokenProvider({ profile: baseProfile('x'), credential: certificateCredential(g.certificatePem, g.privateKeyPem), network: net }).getToken());

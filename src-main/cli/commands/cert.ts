@@ -4,8 +4,9 @@ import { z } from 'zod';
 import type { CommandDeps } from '../command-deps';
 import { zodArg } from '../options';
 import type { Out } from '../output';
-import { CERT_KEY_TYPES, DEFAULT_CERT_DAYS, MAX_CERT_DAYS, generateCertificate, type CertKeyType } from '../../core/certs/generate';
+import { DEFAULT_CERT_DAYS, MAX_CERT_DAYS, generateCertificate, type CertKeyType } from '../../core/certs/generate';
 import {
+  APP_CERT_KEY_TYPES,
   assertAppAuthKeyType,
   certificateCommonName,
   createProfileCertificate,
@@ -13,6 +14,7 @@ import {
   describeProfileCertificate,
   exportProfileKey,
   importProfileCertificate,
+  rollbackProfileCertificate,
   type ImportSource,
   writeKeyFile,
   writePublicFiles,
@@ -62,7 +64,14 @@ function printWritten(out: Out, err: Out, w: WrittenCertificate, action: string)
   printInfo(out, w.info);
   out.write(`  ${'Public certificate:'.padEnd(23)}${w.cerPath} (DER)\n  ${''.padEnd(23)}${w.pemPath} (PEM, named by the profile)\n`);
   out.write(`  ${'Private key:'.padEnd(23)}${w.keyLocation}\n`);
-  if (w.replacedKey) err.write('Note: the previous certificate key of this profile was replaced.\n');
+  if (w.previousCertificatePath) {
+    err.write(
+      `Note: the certificate this replaced (${w.previousCertificatePath}) and its key are kept. Until the new one is uploaded, sync fails;\n` +
+        `"cert rollback --profile ${w.profile.name}" switches back to the previous one at any time.\n`,
+    );
+  } else if (w.replacedKey) {
+    err.write('Note: the previous certificate key of this profile was replaced.\n');
+  }
   if (w.exportedKeyPath) err.write(`WARNING: the private key was also written to ${w.exportedKeyPath} (mode 0600). Anyone who reads it can sign in as the app; keep it safe or delete it.\n`);
   out.write(`\nNext: ${UPLOAD_STEPS(w.cerPath)}\n`);
 }
@@ -72,26 +81,37 @@ export function registerCertCommands(program: Command, deps: CommandDeps): void 
   program.addHelpText('after', `\n${SECRETS_HELP}`);
   const cert = program
     .command('cert')
-    .description('certificates for app sign-in instead of client secrets: create, import, show, export the key')
-    .addHelpText('after', `\n${SECRETS_HELP}\nThe private key is kept only in the secret store; "cert export-key" writes it out on request.`);
+    .description('certificates for app sign-in instead of client secrets: create, import, show, roll back, export the key')
+    .addHelpText('after', `\n${SECRETS_HELP}\nThe private key is kept only in the secret store; "cert export-key" writes it out on request.\n${RENEWAL_HELP}`);
 
   cert
     .command('create')
     .description('generate a self-signed certificate for app-only sign-in and switch the profile to it')
     .requiredOption('--profile <name>', `profile to create it for ("${DEMO_PROFILE_NAME}": try it against the built-in demo tenant)`)
-    .addOption(new Option('--key <type>', 'key type; app sign-in needs RSA (MSAL signs the assertion with PS256)').choices([...CERT_KEY_TYPES]).default('rsa2048'))
+    .addOption(new Option('--key <type>', 'RSA key size (RSA only: MSAL Node signs the client assertion with PS256/RS256)').choices([...APP_CERT_KEY_TYPES]).default('rsa2048'))
     .addOption(new Option('--days <n>', `validity in days (at most ${MAX_CERT_DAYS})`).argParser(daysArg).default(DEFAULT_CERT_DAYS))
     .option('--out <dir>', 'folder for the public .cer/.pem (default: <data-dir>/certificates/<profile>)')
     .option('--export-key <path>', 'also write the private key (PKCS#8 PEM, mode 0600) to this new file')
-    .option('--replace', "replace the profile's existing certificate key")
-    .addHelpText('after', `\nThe private key goes only into the secret store, so ${SECRETS_PASSPHRASE_ENV} must be set (or --export-key given).\nValidity: ${DEFAULT_CERT_DAYS} days by default, at most ${MAX_CERT_DAYS}. P-256 is refused for app sign-in: MSAL Node signs the client assertion with PS256 (RSA).`)
-    .action(async (f: { profile: string; key: CertKeyType; days: number; out?: string; exportKey?: string; replace?: boolean }) => {
+    .option('--replace', "switch the profile to a new certificate; the current one is kept for \"cert rollback\"")
+    .option('--discard-previous', 'with --replace: drop the certificate kept from an earlier replacement')
+    .addHelpText(
+      'after',
+      `\nThe private key goes only into the secret store, so ${SECRETS_PASSPHRASE_ENV} must be set (or --export-key given).\nValidity: ${DEFAULT_CERT_DAYS} days by default, at most ${MAX_CERT_DAYS}.\nKey: RSA only (2048, 3072 or 4096 bits). MSAL Node signs the client assertion with PS256/RS256, which need an RSA key, so an ECDSA (P-256) certificate could not sign in.\n${RENEWAL_HELP}`,
+    )
+    .action(async (f: { profile: string; key: CertKeyType; days: number; out?: string; exportKey?: string; replace?: boolean; discardPrevious?: boolean }) => {
       const c = deps.context();
       if (f.profile === DEMO_PROFILE_NAME) return createForDemo(f, deps);
       const profile = await c.profiles.get(f.profile);
       const written = await createProfileCertificate(
         profile,
-        { keyType: f.key, days: f.days, ...(f.out ? { outDir: resolve(f.out) } : {}), ...(f.exportKey ? { exportKeyPath: resolve(f.exportKey) } : {}), ...(f.replace ? { replace: true } : {}) },
+        {
+          keyType: f.key,
+          days: f.days,
+          ...(f.out ? { outDir: resolve(f.out) } : {}),
+          ...(f.exportKey ? { exportKeyPath: resolve(f.exportKey) } : {}),
+          ...(f.replace ? { replace: true } : {}),
+          ...(f.discardPrevious ? { discardPrevious: true } : {}),
+        },
         { profiles: c.profiles, secrets: c.secretStore(), dataDir: c.paths.root, env: io.env },
       );
       printWritten(io.stdout, io.stderr, written, 'Certificate created');
@@ -107,8 +127,10 @@ export function registerCertCommands(program: Command, deps: CommandDeps): void 
     .option('--pfx <file>', 'PFX / PKCS#12 file with certificate and key')
     .addOption(new Option('--pfx-password-env <var>', 'environment variable holding the PFX password').argParser(envNameArg))
     .option('--out <dir>', 'folder for the certificate .pem/.cer (default: <data-dir>/certificates/<profile>)')
-    .option('--replace', "replace the profile's existing certificate key")
-    .action(async (f: { profile: string; pem?: string; key?: string; keyPassphraseEnv?: string; pfx?: string; pfxPasswordEnv?: string; out?: string; replace?: boolean }) => {
+    .option('--replace', "switch the profile to this certificate; the current one is kept for \"cert rollback\"")
+    .option('--discard-previous', 'with --replace: drop the certificate kept from an earlier replacement')
+    .addHelpText('after', `\n${RENEWAL_HELP}`)
+    .action(async (f: { profile: string; pem?: string; key?: string; keyPassphraseEnv?: string; pfx?: string; pfxPasswordEnv?: string; out?: string; replace?: boolean; discardPrevious?: boolean }) => {
       const c = deps.context();
       if (f.profile === DEMO_PROFILE_NAME) {
         throw new OperatorError('bad-input', `The "${DEMO_PROFILE_NAME}" profile is not persisted, so there is nothing to import into.`, {
@@ -125,7 +147,8 @@ export function registerCertCommands(program: Command, deps: CommandDeps): void 
         throw usage('Give either --pem CERT --key KEY [--key-passphrase-env VAR], or --pfx FILE --pfx-password-env VAR.');
       }
       const profile = await c.profiles.get(f.profile);
-      const written = await importProfileCertificate(profile, source, { ...(f.out ? { outDir: resolve(f.out) } : {}), ...(f.replace ? { replace: true } : {}) }, {
+      const opts = { ...(f.out ? { outDir: resolve(f.out) } : {}), ...(f.replace ? { replace: true } : {}), ...(f.discardPrevious ? { discardPrevious: true } : {}) };
+      const written = await importProfileCertificate(profile, source, opts, {
         profiles: c.profiles,
         secrets: c.secretStore(),
         dataDir: c.paths.root,
@@ -156,8 +179,31 @@ export function registerCertCommands(program: Command, deps: CommandDeps): void 
       printInfo(io.stdout, report.info);
       io.stdout.write(`  ${'Private key:'.padEnd(23)}${report.key.description}\n`);
       printExpiry(io.stdout, report.expiry);
+      if (report.previous) {
+        io.stdout.write(
+          `  ${'Previous certificate:'.padEnd(23)}${report.previous.certificatePath} (${report.previous.keyPresent ? `kept: "cert rollback --profile ${profile.name}" restores it` : 'its key is NOT in this secret store'})\n`,
+        );
+      }
       if (!report.key.present) {
         io.stderr.write(`The private key is not in this secret store: set ${SECRETS_PASSPHRASE_ENV} to the passphrase it was created with, or re-import it.\n`);
+      }
+    });
+
+  cert
+    .command('rollback')
+    .description('switch the profile back to the certificate its last --replace replaced (kept until the next replacement)')
+    .requiredOption('--profile <name>', 'profile')
+    .addHelpText('after', `\n${RENEWAL_HELP}`)
+    .action(async (f: { profile: string }) => {
+      const c = deps.context();
+      if (f.profile === DEMO_PROFILE_NAME) {
+        throw new OperatorError('bad-input', `The "${DEMO_PROFILE_NAME}" profile is not persisted and keeps no previous certificate.`, { hint: 'Roll back a real profile.' });
+      }
+      const done = await rollbackProfileCertificate(await c.profiles.get(f.profile), { profiles: c.profiles, secrets: c.secretStore() });
+      io.stdout.write(`Profile "${f.profile}" uses its previous certificate again (${done.certificatePath}).\n`);
+      printInfo(io.stdout, done.info);
+      if (done.previousCertificatePath) {
+        io.stdout.write(`The certificate it rolled back from (${done.previousCertificatePath}) is kept as the previous one: "cert rollback --profile ${f.profile}" switches to it again.\n`);
       }
     });
 
@@ -198,6 +244,12 @@ export function registerCertCommands(program: Command, deps: CommandDeps): void 
       printExpiry(io.stdout, credentialExpiry(parsed.data, { now: new Date() }));
     });
 }
+
+const RENEWAL_HELP =
+  'Renewal without downtime: "cert create|import --replace" switches the profile to the new certificate and keeps the current one\n' +
+  '(its key stays in the secret store). Upload the new .cer to the app registration; until then sync fails, and\n' +
+  '"cert rollback --profile <name>" switches back to the kept certificate (run it again to return to the new one).\n' +
+  'One previous certificate is kept: replacing again while one is kept needs --discard-previous.';
 
 function usage(message: string): OperatorError {
   return new OperatorError('bad-input', message, { hint: 'See "cert import --help". Passwords and passphrases are read from environment variables, never from the command line.' });

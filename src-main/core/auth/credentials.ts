@@ -105,7 +105,7 @@ export async function loadAppCredential(profile: Profile, deps: CredentialDeps):
     }
     const storedCert = parseCertificate(await readNamed(deps, c.certificatePath, 'certificate file'), `the certificate file ${c.certificatePath}`);
     const storedKey = parsePrivateKey(stored.toString('utf8'), `the private key in ${store.description}`, undefined, undefined);
-    assertKeyMatches(storedCert, storedKey, c.certificatePath, `in ${store.description}`);
+    assertKeyMatches(storedCert, storedKey, `the certificate file ${c.certificatePath}`, `the private key in ${store.description}`);
     return certificateFrom(storedCert, storedKey);
   }
   const certText = await readNamed(deps, c.certificatePath, 'certificate file');
@@ -122,7 +122,7 @@ export async function loadAppCredential(profile: Profile, deps: CredentialDeps):
   }
   const cert = parseCertificate(certText, `the certificate file ${c.certificatePath}`);
   const key = parsePrivateKey(keyText, `the private key file ${c.privateKeyPath}`, passphrase, c.passphraseEnv);
-  assertKeyMatches(cert, key, c.certificatePath, c.privateKeyPath);
+  assertKeyMatches(cert, key, `the certificate file ${c.certificatePath}`, `the private key file ${c.privateKeyPath}`);
   return certificateFrom(cert, key);
 }
 
@@ -187,12 +187,16 @@ export function parsePrivateKey(pem: string, label: string, passphrase: string |
   }
 }
 
-/** Refuses a private key whose public half is not the certificate's. */
+/**
+ * Refuses a private key whose public half is not the certificate's. The labels are whole
+ * noun phrases naming where each came from, as for parseCertificate/parsePrivateKey
+ * (e.g. "the certificate file /a.pem", "the private key in <store>").
+ */
 export function assertKeyMatches(cert: X509Certificate, key: KeyObject, certLabel: string, keyLabel: string): void {
   const fromKey = createPublicKey(key).export({ type: 'spki', format: 'der' });
   const fromCert = cert.publicKey.export({ type: 'spki', format: 'der' });
   if (!fromKey.equals(fromCert)) {
-    throw new OperatorError('bad-input', `The private key ${keyLabel} does not belong to the certificate ${certLabel}.`, {
+    throw new OperatorError('bad-input', `${capital(keyLabel)} does not belong to ${certLabel}.`, {
       hint: 'Point the profile at the key pair whose public certificate is uploaded to the app registration.',
     });
   }

@@ -24,7 +24,9 @@ export interface PemImportInput {
   passphrase?: string;
   /** Names the variable the passphrase came from, for messages. */
   passphraseSource?: string;
+  /** Where the certificate came from, as a noun phrase for messages (default "the certificate"), e.g. "the certificate file /a.pem". */
   certificateLabel?: string;
+  /** Where the key came from, as a noun phrase (default "the private key"), e.g. "the private key file /a.key". */
   keyLabel?: string;
 }
 
@@ -122,7 +124,7 @@ export function importPfx(input: PfxImportInput): ImportedCertificate {
       hint: 'Export the certificate together with its private key into one PFX.',
     });
   }
-  return finish(mine, key, label, `the private key in ${label}`);
+  return finish(mine, key, `the certificate in ${label}`, `the private key in ${label}`);
 }
 
 function finish(cert: X509Certificate, key: KeyObject, certLabel: string, keyLabel: string): ImportedCertificate {

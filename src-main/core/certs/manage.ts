@@ -1,19 +1,28 @@
 /**
- * Certificate credentials of a profile: create, import, show, export the key.
+ * Certificate credentials of a profile: create, import, show, export the key, roll back.
  * The public certificate is written as files (for upload to the app registration);
  * the private key goes into the secret store and nowhere else, unless the operator
  * explicitly asks for a key file.
+ *
+ * Renewal without downtime: `--replace` makes the new certificate active at once but
+ * keeps the one it replaced (its key under SECRET_KEYS.previousCertificateKey, its
+ * PEM as the credential's previousCertificatePath). Until the new certificate is
+ * uploaded, `cert rollback` restores the previous one (and keeps the new one as the
+ * previous, so a rollback can itself be undone). Only one previous certificate is
+ * kept; replacing again while one is kept needs `--discard-previous`, so a second
+ * replacement before the upload cannot silently drop the last working key.
  */
 import { X509Certificate } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { assertKeyMatches, parseCertificate, parsePrivateKey } from '../auth/credentials';
 import { OperatorError } from '../errors/operator-error';
 import { redactor } from '../log/redact';
 import type { Profile } from '../profile/schema';
 import type { ProfileStore } from '../profile/store';
 import { SECRET_KEYS, type SecretStore } from '../secrets/secret-store';
 import { SECRETS_PASSPHRASE_ENV } from '../secrets/cli-store';
-import { generateCertificate, type CertKeyType } from './generate';
+import { CERT_KEY_TYPES, generateCertificate, type CertKeyType } from './generate';
 import { importPem, importPfx, type ImportedCertificate } from './import';
 import { certificateInfo, type CertificateInfo } from './info';
 import { credentialExpiry, type CredentialExpiry } from './expiry';
@@ -39,6 +48,8 @@ export interface WrittenCertificate {
   exportedKeyPath?: string;
   /** True when a key already in the store for this profile was replaced. */
   replacedKey: boolean;
+  /** The replaced certificate, kept (with its key in the store) for `cert rollback`. */
+  previousCertificatePath?: string;
   profile: Profile;
 }
 
@@ -56,8 +67,10 @@ export interface CreateOptions {
   outDir?: string;
   /** Also write the private key (PKCS#8 PEM, mode 0600) here. */
   exportKeyPath?: string;
-  /** Allow replacing a key already in the store for this profile. */
+  /** Allow replacing a key already in the store for this profile (the replaced one is kept for rollback). */
   replace?: boolean;
+  /** Allow dropping the certificate kept from an earlier replacement. */
+  discardPrevious?: boolean;
 }
 
 /** Generates a certificate for app sign-in and switches the profile to it. */
@@ -72,6 +85,12 @@ export async function createProfileCertificate(profile: Profile, opts: CreateOpt
   });
   return install(profile, { certificatePem: generated.certificatePem, privateKeyPem: generated.privateKeyPem, info: generated.info }, opts, deps);
 }
+
+/**
+ * Key types `cert create` offers: RSA only. P-256 stays in CERT_KEY_TYPES for library
+ * callers, but MSAL Node signs the client assertion with PS256/RS256 (RSA).
+ */
+export const APP_CERT_KEY_TYPES = CERT_KEY_TYPES.filter((k): k is Exclude<CertKeyType, 'p256'> => k !== 'p256');
 
 /**
  * P-256 can be generated (generateCertificate) but never becomes an app credential:
@@ -104,7 +123,7 @@ export type ImportSource =
 export async function importProfileCertificate(
   profile: Profile,
   source: ImportSource,
-  opts: Pick<CreateOptions, 'outDir' | 'replace'>,
+  opts: Pick<CreateOptions, 'outDir' | 'replace' | 'discardPrevious'>,
   deps: CertDeps,
 ): Promise<WrittenCertificate> {
   await preflight(profile, opts, deps);
@@ -132,7 +151,7 @@ export async function importProfileCertificate(
   return install(profile, imported, opts, deps);
 }
 
-async function preflight(profile: Profile, opts: Pick<CreateOptions, 'exportKeyPath' | 'replace'>, deps: CertDeps): Promise<void> {
+async function preflight(profile: Profile, opts: Pick<CreateOptions, 'exportKeyPath' | 'replace' | 'discardPrevious'>, deps: CertDeps): Promise<void> {
   if (!deps.secrets.persistent && !opts.exportKeyPath) {
     throw new OperatorError('bad-input', `The secret store is ${deps.secrets.description}: the private key would be lost when this command exits.`, {
       hint: `Set ${SECRETS_PASSPHRASE_ENV} (a passphrase of 12+ characters) to keep the key in the encrypted secret store, or pass --export-key <path> to write it to a file you protect yourself.`,
@@ -141,9 +160,22 @@ async function preflight(profile: Profile, opts: Pick<CreateOptions, 'exportKeyP
   const existing = await deps.secrets.get(SECRET_KEYS.certificateKey(profile.name));
   if (existing && !opts.replace) {
     throw new OperatorError('bad-input', `Profile "${profile.name}" already has a certificate key in ${deps.secrets.description}.`, {
-      hint: 'Pass --replace to replace it (the old certificate stops working for this app until re-imported); upload the new certificate before the next sync.',
+      hint: `Pass --replace to switch to a new certificate: the current one is kept, and "cert rollback --profile ${profile.name}" restores it until the new one is uploaded to the app registration.`,
     });
   }
+  const previous = await keptPrevious(profile, deps.secrets);
+  if (existing && previous && !opts.discardPrevious) {
+    throw new OperatorError('bad-input', `Profile "${profile.name}" still keeps the certificate it used before its last replacement (${previous}); replacing again would delete it.`, {
+      hint: `If the current certificate is uploaded and sync works with it, add --discard-previous. Otherwise run "cert rollback --profile ${profile.name}" first to go back to the previous one.`,
+    });
+  }
+}
+
+/** The previous certificate's path when both it and its key are kept, else undefined. */
+async function keptPrevious(profile: Profile, secrets: SecretStore): Promise<string | undefined> {
+  const c = profile.credential;
+  if (c.kind !== 'certificate' || !c.privateKeyInStore || !c.previousCertificatePath) return undefined;
+  return (await secrets.get(SECRET_KEYS.previousCertificateKey(profile.name))) ? c.previousCertificatePath : undefined;
 }
 
 async function install(profile: Profile, cert: ImportedCertificate, opts: CreateOptions, deps: CertDeps): Promise<WrittenCertificate> {
@@ -154,12 +186,23 @@ async function install(profile: Profile, cert: ImportedCertificate, opts: Create
   if (opts.exportKeyPath) exportedKeyPath = await writeKeyFile(opts.exportKeyPath, cert.privateKeyPem);
 
   const storeKey = SECRET_KEYS.certificateKey(profile.name);
-  const replacedKey = (await deps.secrets.get(storeKey)) !== undefined;
+  const current = await deps.secrets.get(storeKey);
+  const replacedKey = current !== undefined;
   let credential: Profile['credential'];
   let keyLocation: string;
+  let previousCertificatePath: string | undefined;
   if (deps.secrets.persistent) {
+    const c = profile.credential;
+    if (current && c.kind === 'certificate' && c.privateKeyInStore && resolve(c.certificatePath) !== pemPath) {
+      // Keep what works now before anything is replaced: first its key, then the profile names its certificate.
+      await deps.secrets.set(SECRET_KEYS.previousCertificateKey(profile.name), current);
+      previousCertificatePath = c.certificatePath;
+      await deps.profiles.upsert({ ...profile, credential: { ...c, previousCertificatePath } });
+    } else if (opts.discardPrevious) {
+      await deps.secrets.delete(SECRET_KEYS.previousCertificateKey(profile.name));
+    }
     await deps.secrets.set(storeKey, Buffer.from(cert.privateKeyPem, 'utf8'));
-    credential = { kind: 'certificate', certificatePath: pemPath, privateKeyInStore: true };
+    credential = { kind: 'certificate', certificatePath: pemPath, privateKeyInStore: true, ...(previousCertificatePath ? { previousCertificatePath } : {}) };
     keyLocation = deps.secrets.description;
   } else {
     // Memory store and an explicit key file: the profile names that file.
@@ -168,7 +211,69 @@ async function install(profile: Profile, cert: ImportedCertificate, opts: Create
   }
   const updated: Profile = { ...profile, credential };
   await deps.profiles.upsert(updated);
-  return { info: cert.info, pemPath, cerPath, keyLocation, ...(exportedKeyPath ? { exportedKeyPath } : {}), replacedKey, profile: updated };
+  return {
+    info: cert.info,
+    pemPath,
+    cerPath,
+    keyLocation,
+    ...(exportedKeyPath ? { exportedKeyPath } : {}),
+    replacedKey,
+    ...(previousCertificatePath ? { previousCertificatePath } : {}),
+    profile: updated,
+  };
+}
+
+export interface RolledBack {
+  /** The certificate the profile uses again. */
+  info: CertificateInfo;
+  certificatePath: string;
+  /** The certificate it replaced, now kept as the previous one (a second rollback returns to it). */
+  previousCertificatePath: string | undefined;
+  profile: Profile;
+}
+
+/**
+ * `cert rollback`: the profile uses the certificate its last `--replace` replaced. The kept
+ * pair is checked (key matches certificate) before anything changes; the certificate being
+ * rolled back from becomes the previous one, so the rollback can be undone the same way.
+ */
+export async function rollbackProfileCertificate(profile: Profile, deps: Pick<CertDeps, 'profiles' | 'secrets'>): Promise<RolledBack> {
+  const c = profile.credential;
+  if (c.kind !== 'certificate' || !c.privateKeyInStore || !c.previousCertificatePath) {
+    throw new OperatorError('bad-input', `Profile "${profile.name}" keeps no previous certificate to roll back to.`, {
+      hint: 'A previous certificate is kept only when "cert create --replace" or "cert import --replace" replaced a key held in the secret store.',
+    });
+  }
+  const previousKey = await deps.secrets.get(SECRET_KEYS.previousCertificateKey(profile.name));
+  if (!previousKey) {
+    throw new OperatorError('secret-missing', `The previous private key of profile "${profile.name}" is not in this secret store (${deps.secrets.description}).`, {
+      hint: `Set ${SECRETS_PASSPHRASE_ENV} to the passphrase of the store that holds it (same data folder).`,
+    });
+  }
+  const pem = await readText(c.previousCertificatePath, 'previous certificate file');
+  const keyPem = previousKey.toString('utf8');
+  redactor.add(keyPem);
+  assertKeyMatches(
+    parseCertificate(pem, `the previous certificate file ${c.previousCertificatePath}`),
+    parsePrivateKey(keyPem, `the previous private key in ${deps.secrets.description}`, undefined, undefined),
+    `the previous certificate file ${c.previousCertificatePath}`,
+    `the previous private key in ${deps.secrets.description}`,
+  );
+  const storeKey = SECRET_KEYS.certificateKey(profile.name);
+  const current = await deps.secrets.get(storeKey);
+  // The restored key goes in first: if this stops half-way, the key known to work is in both slots.
+  await deps.secrets.set(storeKey, previousKey);
+  if (current) await deps.secrets.set(SECRET_KEYS.previousCertificateKey(profile.name), current);
+  else await deps.secrets.delete(SECRET_KEYS.previousCertificateKey(profile.name));
+  const { previousCertificatePath: _dropped, ...rest } = c;
+  const credential: Profile['credential'] = {
+    ...rest,
+    certificatePath: c.previousCertificatePath,
+    ...(current ? { previousCertificatePath: c.certificatePath } : {}),
+  };
+  const updated: Profile = { ...profile, credential };
+  await deps.profiles.upsert(updated);
+  return { info: certificateInfo(pem), certificatePath: c.previousCertificatePath, previousCertificatePath: current ? c.certificatePath : undefined, profile: updated };
 }
 
 export interface CertificateReport {
@@ -177,6 +282,8 @@ export interface CertificateReport {
   certificatePath: string;
   /** "in <store>", "missing from <store>", or "file <path>". */
   key: { where: 'store' | 'file'; present: boolean; description: string };
+  /** The certificate kept for `cert rollback`, when there is one. */
+  previous?: { certificatePath: string; keyPresent: boolean };
 }
 
 /** What `cert show` prints: the certificate a profile names, its expiry and where its key is. */
@@ -202,7 +309,10 @@ export async function describeProfileCertificate(profile: Profile, deps: Pick<Ce
   } else {
     key = { where: 'file', present: true, description: `file ${c.privateKeyPath ?? '?'}` };
   }
-  return { info, expiry, certificatePath: c.certificatePath, key };
+  const previous = c.previousCertificatePath
+    ? { certificatePath: c.previousCertificatePath, keyPresent: (await deps.secrets.get(SECRET_KEYS.previousCertificateKey(profile.name))) !== undefined }
+    : undefined;
+  return { info, expiry, certificatePath: c.certificatePath, key, ...(previous ? { previous } : {}) };
 }
 
 /** Writes the stored private key as PKCS#8 PEM (mode 0600, never over an existing file). */

@@ -43,6 +43,11 @@ export const certificateCredentialSchema = z
     privateKeyInStore: z.literal(true).optional(),
     /** Environment variable holding the key's passphrase, if the PEM is encrypted. */
     passphraseEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+    /**
+     * The certificate this one replaced (`cert create|import --replace`), kept with its key
+     * in the secret store so `cert rollback` can restore it. Only with privateKeyInStore.
+     */
+    previousCertificatePath: z.string().min(1).optional(),
   })
   .refine((c) => Boolean(c.privateKeyPath) !== Boolean(c.privateKeyInStore), {
     message: 'name exactly one of privateKeyPath or privateKeyInStore',

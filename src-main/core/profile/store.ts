@@ -1,7 +1,9 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { OperatorError } from '../errors/operator-error';
+import { withFileLock } from '../fs/file-lock';
 import { profileSchema, type Profile } from './schema';
 
 const fileSchema = z.object({ version: z.literal(1), profiles: z.array(profileSchema) });
@@ -9,7 +11,9 @@ const fileSchema = z.object({ version: z.literal(1), profiles: z.array(profileSc
 /**
  * Profiles live in one JSON file in the data folder. The file never holds a
  * secret (profiles name where a secret comes from), so it may be shared.
- * A damaged file is reported, never overwritten.
+ * A damaged file is reported, never overwritten. Changes re-read the file under a
+ * lock file (src-main/core/fs/file-lock.ts), so two processes changing profiles at
+ * once never lose each other's change.
  */
 export class ProfileStore {
   constructor(private readonly path: string) {}
@@ -32,17 +36,26 @@ export class ProfileStore {
   async upsert(profile: Profile): Promise<void> {
     const parsed = profileSchema.safeParse(profile);
     if (!parsed.success) throw invalid('profile', parsed.error);
-    const data = await this.read();
-    const others = data.profiles.filter((p) => p.name !== profile.name);
-    await this.write({ version: 1, profiles: [...others, parsed.data].sort((a, b) => a.name.localeCompare(b.name)) });
+    await this.locked(async () => {
+      const data = await this.read();
+      const others = data.profiles.filter((p) => p.name !== profile.name);
+      await this.write({ version: 1, profiles: [...others, parsed.data].sort((a, b) => a.name.localeCompare(b.name)) });
+    });
   }
 
   async remove(name: string): Promise<boolean> {
-    const data = await this.read();
-    const kept = data.profiles.filter((p) => p.name !== name);
-    if (kept.length === data.profiles.length) return false;
-    await this.write({ version: 1, profiles: kept });
-    return true;
+    return this.locked(async () => {
+      const data = await this.read();
+      const kept = data.profiles.filter((p) => p.name !== name);
+      if (kept.length === data.profiles.length) return false;
+      await this.write({ version: 1, profiles: kept });
+      return true;
+    });
+  }
+
+  private async locked<T>(fn: () => Promise<T>): Promise<T> {
+    await mkdir(dirname(this.path), { recursive: true });
+    return withFileLock(this.path, fn, { what: 'The profiles file' });
   }
 
   private async read(): Promise<z.infer<typeof fileSchema>> {
@@ -68,10 +81,17 @@ export class ProfileStore {
   }
 
   private async write(data: z.infer<typeof fileSchema>): Promise<void> {
-    await mkdir(dirname(this.path), { recursive: true });
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(data, null, 2) + '\n', { mode: 0o600 });
-    await rename(tmp, this.path);
+    const tmp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      await writeFile(tmp, JSON.stringify(data, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+      await rename(tmp, this.path);
+    } catch (e) {
+      await unlink(tmp).catch(() => undefined);
+      throw new OperatorError('store', `The profiles file ${this.path} could not be written (${(e as NodeJS.ErrnoException).code ?? 'error'}).`, {
+        hint: 'Check free space and that the folder is writable by this user; the previous file was left as it was.',
+        cause: e,
+      });
+    }
   }
 }
 

@@ -3,27 +3,34 @@ import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { OperatorError } from '../errors/operator-error';
+import { withFileLock } from '../fs/file-lock';
 import { redactor } from '../log/redact';
 import type { SecretStore } from './secret-store';
 
 /**
  * A secret store in one file, protected by a passphrase.
  *
- * - Key: scrypt(passphrase, per-file random salt), N = 2^15, r = 8, p = 1 by default
- *   (files that name weaker parameters are refused, so an altered file cannot
- *   downgrade the key derivation).
+ * - Key: scrypt(passphrase, per-file random salt), r = 8, p = 1; new files use
+ *   N = 2^17 (OWASP's minimum for scrypt). Files with N from 2^15 (older files) are
+ *   still opened; weaker parameters are refused, so an altered file cannot downgrade
+ *   the key derivation.
  * - Every value: AES-256-GCM with its own random 96-bit nonce; the additional data
  *   binds the ciphertext to the file's salt and to its key name, so entries cannot be
  *   swapped or moved between files.
  * - A check value encrypted the same way tells a wrong passphrase from a damaged file.
  * - The file is JSON, versioned and validated with zod when read. Key names are
  *   visible (they name profiles, never secrets); values never are.
- * - Writes go to a temporary file (mode 0600) renamed over the old one. A file that
- *   does not parse or authenticate is reported and never overwritten.
+ * - Writes go to a temporary file (mode 0600) renamed over the old one, under a lock
+ *   file (src-main/core/fs/file-lock.ts) taken around re-read, change and rename, so
+ *   two processes writing at once never lose each other's entries. A file that does
+ *   not parse or authenticate is reported and never overwritten.
  */
 export const SECRET_STORE_FORMAT = 'm365lr-secret-store';
 const VERSION = 1;
+/** Oldest files accepted. */
 const MIN_LOG_N = 15;
+/** New files: N = 2^17, OWASP Password Storage Cheat Sheet's minimum for scrypt. */
+export const DEFAULT_LOG_N = 17;
 const MAX_LOG_N = 20;
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
 const CHECK_PLAINTEXT = Buffer.from('m365lr secret store check v1', 'utf8');
@@ -72,7 +79,7 @@ export interface EncryptedFileSecretStoreOptions {
   passphrase: string;
   /** Where the passphrase came from, for messages (e.g. "M365LR_SECRETS_PASSPHRASE"). Never the value. */
   passphraseSource?: string;
-  /** scrypt cost for new files, as log2(N) (default 15, at least 15). */
+  /** scrypt cost for new files, as log2(N) (default 17; 15 at least, e.g. for fast tests). */
   logN?: number;
 }
 
@@ -114,7 +121,7 @@ export class EncryptedFileSecretStore implements SecretStore {
   private readonly logN: number;
   /** Derived keys by salt, so each file costs one scrypt per process. */
   private readonly keysBySalt = new Map<string, Promise<Buffer>>();
-  /** Serialises read-modify-write cycles within this process. */
+  /** Serialises read-modify-write cycles within this process (the lock file serialises processes). */
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(opts: EncryptedFileSecretStoreOptions) {
@@ -124,7 +131,7 @@ export class EncryptedFileSecretStore implements SecretStore {
         hint: `Use a passphrase of at least ${MIN_PASSPHRASE_LENGTH} characters (a few random words work well).`,
       });
     }
-    const logN = opts.logN ?? MIN_LOG_N;
+    const logN = opts.logN ?? DEFAULT_LOG_N;
     if (!Number.isInteger(logN) || logN < MIN_LOG_N || logN > MAX_LOG_N) throw new RangeError(`logN must be ${MIN_LOG_N}-${MAX_LOG_N}`);
     this.path = opts.path;
     this.passphrase = opts.passphrase;
@@ -162,8 +169,13 @@ export class EncryptedFileSecretStore implements SecretStore {
     });
   }
 
+  /** One read-modify-write at a time: queued within this process, locked across processes; the file is re-read under the lock. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
+    const locked = async (): Promise<T> => {
+      await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+      return withFileLock(this.path, fn, { what: 'The secret store' });
+    };
+    const run = this.queue.then(locked, locked);
     this.queue = run.catch(() => undefined);
     return run;
   }

@@ -25,4 +25,6 @@ export interface SecretStore {
 export const SECRET_KEYS = {
   tokenCache: (profile: string) => `profile/${profile}/msal-token-cache`,
   certificateKey: (profile: string) => `profile/${profile}/certificate-private-key`,
+  /** The key a `cert create|import --replace` replaced, until `cert rollback` or the next replacement. */
+  previousCertificateKey: (profile: string) => `profile/${profile}/certificate-private-key.previous`,
 } as const;

@@ -7,9 +7,21 @@ import { CERT_KEY_TYPES, MAX_CERT_DAYS, generateCertificate, safeCommonName, typ
 import { importPem, importPfx } from '../../../src-main/core/certs/import';
 import { certificateInfo } from '../../../src-main/core/certs/info';
 import { OperatorError } from '../../../src-main/core/errors/operator-error';
+import { certificateCredential, loadAppCredential } from '../../../src-main/core/auth/credentials';
+import { MemorySecretStore } from '../../../src-main/core/secrets/memory-store';
+import { SECRET_KEYS } from '../../../src-main/core/secrets/secret-store';
+import type { Profile } from '../../../src-main/core/profile/schema';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const DAY = 86_400_000;
+
+function certProfile(credential: Omit<Extract<Profile['credential'], { kind: 'certificate' }>, 'kind'>): Profile {
+  return { name: 'p', tenantId: 'contoso.onmicrosoft.com', clientId: '11111111-2222-4333-8444-555555555555', cloud: 'global', credential: { kind: 'certificate', ...credential } };
+}
+
+function files(content: Record<string, string>): (path: string) => Promise<string> {
+  return (path) => (content[path] !== undefined ? Promise.resolve(content[path]) : Promise.reject(Object.assign(new Error('nope'), { code: 'ENOENT' })));
+}
 
 function thrown(fn: () => unknown): OperatorError {
   try {
@@ -107,9 +119,38 @@ describe('import', () => {
   });
 
   it('PEM pair with a key that belongs to another certificate is refused', () => {
-    const e = thrown(() => importPem({ certificatePem: a.certificatePem, keyPem: b.privateKeyPem, keyLabel: 'key.pem', certificateLabel: 'cert.pem' }));
+    const e = thrown(() => importPem({ certificatePem: a.certificatePem, keyPem: b.privateKeyPem, keyLabel: 'the private key file key.pem', certificateLabel: 'the certificate file cert.pem' }));
     expect(e.code).toBe('bad-input');
-    expect(e.message).toMatch(/does not belong to the certificate/);
+    expect(e.message).toBe('The private key file key.pem does not belong to the certificate file cert.pem.');
+  });
+
+  // Every caller names both sides once: no "the private key the private key file ...".
+  it.each<[string, () => Promise<unknown>, string]>([
+    ['importPem, default labels', async () => importPem({ certificatePem: a.certificatePem, keyPem: b.privateKeyPem }), 'The private key does not belong to the certificate.'],
+    ['certificateCredential (in memory)', async () => certificateCredential(a.certificatePem, b.privateKeyPem), 'The private key does not belong to the certificate.'],
+    [
+      'profile with a key file',
+      () => loadAppCredential(certProfile({ certificatePath: '/c.pem', privateKeyPath: '/k.pem' }), { env: {}, readFile: files({ '/c.pem': a.certificatePem, '/k.pem': b.privateKeyPem }) }),
+      'The private key file /k.pem does not belong to the certificate file /c.pem.',
+    ],
+    [
+      'profile with the key in the secret store',
+      async () => {
+        const store = new MemorySecretStore();
+        await store.set(SECRET_KEYS.certificateKey('p'), Buffer.from(b.privateKeyPem));
+        return loadAppCredential(certProfile({ certificatePath: '/c.pem', privateKeyInStore: true }), { env: {}, readFile: files({ '/c.pem': a.certificatePem }), secretStore: store });
+      },
+      'The private key in memory (not persisted) does not belong to the certificate file /c.pem.',
+    ],
+  ])('key/certificate mismatch wording: %s', async (_label, run, message) => {
+    let err: unknown;
+    try {
+      await run();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(OperatorError);
+    expect((err as OperatorError).message).toBe(message);
   });
 
   it('encrypted PEM key: right passphrase opens it, wrong one is refused without echoing it', () => {

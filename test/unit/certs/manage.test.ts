@@ -4,7 +4,14 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createProfileCertificate, describeProfileCertificate, exportProfileKey, importProfileCertificate, type CertDeps } from '../../../src-main/core/certs/manage';
+import {
+  createProfileCertificate,
+  describeProfileCertificate,
+  exportProfileKey,
+  importProfileCertificate,
+  rollbackProfileCertificate,
+  type CertDeps,
+} from '../../../src-main/core/certs/manage';
 import { generateCertificate, type GeneratedCertificate } from '../../../src-main/core/certs/generate';
 import { loadAppCredential } from '../../../src-main/core/auth/credentials';
 import { EncryptedFileSecretStore } from '../../../src-main/core/secrets/encrypted-file-store';
@@ -21,7 +28,7 @@ const base: Profile = { name: 'contoso', tenantId: 'contoso.onmicrosoft.com', cl
 function setup(secrets?: SecretStore): { dir: string; profiles: ProfileStore; deps: CertDeps } {
   const dir = tempDir();
   const profiles = new ProfileStore(join(dir, 'profiles.json'));
-  return { dir, profiles, deps: { profiles, secrets: secrets ?? new EncryptedFileSecretStore({ path: join(dir, 'secrets.enc'), passphrase: PASS }), dataDir: dir, env: {} } };
+  return { dir, profiles, deps: { profiles, secrets: secrets ?? new EncryptedFileSecretStore({ path: join(dir, 'secrets.enc'), passphrase: PASS, logN: 15 }), dataDir: dir, env: {} } };
 }
 
 let other: GeneratedCertificate;
@@ -56,7 +63,8 @@ describe('createProfileCertificate', () => {
 
     const again = await failure(createProfileCertificate(base, {}, deps));
     expect(again.hint).toMatch(/--replace/);
-    const replaced = await createProfileCertificate(base, { replace: true }, deps);
+    expect(again.hint).toMatch(/cert rollback --profile contoso/);
+    const replaced = await createProfileCertificate(w.profile, { replace: true }, deps);
     expect(replaced.replacedKey).toBe(true);
     expect(replaced.info.thumbprintSha1).not.toBe(w.info.thumbprintSha1);
   });
@@ -64,6 +72,115 @@ describe('createProfileCertificate', () => {
   it('refuses P-256 for app sign-in, explaining MSAL signs PS256/RS256', async () => {
     const e = await failure(createProfileCertificate(base, { keyType: 'p256' }, setup().deps));
     expect(e.hint).toMatch(/PS256\/RS256/);
+  });
+});
+
+describe('renewal: --replace keeps the working certificate, rollback restores it', () => {
+  const thumbprintOf = async (profile: Profile, secrets: SecretStore) => {
+    const cred = await loadAppCredential(profile, { env: {}, readFile: (p) => readFile(p, 'utf8'), secretStore: secrets });
+    return cred.kind === 'certificate' ? cred.thumbprintSha256 : undefined;
+  };
+
+  it('replace keeps the old pair; rollback switches back (and forth); the old key is never lost', async () => {
+    const { deps, profiles } = setup();
+    await profiles.upsert(base);
+    const first = await createProfileCertificate(base, {}, deps);
+    expect(first.previousCertificatePath).toBeUndefined();
+
+    const second = await createProfileCertificate(await profiles.get('contoso'), { replace: true }, deps);
+    expect(second.previousCertificatePath).toBe(first.pemPath);
+    const stored = await profiles.get('contoso');
+    expect(stored.credential).toEqual({ kind: 'certificate', certificatePath: second.pemPath, privateKeyInStore: true, previousCertificatePath: first.pemPath });
+    expect(await deps.secrets.keys()).toEqual([SECRET_KEYS.certificateKey('contoso'), SECRET_KEYS.previousCertificateKey('contoso')]);
+    // The new one is active at once (sync uses it), the old key waits in the store.
+    expect(await thumbprintOf(stored, deps.secrets)).toBe(second.info.thumbprintSha256);
+    const shown = await describeProfileCertificate(stored, deps);
+    expect(shown.previous).toEqual({ certificatePath: first.pemPath, keyPresent: true });
+
+    const back = await rollbackProfileCertificate(stored, deps);
+    expect(back.info.thumbprintSha256).toBe(first.info.thumbprintSha256);
+    expect(back.previousCertificatePath).toBe(second.pemPath);
+    const rolled = await profiles.get('contoso');
+    expect(rolled.credential).toEqual({ kind: 'certificate', certificatePath: first.pemPath, privateKeyInStore: true, previousCertificatePath: second.pemPath });
+    expect(await thumbprintOf(rolled, deps.secrets)).toBe(first.info.thumbprintSha256);
+
+    const forth = await rollbackProfileCertificate(rolled, deps);
+    expect(forth.info.thumbprintSha256).toBe(second.info.thumbprintSha256);
+    expect(await thumbprintOf(await profiles.get('contoso'), deps.secrets)).toBe(second.info.thumbprintSha256);
+  });
+
+  it('a second replacement while a previous is kept needs --discard-previous; then the current becomes the previous', async () => {
+    const { deps, profiles } = setup();
+    await profiles.upsert(base);
+    const first = await createProfileCertificate(base, {}, deps);
+    const second = await createProfileCertificate(await profiles.get('contoso'), { replace: true }, deps);
+    const before = await deps.secrets.get(SECRET_KEYS.previousCertificateKey('contoso'));
+    const refused = await failure(createProfileCertificate(await profiles.get('contoso'), { replace: true }, deps));
+    expect(refused.message).toContain(first.pemPath);
+    expect(refused.hint).toMatch(/--discard-previous/);
+    expect(refused.hint).toMatch(/cert rollback --profile contoso/);
+    // Nothing changed by the refusal.
+    expect((await deps.secrets.get(SECRET_KEYS.previousCertificateKey('contoso')))?.equals(before!)).toBe(true);
+    expect((await profiles.get('contoso')).credential).toMatchObject({ certificatePath: second.pemPath, previousCertificatePath: first.pemPath });
+
+    const third = await createProfileCertificate(await profiles.get('contoso'), { replace: true, discardPrevious: true }, deps);
+    expect(third.previousCertificatePath).toBe(second.pemPath);
+    const back = await rollbackProfileCertificate(await profiles.get('contoso'), deps);
+    expect(back.info.thumbprintSha256).toBe(second.info.thumbprintSha256);
+  });
+
+  it('rollback refuses when nothing is kept, when the kept key is missing, and when the kept pair does not match', async () => {
+    const { deps, profiles } = setup();
+    await profiles.upsert(base);
+    expect((await failure(rollbackProfileCertificate(base, deps))).message).toMatch(/keeps no previous certificate/);
+    const first = await createProfileCertificate(base, {}, deps);
+    expect((await failure(rollbackProfileCertificate(first.profile, deps))).message).toMatch(/keeps no previous certificate/);
+    await createProfileCertificate(first.profile, { replace: true }, deps);
+    const replaced = await profiles.get('contoso');
+
+    const mem = new MemorySecretStore();
+    await mem.set(SECRET_KEYS.certificateKey('contoso'), (await deps.secrets.get(SECRET_KEYS.certificateKey('contoso')))!);
+    expect((await failure(rollbackProfileCertificate(replaced, { ...deps, secrets: mem }))).code).toBe('secret-missing');
+
+    await mem.set(SECRET_KEYS.previousCertificateKey('contoso'), Buffer.from(other.privateKeyPem));
+    const mismatch = await failure(rollbackProfileCertificate(replaced, { ...deps, secrets: mem }));
+    expect(mismatch.message).toMatch(/^The previous private key in memory \(not persisted\) does not belong to the previous certificate file /);
+    // Checked before anything changed.
+    expect((await mem.get(SECRET_KEYS.previousCertificateKey('contoso')))?.toString()).toBe(other.privateKeyPem);
+    expect((await profiles.get('contoso')).credential).toEqual(replaced.credential);
+  });
+
+  it('CLI: create --replace, sync-ready profile, cert show names the kept one, cert rollback restores it', async () => {
+    const dir = tempDir();
+    const env = { M365LR_DATA_DIR: dir, M365LR_SECRETS_PASSPHRASE: PASS };
+    expect((await cli(['profile', 'add', '--name', 'p', '--tenant', 'contoso.onmicrosoft.com', '--client-id', base.clientId, '--secret-env', 'S'], env)).code).toBe(0);
+    const first = await cli(['cert', 'create', '--profile', 'p'], env);
+    expect(first.code).toBe(0);
+    const replaced = await cli(['cert', 'create', '--profile', 'p', '--replace'], env);
+    expect(replaced.code).toBe(0);
+    expect(replaced.stderr).toMatch(/are kept.*\n.*cert rollback --profile p/);
+    const shown = await cli(['cert', 'show', '--profile', 'p'], env);
+    expect(shown.stdout).toMatch(/Previous certificate: .*kept: "cert rollback --profile p" restores it/);
+    const firstThumb = /Thumbprint \(SHA-256\):\s+(\S+)/.exec(first.stdout)?.[1];
+    expect(firstThumb).toBeDefined();
+    const rolled = await cli(['cert', 'rollback', '--profile', 'p'], env);
+    expect(rolled.code).toBe(0);
+    expect(rolled.stdout).toContain(firstThumb!);
+    expect((await cli(['cert', 'show', '--profile', 'p'], env)).stdout).toContain(firstThumb!);
+    const help = await cli(['cert', 'create', '--help'], env);
+    expect(help.stdout).toMatch(/cert rollback --profile <name>/);
+  });
+
+  it('CLI: --key offers RSA only (P-256 cannot sign an MSAL client assertion) and the help says why', async () => {
+    const dir = tempDir();
+    const env = { M365LR_DATA_DIR: dir, M365LR_SECRETS_PASSPHRASE: PASS };
+    const help = (await cli(['cert', 'create', '--help'], env)).stdout.replace(/\s+/g, ' ');
+    expect(help).toMatch(/choices: "rsa2048", "rsa3072", "rsa4096", default/);
+    expect(help).not.toMatch(/p256/);
+    expect(help).toMatch(/PS256\/RS256, which need an RSA key/);
+    const refused = await cli(['cert', 'create', '--profile', 'p', '--key', 'p256'], env);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/p256.*invalid|invalid.*p256|Allowed choices/is);
   });
 });
 

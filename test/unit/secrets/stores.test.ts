@@ -13,8 +13,9 @@ const PASS = 'correct horse battery staple';
 const KEY = SECRET_KEYS.certificateKey('contoso');
 const VALUE = Buffer.from('-----BEGIN PRIVATE KEY-----\nMIIEvQ-very-secret-value-1234567890\n-----END PRIVATE KEY-----\n');
 
+/** logN 15 (the oldest accepted cost) keeps these tests fast; the default is tested on its own. */
 function fileStore(dir: string, passphrase = PASS): EncryptedFileSecretStore {
-  return new EncryptedFileSecretStore({ path: join(dir, 'secrets.enc'), passphrase, passphraseSource: 'TEST_PASSPHRASE' });
+  return new EncryptedFileSecretStore({ path: join(dir, 'secrets.enc'), passphrase, passphraseSource: 'TEST_PASSPHRASE', logN: 15 });
 }
 
 /** Flips one bit of byte `i` of a base64 value. */
@@ -67,6 +68,24 @@ describe('EncryptedFileSecretStore', () => {
     expect(json.format).toBe(SECRET_STORE_FORMAT);
     expect(json.version).toBe(1);
     expect(json.kdf.N).toBeGreaterThanOrEqual(2 ** 15);
+  });
+
+  it('new files use scrypt N = 2^17 by default; files with N = 2^15 still open; lower costs are refused', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'secrets.enc');
+    await new EncryptedFileSecretStore({ path, passphrase: PASS }).set(KEY, VALUE);
+    const kdf = (JSON.parse(readFileSync(path, 'utf8')) as { kdf: { N: number; r: number; p: number } }).kdf;
+    expect(kdf).toMatchObject({ N: 2 ** 17, r: 8, p: 1 });
+    // A later write keeps the file's own parameters, whatever the instance's default.
+    await fileStore(dir).set('second', Buffer.from('x'));
+    expect((JSON.parse(readFileSync(path, 'utf8')) as { kdf: { N: number } }).kdf.N).toBe(2 ** 17);
+
+    const older = tempDir();
+    await fileStore(older).set(KEY, VALUE);
+    expect((JSON.parse(readFileSync(join(older, 'secrets.enc'), 'utf8')) as { kdf: { N: number } }).kdf.N).toBe(2 ** 15);
+    expect((await new EncryptedFileSecretStore({ path: join(older, 'secrets.enc'), passphrase: PASS }).get(KEY))?.equals(VALUE)).toBe(true);
+
+    for (const logN of [10, 14, 21, 15.5]) expect(() => new EncryptedFileSecretStore({ path, passphrase: PASS, logN })).toThrow(RangeError);
   });
 
   it('file bytes never contain a stored value (raw, base64, hex)', async () => {
@@ -124,6 +143,7 @@ describe('EncryptedFileSecretStore', () => {
     ['not JSON', '{"format": "m365lr-secret-store", '],
     ['wrong format', JSON.stringify({ format: 'other', version: 1 })],
     ['future version', JSON.stringify({ format: SECRET_STORE_FORMAT, version: 2 })],
+    ['KDF downgrade to N = 2^14', JSON.stringify({ format: SECRET_STORE_FORMAT, version: 1, kdf: { name: 'scrypt', N: 16384, r: 8, p: 1, salt: 'AAAAAAAAAAAAAAAAAAAAAA==' }, check: { iv: 'AAAAAAAAAAAAAAAA', tag: 'AAAAAAAAAAAAAAAAAAAAAA==', data: '' }, entries: {} })],
     ['weak KDF downgrade', JSON.stringify({ format: SECRET_STORE_FORMAT, version: 1, kdf: { name: 'scrypt', N: 1024, r: 8, p: 1, salt: 'AAAAAAAAAAAAAAAAAAAAAA==' }, check: { iv: 'AAAAAAAAAAAAAAAA', tag: 'AAAAAAAAAAAAAAAAAAAAAA==', data: '' }, entries: {} })],
     ['extra fields', JSON.stringify({ format: SECRET_STORE_FORMAT, version: 1, kdf: { name: 'scrypt', N: 32768, r: 8, p: 1, salt: 'AAAAAAAAAAAAAAAAAAAAAA==' }, check: { iv: 'AAAAAAAAAAAAAAAA', tag: 'AAAAAAAAAAAAAAAAAAAAAA==', data: '' }, entries: {}, plaintext: 'x' })],
     ['empty file', ''],
