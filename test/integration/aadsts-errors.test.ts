@@ -213,6 +213,10 @@ describe('delegated sign-in errors (authorize page and token endpoint over HTTPS
       expect(e.hint).toMatch(/must register an MFA method \(https:\/\/aka\.ms\/mfasetup\)/);
       expect(e.who).toMatch(/signed-in user registers MFA/);
       expect(e.who).toMatch(/Conditional Access Administrator/);
+      // Worded for the delegated profile that met it: its name, and the user registers at aka.ms/mfasetup.
+      const d = fromTokenEndpointError(refused.status, body, { kind: 'delegated', profile: 'contoso' });
+      expect(d.hint).toMatch(/https:\/\/aka\.ms\/mfasetup.*login --profile contoso/);
+      expect(d.who).toMatch(/^the signed-in user, at https:\/\/aka\.ms\/mfasetup/);
     } finally {
       tenant.setUserMfa('global-reader', false);
     }
@@ -248,6 +252,9 @@ describe('Microsoft Graph errors', () => {
       const e = await failure(session.getJson('/subscribedSkus'));
       expect(e).toMatchObject({ code: 'permission-denied', status: 403, graphCode: 'Authorization_RequestDenied', permission: 'LicenseAssignment.Read.All' });
       expect(e.who).toMatch(/Privileged Role Administrator or Global Administrator grants LicenseAssignment\.Read\.All/);
+      // An app-only profile: only the application permission, never the delegated wording.
+      expect(e.who).not.toMatch(/delegated|directory roles/);
+      expect(e.hint).toMatch(/verify --profile demo/);
     } finally {
       await session.close();
     }

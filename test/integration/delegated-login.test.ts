@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import http from 'node:http';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoTenant } from '../../src-main/core/demo-tenant/index';
@@ -14,6 +14,7 @@ import { EncryptedFileSecretStore } from '../../src-main/core/secrets/encrypted-
 import { SECRET_KEYS, type SecretStore } from '../../src-main/core/secrets/secret-store';
 import { demoProfile } from '../../src-main/core/services/demo';
 import { syncProfile } from '../../src-main/core/services/sync-service';
+import { createGraphSession } from '../../src-main/core/graph/create-session';
 import { openDatabase } from '../../src-main/core/store/db';
 import { createLogger } from '../../src-main/core/log/logger';
 import type { Profile } from '../../src-main/core/profile/schema';
@@ -180,7 +181,7 @@ describe('interactive sign-in (auth code + PKCE, system browser, loopback)', () 
     expect(gone.hint).toContain('login --profile demo');
   });
 
-  it('when MFA becomes required (Conditional Access change), the silent refresh asks to sign in again', async () => {
+  it('when MFA becomes required (Conditional Access change), the silent refresh says to sign in again with MFA', async () => {
     const store = new MemorySecretStore();
     const p = provider(store, browserFor('global-reader').openBrowser);
     await p.login();
@@ -188,10 +189,31 @@ describe('interactive sign-in (auth code + PKCE, system browser, loopback)', () 
     try {
       const e = await failure(p.getToken({ forceRefresh: true }));
       expect(e.code).toBe('auth-failed');
+      expect(e.aadsts).toBe(50076);
       expect(e.message).toContain('AADSTS50076');
-      expect(e.hint).toBe('Run "login --profile demo" again.');
+      expect(e.hint).toMatch(/run "login --profile demo" again and complete the MFA prompt/);
+      expect(e.who).toMatch(/^the signed-in user completes MFA/);
     } finally {
       t.setUserMfa('global-reader', false);
+    }
+  });
+
+  // AADSTS50079 (learn.microsoft.com/entra/identity-platform/reference-error-codes): MFA is
+  // required but the user has no method registered; only the user can register one.
+  it('when MFA registration becomes required, the silent refresh names aka.ms/mfasetup, the user, and login again', async () => {
+    const store = new MemorySecretStore();
+    const p = provider(store, browserFor('reports-reader').openBrowser);
+    await p.login();
+    t.setUserMfa('reports-reader', 'register');
+    try {
+      const e = await failure(p.getToken({ forceRefresh: true }));
+      expect(e.code).toBe('auth-failed');
+      expect(e.aadsts).toBe(50079);
+      expect(e.message).toMatch(/profile "demo" can no longer be refreshed silently: Multi-factor authentication registration is required/);
+      expect(e.hint).toMatch(/register an MFA method at https:\/\/aka\.ms\/mfasetup .*then run "login --profile demo" again/);
+      expect(e.who).toMatch(/^the signed-in user, at https:\/\/aka\.ms\/mfasetup/);
+    } finally {
+      t.setUserMfa('reports-reader', false);
     }
   });
 
@@ -268,11 +290,25 @@ describe('interactive sign-in (auth code + PKCE, system browser, loopback)', () 
     expect(await store.keys()).toEqual([]);
   });
 
-  it('an AADSTS refusal on the sign-in page (Conditional Access) surfaces with its code', async () => {
+  // The demo tenant blocks the 'blocked' user at sign-in; it has no run-time switch to block
+  // a user already signed in, so AADSTS53003 is checked on the authorize path.
+  it('an AADSTS refusal on the sign-in page (Conditional Access) surfaces with its code, worded for a user sign-in', async () => {
     const store = new MemorySecretStore();
     const e = await failure(provider(store, browserFor('blocked').openBrowser, { timeoutMs: 20_000 }).login());
     expect(e.code).toBe('auth-failed');
     expect(e.aadsts).toBe(53003);
+    expect(e.hint).toMatch(/Run "login --profile demo" again from a compliant device or an allowed network.*rather than --device-code/);
+    expect(e.who).toMatch(/^a Conditional Access Administrator/);
+  });
+
+  it('an app without consent to the delegated scopes (AADSTS65001) names who consents to delegated permissions', async () => {
+    const noConsent = demoProfile(t, 'reader', 'delegated', 'delegated-no-consent');
+    const p = createDelegatedTokenProvider({ profile: noConsent, network: net, secretStore: new MemorySecretStore(), openBrowser: browserFor('reports-reader').openBrowser, timeoutMs: 20_000 });
+    const e = await failure(p.login());
+    expect(e.code).toBe('consent-missing');
+    expect(e.aadsts).toBe(65001);
+    expect(e.hint).toMatch(/consent url --profile demo/);
+    expect(e.who).toMatch(/^a Cloud Application Administrator or Application Administrator grants admin consent to delegated permissions/);
   });
 });
 
@@ -389,6 +425,41 @@ describe('sync with a delegated token', () => {
   });
 });
 
+describe('Graph errors of a delegated sign-in', () => {
+  async function sessionAs(user: DemoUserName, publicApp: 'delegated' | 'delegated-no-auditlog' = 'delegated') {
+    const prof = demoProfile(t, 'reader', 'delegated', publicApp);
+    const tokens = createDelegatedTokenProvider({ profile: prof, network: net, secretStore: new MemorySecretStore(), openBrowser: browserFor(user).openBrowser });
+    await tokens.login();
+    return createGraphSession({ profile: prof, tokenProvider: tokens, network: net, ownsNetwork: false });
+  }
+
+  it('a user without a directory role: the 403 says to assign Reports Reader and who assigns roles', async () => {
+    const session = await sessionAs('no-role');
+    try {
+      const e = await failure(session.getJson('/admin/reportSettings'));
+      expect(e).toMatchObject({ code: 'permission-denied', status: 403 });
+      expect(e.message).toMatch(/the signed-in user needs the directory role Reports Reader/);
+      expect(e.hint).toMatch(/^Assign the signed-in user the directory role Reports Reader .*login --profile demo/);
+      expect(e.who).toBe('a Privileged Role Administrator (or Global Administrator) assigns directory roles');
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('an app without AuditLog.Read.All: the 403 names the delegated permission and who consents to it', async () => {
+    const session = await sessionAs('reports-reader', 'delegated-no-auditlog');
+    try {
+      const e = await failure(session.getJson('/users?$top=1&$select=id,signInActivity'));
+      expect(e).toMatchObject({ code: 'permission-denied', status: 403, permission: 'AuditLog.Read.All' });
+      expect(e.message).toMatch(/the app needs the delegated permission AuditLog\.Read\.All/);
+      expect(e.who).toMatch(/^a Cloud Application Administrator or Application Administrator grants admin consent to delegated permissions/);
+      expect(e.who).not.toMatch(/application permission/);
+    } finally {
+      await session.close();
+    }
+  });
+});
+
 describe('CLI', () => {
   it('login --profile demo --demo-user prints account, scopes and expiry, never a token', async () => {
     const dir = tempDir('m365lr-deleg-cli-');
@@ -451,5 +522,50 @@ describe('CLI', () => {
     const r = await cli(['--data-dir', scratch(), 'sync', '--profile', 'demo', '--credential', 'delegated', '--users', '10']);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('--demo-user');
+  });
+
+  it('verify --credential delegated --demo-app delegated-no-auditlog runs against that app: sign-in activity is missing AuditLog.Read.All', async () => {
+    const r = await cli(['--data-dir', scratch(), 'verify', '--profile', 'demo', '--credential', 'delegated', '--demo-user', 'reports-reader', '--demo-app', 'delegated-no-auditlog', '--users', '20']);
+    expect(r.stdout).toMatch(/delegated sign-in/);
+    expect(r.stdout).not.toMatch(/Token grants \(scp\):.*AuditLog\.Read\.All/);
+    expect(r.stdout).toMatch(/Sign-in activity +missing +add delegated permission AuditLog\.Read\.All/);
+    expect(r.stdout).toMatch(/Users and licences +enabled/);
+    expect(r.code).toBe(4);
+  });
+
+  it('demo options that do not apply to the credential are refused before anything runs', async () => {
+    const app = await cli(['--data-dir', scratch(), 'verify', '--profile', 'demo', '--credential', 'delegated', '--demo-user', 'reports-reader', '--app', 'no-auditlog', '--users', '10']);
+    expect(app.code).not.toBe(0);
+    expect(app.stderr).toMatch(/--app no-auditlog .*does not apply to --credential delegated/);
+    expect(app.stderr).toMatch(/--demo-app \(delegated, delegated-no-auditlog/);
+    expect(app.stderr).not.toMatch(/Demo automation/);
+    const demoApp = await cli(['--data-dir', scratch(), 'sync', '--profile', 'demo', '--credential', 'secret', '--demo-app', 'delegated-no-auditlog', '--users', '10']);
+    expect(demoApp.code).not.toBe(0);
+    expect(demoApp.stderr).toMatch(/--demo-app delegated-no-auditlog .*does not apply to --credential secret/);
+    const demoUser = await cli(['--data-dir', scratch(), 'verify', '--profile', 'demo', '--demo-user', 'reports-reader', '--users', '10']);
+    expect(demoUser.code).not.toBe(0);
+    expect(demoUser.stderr).toMatch(/--demo-user signs a user in; it does not apply to --credential certificate/);
+    const bad = await cli(['--data-dir', scratch(), 'verify', '--profile', 'demo', '--credential', 'delegated', '--demo-user', 'reports-reader', '--demo-app', 'reader', '--users', '10']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/expected one of delegated, delegated-no-auditlog, delegated-no-consent/);
+  });
+
+  it('login of a real profile with a memory-only secret store warns before the sign-in starts', async () => {
+    const dir = scratch();
+    const ca = join(dir, 'demo-ca.pem');
+    writeFileSync(ca, t.caPem);
+    const add = await cli([
+      '--data-dir', dir, 'profile', 'add', '--name', 'memo', '--tenant', t.tenantId, '--client-id', t.publicApps.delegated.clientId,
+      '--cloud', 'custom', '--login-url', t.loginUrl, '--graph-url', t.graphUrl, '--ca-bundle', ca, '--delegated', '--device-code-flow',
+    ]);
+    expect(add.code, add.stderr).toBe(0);
+    // Nobody enters the code: the sign-in times out after 5 s; the warning came before the prompt.
+    const r = await cli(['--data-dir', dir, 'login', '--profile', 'memo', '--timeout', '5']);
+    expect(r.code).not.toBe(0);
+    const warning = r.stderr.indexOf('this sign-in lasts for this process only');
+    const prompt = r.stderr.indexOf('enter the code');
+    expect(warning).toBeGreaterThanOrEqual(0);
+    expect(prompt).toBeGreaterThan(warning);
+    expect(r.stderr).toMatch(/set M365LR_SECRETS_PASSPHRASE/);
   });
 });

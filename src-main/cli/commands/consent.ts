@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
@@ -6,11 +6,36 @@ import type { CommandDeps } from '../command-deps';
 import { demoOptions, type DemoFlags } from '../demo-options';
 import { zodArg } from '../options';
 import { withProfile } from './profile-or-demo';
+import { OperatorError } from '../../core/errors/operator-error';
+import type { Profile } from '../../core/profile/schema';
+import type { DemoContext } from '../../core/services/demo';
 import { registrationScript, type ScriptShell } from '../../core/consent/scripts';
 import { adminConsentUrl } from '../../core/consent/urls';
 import { consentWalkthrough } from '../../core/consent/walkthrough';
 
 const shellArg = zodArg(z.enum(['powershell', 'azcli']), 'expected powershell or azcli');
+
+async function readCertificate(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    throw new OperatorError('bad-input', `Cannot read the certificate file ${path}.`, {
+      hint: 'Give the public certificate with --certificate <file> (the .pem that "cert create" exported).',
+      cause: e,
+    });
+  }
+}
+
+/**
+ * The public certificate the script embeds: --certificate, else the profile's certificate
+ * (the demo tenant's lives in memory), else none (secret and delegated profiles).
+ */
+async function scriptCertificate(flag: string | undefined, profile: Profile, demo: DemoContext | undefined): Promise<string | Buffer | null> {
+  if (flag !== undefined) return readCertificate(resolve(flag));
+  if (profile.credential.kind !== 'certificate') return null;
+  if (demo) return Object.values(demo.tenant.apps).find((a) => a.clientId === profile.clientId)?.certificatePem ?? null;
+  return readCertificate(profile.credential.certificatePath);
+}
 
 /**
  * consent script | url | guide: the consent walkthrough on the command line.
@@ -26,14 +51,15 @@ export function registerConsentCommands(program: Command, deps: CommandDeps): vo
       .description("print (or save) the script that registers the app with exactly the reconciler's read permissions and grants admin consent")
       .requiredOption('--profile <name>', 'profile (its tenant, cloud and credential kind shape the script)')
       .addOption(new Option('--shell <shell>', 'powershell (Microsoft Graph PowerShell) or azcli (Azure CLI)').argParser(shellArg).makeOptionMandatory())
-      .option('--certificate <pem>', "public certificate to upload (default: the profile's certificate)")
+      .option('--certificate <pem>', "public certificate to embed and upload (default: the profile's certificate)")
+      .option('--app-id <guid>', 'complete this existing app registration instead of finding it by display name')
       .option('--out <file>', 'write the script to this file instead of stdout'),
-  ).action(async (flags: DemoFlags & { profile: string; shell: ScriptShell; certificate?: string; out?: string }) => {
+  ).action(async (flags: DemoFlags & { profile: string; shell: ScriptShell; certificate?: string; appId?: string; out?: string }) => {
     await withProfile(deps, flags.profile, flags, async (profile, demo) => {
       const script = registrationScript(profile, {
         shell: flags.shell,
-        // The demo tenant's certificate lives in memory only: no file to upload unless one is given.
-        ...(flags.certificate !== undefined ? { certificatePath: resolve(flags.certificate) } : demo ? { certificatePath: null } : {}),
+        certificate: await scriptCertificate(flags.certificate, profile, demo),
+        ...(flags.appId !== undefined ? { appId: flags.appId } : {}),
       });
       if (flags.out === undefined) {
         io.stdout.write(script.content);

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import type { CommandDeps, CliIo } from '../command-deps';
 import { zodArg, seedArg, usersArg } from '../options';
+import { demoPublicAppOption, demoUserOption } from '../demo-options';
 import { createNetwork, type Network } from '../../core/net/network';
 import { createDelegatedTokenProvider, DEFAULT_SIGN_IN_TIMEOUT_MS, type DelegatedLoginResult, type DelegatedTokenProvider, type DeviceCodeInfo, type OpenBrowser } from '../../core/auth/delegated-token';
 import { DemoBrowser } from '../../core/auth/delegated-demo-browser';
@@ -20,19 +21,13 @@ import type { Out } from '../output';
  * browser, or device code). For the reserved demo profile the demo tenant runs inside
  * the command, and `--demo-user` lets the command fill in the demo sign-in page itself.
  */
-const DEMO_PUBLIC_APPS = ['delegated', 'delegated-no-auditlog', 'delegated-no-consent'] as const satisfies readonly DemoPublicAppName[];
-
-export const demoUserArg = zodArg(z.enum(DEMO_USER_NAMES as [DemoUserName, ...DemoUserName[]]), `expected one of ${DEMO_USER_NAMES.join(', ')}`);
-const demoPublicAppArg = zodArg(z.enum(DEMO_PUBLIC_APPS), `expected one of ${DEMO_PUBLIC_APPS.join(', ')}`);
 const timeoutArg = zodArg(z.coerce.number().int().min(5).max(3600), 'expected a number of seconds from 5 to 3600');
 
-export const DEMO_USER_HELP =
-  'demo tenant only: DEMO AUTOMATION - the command fills in the demo sign-in page itself as this user (password and MFA code), since no person is at a demo';
+export { DEMO_USER_HELP, demoUserArg, demoUserOption } from '../demo-options';
 
-/** The `--demo-user` option, shared with `sync --credential delegated`. */
-export function demoUserOption(): Option {
-  return new Option('--demo-user <name>', `${DEMO_USER_HELP}: ${DEMO_USER_NAMES.join(', ')}`).argParser(demoUserArg);
-}
+/** Printed before a real sign-in starts when the CLI secret store keeps it in memory only. */
+export const MEMORY_ONLY_WARNING =
+  `Warning: this sign-in lasts for this process only: the CLI keeps it in memory. To keep it (encrypted) for later commands, press Ctrl+C and set ${SECRETS_PASSPHRASE_ENV} to a passphrase of at least 12 characters first.`;
 
 export const CONDITIONAL_ACCESS_NOTE =
   'Note: Conditional Access policies may block the device code flow (many tenants do); if the sign-in is refused with AADSTS53003, use the browser sign-in instead.';
@@ -118,7 +113,7 @@ export function registerLoginCommands(program: Command, deps: CommandDeps): void
     .option('--device-code', `use the device code flow (for a workstation without a usable browser). ${CONDITIONAL_ACCESS_NOTE}`)
     .addOption(new Option('--timeout <seconds>', `how long to wait for the sign-in (default ${DEFAULT_SIGN_IN_TIMEOUT_MS / 1000})`).argParser(timeoutArg))
     .addOption(demoUserOption())
-    .addOption(new Option('--demo-app <name>', 'demo tenant only: public client app registration').argParser(demoPublicAppArg).default('delegated'))
+    .addOption(demoPublicAppOption().default('delegated'))
     .addOption(new Option('--users <n>', 'demo tenant: number of users').argParser(usersArg).default(500))
     .addOption(new Option('--seed <seed>', 'demo tenant: seed for deterministic data').argParser(seedArg).default('demo'))
     .addHelpText(
@@ -176,14 +171,11 @@ export function registerLoginCommands(program: Command, deps: CommandDeps): void
           },
         });
         const deviceCode = flags.deviceCode ?? (profile.credential.kind === 'delegated' && profile.credential.flow === 'device-code');
+        // Said before the browser opens, so nobody signs in only to learn the sign-in is not kept.
+        if (!store.persistent) io.stderr.write(`${MEMORY_ONLY_WARNING}\n`);
         if (!deviceCode) io.stderr.write(`Waiting up to ${Math.round(timeoutMs / 1000)} s for the sign-in to finish in the browser (Ctrl+C cancels).\n`);
         const result = await provider.login({ signal: io.signal, flow: deviceCode ? 'device-code' : 'interactive', onDeviceCode: deviceCodePrinter(io.stderr), timeoutMs });
         printLoginResult(io.stdout, profile.name, result, store);
-        if (!store.persistent) {
-          io.stdout.write(
-            `This sign-in lasts for this process only: the CLI keeps it in memory. To keep it (encrypted) for later commands, set ${SECRETS_PASSPHRASE_ENV} to a passphrase of at least 12 characters and run login again.\n`,
-          );
-        }
       } finally {
         await network.close();
       }

@@ -50,7 +50,7 @@ export function registerVerifyCommands(program: Command, deps: CommandDeps): voi
     program
       .command('verify')
       .description('check sign-in and every feature with one read request each: what is enabled, what to add, excess privilege, credential expiry')
-      .requiredOption('--profile <name>', 'profile to check ("demo" starts the demo tenant; pick its app with --app)')
+      .requiredOption('--profile <name>', 'profile to check ("demo" starts the demo tenant; pick its app with --app, or with --credential delegated its public client with --demo-app)')
       .addHelpText(
         'after',
         '\nExit codes: 0 every feature enabled (also when only excess privilege was found: the warning is printed and\n' +

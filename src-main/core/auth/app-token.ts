@@ -5,7 +5,7 @@ import type { Profile } from '../profile/schema';
 import type { Network } from '../net/network';
 import { MsalNetworkModule } from '../net/msal-network';
 import type { AppCredential } from './credentials';
-import { fromMsalFailure, msalBaseConfiguration, untilAborted, type AuthLog } from './msal-common';
+import { fromMsalFailure, msalBaseConfiguration, signInContextOf, untilAborted, type AuthLog } from './msal-common';
 
 /**
  * App-only (client credentials) tokens for Microsoft Graph through MSAL Node.
@@ -64,7 +64,7 @@ export function createAppTokenProvider(opts: AppTokenProviderOptions): AppTokenP
     try {
       result = await app.acquireTokenByClientCredential({ scopes: [scope], skipCache: forceRefresh });
     } catch (e) {
-      throw fromMsalFailure(e, networkClient);
+      throw fromMsalFailure(e, networkClient, signInContextOf(opts.profile));
     }
     if (!result?.accessToken) {
       throw new OperatorError('auth-failed', 'Entra ID returned no access token.', {

@@ -8,8 +8,10 @@ import {
   type Configuration,
   type DeviceCodeRequest,
 } from '@azure/msal-node';
+import { z } from 'zod';
 import { cloudEndpoints } from '../clouds/clouds';
 import { OperatorError } from '../errors/operator-error';
+import { AADSTS_TABLE, aadstsNumber, fromMsalError } from '../errors/translate';
 import { MsalNetworkModule } from '../net/msal-network';
 import type { Network } from '../net/network';
 import { cancelledError } from '../net/net-errors';
@@ -18,7 +20,7 @@ import type { Profile } from '../profile/schema';
 import { SECRET_KEYS, type SecretStore } from '../secrets/secret-store';
 import type { AccessToken, GetTokenOptions } from './app-token';
 import { errorPage, successPage } from './delegated-pages';
-import { fromMsalFailure, msalBaseConfiguration, untilAborted, type AuthLog } from './msal-common';
+import { fromMsalFailure, msalBaseConfiguration, signInContextOf, untilAborted, type AuthLog } from './msal-common';
 import { createTokenCachePlugin } from './token-cache';
 
 /**
@@ -103,6 +105,38 @@ export interface DelegatedTokenProviderOptions {
 }
 
 export const DEFAULT_SIGN_IN_TIMEOUT_MS = 5 * 60_000;
+
+/** The access token entries of MSAL's serialized cache, read for their scopes (`target`) only. */
+const cachedAccessTokensSchema = z
+  .object({
+    AccessToken: z.record(z.string(), z.object({ home_account_id: z.string(), target: z.string().max(10_000) }).loose()).optional(),
+  })
+  .loose();
+
+/**
+ * The requested scopes the cached sign-in of `homeAccountId` was granted, or undefined when
+ * the cache holds no access token for it. A silent refresh asks for these only: asking
+ * again for a scope the app has no consent for (an app registration without
+ * AuditLog.Read.All, say) would turn every refresh into AADSTS65001.
+ */
+export function grantedOfRequested(serializedCache: string, homeAccountId: string, requested: readonly string[]): string[] | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(serializedCache);
+  } catch {
+    return undefined;
+  }
+  const parsed = cachedAccessTokensSchema.safeParse(raw);
+  if (!parsed.success) return undefined;
+  const granted = new Set<string>();
+  for (const at of Object.values(parsed.data.AccessToken ?? {})) {
+    if (at.home_account_id !== homeAccountId) continue;
+    for (const s of at.target.split(' ')) if (s !== '') granted.add(s.toLowerCase());
+  }
+  const subset = requested.filter((s) => granted.has(s.toLowerCase()));
+  return subset.length > 0 ? subset : undefined;
+}
+
 /** How long a cancelled sign-in waits for MSAL to close its loopback server before returning anyway. */
 const SETTLE_AFTER_STOP_MS = 5_000;
 
@@ -132,6 +166,29 @@ function relogin(profile: string, why: string, cause?: unknown): OperatorError {
   return new OperatorError('auth-failed', `The delegated sign-in of profile "${profile}" is no longer usable: ${why}.`, {
     hint: `Run "login --profile ${profile}" again.`,
     ...(cause !== undefined ? { cause } : {}),
+  });
+}
+
+/**
+ * A refused silent refresh (invalid_grant / interaction_required). An AADSTS code the error
+ * table knows (MFA required or not registered, Conditional Access, consent revoked) keeps its
+ * code, hint and who, worded for a delegated sign-in, and ends with the re-login step; any
+ * other refusal (expired, revoked or rotated-away refresh token) asks to sign in again.
+ */
+export function refreshRefused(profile: Profile, e: { errorCode: string; errorMessage: string; errorNo?: unknown }): OperatorError {
+  const aadsts = aadstsNumber(e.errorNo, e.errorMessage);
+  if (aadsts === undefined || AADSTS_TABLE[aadsts] === undefined) {
+    return relogin(profile.name, `Entra ID refused the refresh token (${e.errorCode}${aadsts !== undefined ? `, AADSTS${aadsts}` : ''})`, e);
+  }
+  const t = fromMsalError(e, signInContextOf(profile));
+  const step = `login --profile ${profile.name}`;
+  return new OperatorError(t.code, `The delegated sign-in of profile "${profile.name}" can no longer be refreshed silently: ${t.message}`, {
+    hint: t.hint.includes(step) ? t.hint : `${t.hint} Then run "${step}" again.`,
+    ...(t.who ? { who: t.who } : {}),
+    aadsts,
+    ...(t.status !== undefined ? { status: t.status } : {}),
+    ...(t.requestId !== undefined ? { requestId: t.requestId } : {}),
+    cause: e,
   });
 }
 
@@ -208,7 +265,7 @@ export function createDelegatedTokenProvider(opts: DelegatedTokenProviderOptions
   let currentAccountId: string | undefined;
 
   function translate(e: unknown): OperatorError {
-    return fromMsalFailure(e, networkClient);
+    return fromMsalFailure(e, networkClient, signInContextOf(profile));
   }
 
   async function accounts(): Promise<AccountInfo[]> {
@@ -392,13 +449,13 @@ export function createDelegatedTokenProvider(opts: DelegatedTokenProviderOptions
     }
     let result: AuthenticationResult;
     try {
-      result = await app.acquireTokenSilent({ account, scopes, forceRefresh });
+      const granted = grantedOfRequested(app.getTokenCache().serialize(), account.homeAccountId, scopes) ?? scopes;
+      result = await app.acquireTokenSilent({ account, scopes: granted, forceRefresh });
     } catch (e) {
       // Interaction required, or the refresh token itself refused (invalid_grant: expired,
       // revoked, rotated away, or MFA / Conditional Access now demanded): sign in again.
       if (e instanceof InteractionRequiredAuthError || (e instanceof AuthError && e.errorCode === 'invalid_grant')) {
-        const aadsts = /AADSTS\d+/.exec(e.errorMessage)?.[0];
-        throw relogin(profile.name, `Entra ID refused the refresh token (${e.errorCode}${aadsts ? `, ${aadsts}` : ''})`, e);
+        throw refreshRefused(profile, e);
       }
       throw translate(e);
     }

@@ -1,7 +1,7 @@
 import { LogLevel, type Configuration } from '@azure/msal-node';
 import { cloudEndpoints } from '../clouds/clouds';
 import type { OperatorError } from '../errors/operator-error';
-import { fromMsalError } from '../errors/translate';
+import { fromMsalError, type SignInContext } from '../errors/translate';
 import { cancelledError } from '../net/net-errors';
 import type { MsalNetworkModule } from '../net/msal-network';
 import type { Profile } from '../profile/schema';
@@ -63,14 +63,20 @@ function hasAadsts(e: unknown): boolean {
   return rec.errorNo !== undefined || /AADSTS\d+/.test(String(rec.errorMessage ?? '')) || /AADSTS\d+/.test(String(rec.message ?? ''));
 }
 
+/** How a profile signs in, for the wording of its errors (see errors/translate.ts). */
+export function signInContextOf(profile: Profile): SignInContext {
+  return { kind: profile.credential.kind === 'delegated' ? 'delegated' : 'app', profile: profile.name };
+}
+
 /**
  * An MSAL failure as an OperatorError. A transport failure reaches MSAL wrapped; unless
  * Entra ID answered with an AADSTS error, the original (tls/network) failure is reported.
+ * `ctx` words the AADSTS hint and who for the profile's kind of sign-in.
  */
-export function fromMsalFailure(e: unknown, networkClient: MsalNetworkModule): OperatorError {
+export function fromMsalFailure(e: unknown, networkClient: MsalNetworkModule, ctx: SignInContext = {}): OperatorError {
   const transport = networkClient.lastFailure;
   if (transport && !hasAadsts(e)) return transport;
-  return fromMsalError(e);
+  return fromMsalError(e, ctx);
 }
 
 /** Runs `run` and settles like it, or rejects with 'cancelled' when `signal` is aborted before or meanwhile. */

@@ -1,7 +1,8 @@
 import type { Profile } from '../profile/schema';
 import { requiredApplicationPermissions, requiredDelegatedScopes } from '../permissions/matrix';
 import { roleGuidance, type RoleGuidance } from './guidance';
-import { adminConsentUrl } from './urls';
+import { profileNameToAdd } from './profile-name';
+import { adminConsentUrl, DEFAULT_CONSENT_REDIRECT_URI } from './urls';
 
 /**
  * The consent walkthrough: ordered steps the desktop app shows (and `consent guide`
@@ -32,6 +33,12 @@ export function consentWalkthrough(profile: Profile, opts: { redirectUri?: strin
   const permissions = kind === 'application' ? requiredApplicationPermissions() : requiredDelegatedScopes();
   const guidance = roleGuidance(kind);
   const n = profile.name;
+  const hasCertificate = profile.credential.kind === 'certificate';
+  const registerWhat =
+    kind === 'delegated'
+      ? `, a public client with the ${DEFAULT_CONSENT_REDIRECT_URI} redirect`
+      : `, the ${DEFAULT_CONSENT_REDIRECT_URI} web redirect URI the admin-consent URL returns to` +
+        (hasCertificate ? ', uploads the public certificate (embedded in the script)' : ' (no certificate: this profile uses a client secret, which you add in the portal)');
   const consentWho = kind === 'application' ? 'Privileged Role Administrator or Global Administrator' : 'Cloud Application Administrator, Application Administrator, Privileged Role Administrator or Global Administrator';
   const steps: WalkthroughStep[] = [
     {
@@ -59,8 +66,9 @@ export function consentWalkthrough(profile: Profile, opts: { redirectUri?: strin
       title: 'Create the app registration',
       text: [
         'Run the generated script (Microsoft Graph PowerShell or Azure CLI). It creates a single-tenant app with exactly these permissions and its service principal' +
-          (kind === 'application' ? ', uploads the public certificate' : ', a public client with the http://localhost redirect') +
+          registerWhat +
           ', and grants admin consent.',
+        'The script finds an app it created before by its display name (or the app id set at its top) and creates nothing twice, so the person who can consent can run it again to finish.',
         kind === 'application'
           ? 'An Application Administrator or Cloud Application Administrator can run the first steps; the consent step needs a Privileged Role Administrator or Global Administrator.'
           : 'A Cloud Application Administrator or Application Administrator can run the whole script.',
@@ -85,7 +93,7 @@ export function consentWalkthrough(profile: Profile, opts: { redirectUri?: strin
       id: 'profile',
       title: 'Put the client ID into the profile',
       text: ['The script prints the Application (client) ID. Save it in the profile together with the credential source.'],
-      command: `m365-reconciler profile add --name ${n} --tenant ${profile.tenantId} --client-id <client id> --cloud ${profile.cloud} ...`,
+      command: `m365-reconciler profile add --name ${profileNameToAdd(n)} --tenant ${profile.tenantId} --client-id <client id> --cloud ${profile.cloud} ...`,
       who: 'The operator.',
     },
     {

@@ -12,8 +12,12 @@ export interface Page {
   csp: string;
 }
 
-/** Default policy of every page: nothing but inline style; forms post back to this host only. */
-export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'";
+/**
+ * Default policy of every page: nothing but inline style; forms post back to this host only;
+ * no <base> element may redirect relative URLs, and no other page may frame this one
+ * (default-src covers neither base-uri, form-action nor frame-ancestors).
+ */
+export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
@@ -130,5 +134,5 @@ ${inputs}
 <noscript><p>Script is disabled. Click Submit to continue.</p><input type="submit" value="Submit"></noscript>
 </form><script>${AUTO_SUBMIT}</script></body></html>`;
   const origin = new URL(action).origin;
-  return { html, csp: `default-src 'none'; script-src '${AUTO_SUBMIT_HASH}'; form-action ${origin}` };
+  return { html, csp: `default-src 'none'; script-src '${AUTO_SUBMIT_HASH}'; form-action ${origin}; base-uri 'none'; frame-ancestors 'none'` };
 }

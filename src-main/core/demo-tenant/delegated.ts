@@ -9,7 +9,12 @@
  * - token grants authorization_code (PKCE S256, single-use 10-minute codes), refresh_token
  *   (rotation: every refresh returns a new refresh token and retires the old one) and
  *   device_code (v2-oauth2-device-code; the user enters the code at /common/oauth2/deviceauth);
- * - id_token and client_info, which MSAL needs to build the account.
+ * - id_token and client_info, which MSAL needs to build the account;
+ * - tenant-wide admin consent (v2-admin-consent): GET /{tenant}/v2.0/adminconsent shows the
+ *   sign-in page, lets a Global or Privileged Role Administrator consent for a registered app
+ *   (confidential: its app roles; public: the delegated read scopes) and redirects to the
+ *   registered redirect URI with admin_consent=True, or with access_denied (AADSTS90094) for
+ *   anyone else.
  *
  * MFA required (AADSTS50076) comes from a policy change: setUserMfa(user, true) makes the
  * user's next sign-in show the MFA step and refuses refresh tokens of sessions that did
@@ -54,10 +59,17 @@ const USER_CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 // ---------------------------------------------------------------------------
 // Pure helpers (exported for unit tests)
 
+/** Path of a redirect URI for matching: no path and `/` are the same (Entra ID returns both as `/`). */
+function redirectPath(u: URL): string {
+  return u.pathname === '' ? '/' : u.pathname;
+}
+
 /**
- * Whether `given` is a loopback redirect URI covered by the registered `http://localhost`:
- * RFC 8252 §7.3 lets the port vary; Entra ID also accepts 127.0.0.1 for a registered
- * localhost. Any other scheme, host, userinfo or a fragment is refused.
+ * Whether `given` is a loopback redirect URI covered by a registered `http://localhost[/path]`:
+ * RFC 8252 §7.3 lets the port vary, and Entra ID ignores the port of a localhost redirect
+ * URI but matches its path (learn.microsoft.com/entra/identity-platform/reply-url,
+ * "Localhost exceptions"); it also accepts 127.0.0.1 for a registered localhost. Any other
+ * scheme, host, userinfo, a query or a fragment is refused.
  */
 export function loopbackRedirectMatches(given: string, registered: readonly string[]): boolean {
   if (given.length > 2048 || /[\s\\]/.test(given)) return false;
@@ -72,10 +84,17 @@ export function loopbackRedirectMatches(given: string, registered: readonly stri
   // The URL parser normalises; the raw text must name the same host (no tricks like "localhost.").
   const rawHost = /^http:\/\/([^/?#]+)/i.exec(given)?.[1]?.toLowerCase() ?? '';
   if (rawHost.replace(/:\d+$/, '') !== u.hostname) return false;
+  if (u.search !== '') return false;
   return registered.some((r) => {
     const reg = new URL(r);
-    return reg.protocol === 'http:' && reg.hostname === 'localhost';
+    return reg.protocol === 'http:' && reg.hostname === 'localhost' && redirectPath(reg) === redirectPath(u);
   });
+}
+
+/** A redirect URI of a registration: loopback rules for localhost, an exact match otherwise. */
+export function redirectUriMatches(given: string, registered: readonly string[]): boolean {
+  if (loopbackRedirectMatches(given, registered)) return true;
+  return registered.some((r) => !/^http:\/\/localhost([:/]|$)/i.test(r) && r === given);
 }
 
 /** base64url(SHA-256(verifier)) = challenge (RFC 7636 §4.6), in constant time. */
@@ -147,8 +166,32 @@ export interface DelegatedContext {
   /** Whether a client id belongs to a confidential (app-only) registration. */
   isConfidentialClient: (clientId: string) => boolean;
   users: Readonly<Record<DemoUserName, SignInAccount>>;
+  /** The registration the admin-consent endpoint consents for (confidential or public), by client id. */
+  consentTarget: (clientId: string) => ConsentTarget | undefined;
   sign: (claims: Record<string, unknown>, o: { audience: string; issuer: string; lifetimeSeconds: number }) => Promise<string>;
 }
+
+/** What the admin-consent endpoint may consent for. */
+export interface ConsentTarget {
+  clientId: string;
+  displayName: string;
+  /** Registered redirect URIs (web for confidential apps, public client for public ones). */
+  redirectUris: readonly string[];
+  /** Application permissions (app roles) need a Global or Privileged Role Administrator. */
+  permissionType: 'application' | 'delegated';
+  /** Records tenant-wide admin consent. */
+  grant(): void;
+}
+
+/**
+ * Roles that may grant tenant-wide admin consent (learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent):
+ * Microsoft Graph app roles need a Privileged Role Administrator (or Global Administrator);
+ * delegated permissions also a Cloud Application Administrator or Application Administrator.
+ */
+export const CONSENT_ROLES: Readonly<Record<ConsentTarget['permissionType'], readonly string[]>> = {
+  application: ['Global Administrator', 'Privileged Role Administrator'],
+  delegated: ['Global Administrator', 'Privileged Role Administrator', 'Cloud Application Administrator', 'Application Administrator'],
+};
 
 export interface DelegatedRoute {
   method: string;
@@ -187,11 +230,22 @@ interface AuthorizeParams {
   clientInfo: boolean;
 }
 
+interface AdminConsentParams {
+  target: ConsentTarget;
+  redirectUri: string;
+  scope: string;
+  state?: string;
+}
+
 interface Session {
   id: string;
-  flow: 'authorize' | 'device';
+  flow: 'authorize' | 'device' | 'adminconsent';
   expiresAt: number;
-  app: PublicRegistration;
+  /** The app the page names. */
+  app: { clientId: string; displayName: string };
+  /** The public client that receives tokens (authorize and device flows). */
+  publicApp?: PublicRegistration;
+  adminConsent?: AdminConsentParams;
   parsed: { oidc: string[]; graph: string[]; defaultScope: boolean };
   authorize?: AuthorizeParams;
   deviceCode?: string;
@@ -244,6 +298,12 @@ const formText = z.string().max(4096).optional();
 const loginFormSchema = z.object({ session: z.string().max(128), username: formText, password: formText });
 const mfaFormSchema = z.object({ session: z.string().max(128), otc: formText });
 const deviceEntrySchema = z.object({ otc: formText });
+const adminConsentQuerySchema = z.object({
+  client_id: z.string().max(100).optional(),
+  redirect_uri: z.string().max(2048).optional(),
+  scope: z.string().max(4096).optional(),
+  state: z.string().max(4096).optional(),
+});
 const deviceConfirmSchema = z.object({ session: z.string().max(128), decision: z.enum(['continue', 'cancel']) });
 
 function firstValues(params: URLSearchParams): Record<string, string> {
@@ -386,6 +446,7 @@ export function createDelegatedFlows(ctx: DelegatedContext): DelegatedFlows {
   function fail(s: Session, e: StsError): LoginResponse {
     sessions.delete(s.id);
     if (s.flow === 'authorize' && s.authorize) return redirectError(s.authorize, e);
+    if (s.flow === 'adminconsent' && s.adminConsent) return adminConsentRefused(s.adminConsent, e);
     const d = s.deviceCode ? devices.get(s.deviceCode) : undefined;
     if (d && d.status === 'pending') {
       d.status = 'failed';
@@ -398,10 +459,13 @@ export function createDelegatedFlows(ctx: DelegatedContext): DelegatedFlows {
   function complete(s: Session): LoginResponse {
     const user = s.user;
     if (!user) return errorHtml(sts.sessionExpired());
-    const granted = grantedScopes(s.app, s.parsed);
+    if (s.flow === 'adminconsent') return completeAdminConsent(s, user);
+    const app = s.publicApp;
+    if (!app) return errorHtml(sts.sessionExpired());
+    const granted = grantedScopes(app, s.parsed);
     if (granted instanceof StsError) return fail(s, granted);
     const grant: GrantBase = {
-      app: s.app,
+      app,
       user,
       scopes: granted,
       oidc: s.parsed.oidc,
@@ -440,7 +504,7 @@ export function createDelegatedFlows(ctx: DelegatedContext): DelegatedFlows {
       );
     }
     if (q.redirect_uri === undefined) return errorHtml(sts.missingParameter('redirect_uri'));
-    if (!loopbackRedirectMatches(q.redirect_uri, app.redirectUris)) return errorHtml(sts.redirectMismatch(q.redirect_uri, app.clientId));
+    if (!redirectUriMatches(q.redirect_uri, app.redirectUris)) return errorHtml(sts.redirectMismatch(q.redirect_uri, app.clientId));
     const mode = q.response_mode ?? 'query';
     const a: AuthorizeParams = {
       redirectUri: q.redirect_uri,
@@ -465,6 +529,7 @@ export function createDelegatedFlows(ctx: DelegatedContext): DelegatedFlows {
     const s = newSession({
       flow: 'authorize',
       app,
+      publicApp: app,
       parsed: { oidc: scopes.oidc, graph: scopes.graph, defaultScope: scopes.defaultScope },
       authorize: a,
       ...(q.login_hint !== undefined ? { loginHint: q.login_hint } : {}),
@@ -534,7 +599,7 @@ export function createDelegatedFlows(ctx: DelegatedContext): DelegatedFlows {
     const d = dc ? devices.get(dc) : undefined;
     if (!dc || !d || d.status !== 'pending') return page(deviceCodePage({ action, error: pageError(sts.badUserCode()) }));
     if (d.expiresAt < ctx.now()) return page(deviceCodePage({ action, error: pageError(sts.deviceCodeExpired()) }));
-    const s = newSession({ flow: 'device', app: d.app, parsed: d.parsed, deviceCode: dc });
+    const s = newSession({ flow: 'device', app: d.app, publicApp: d.app, parsed: d.parsed, deviceCode: dc });
     return signInPageFor(s, ctx.tenantId);
   }
 
@@ -553,6 +618,61 @@ export function createDelegatedFlows(ctx: DelegatedContext): DelegatedFlows {
     d.status = 'approved';
     d.grant = s.grant;
     return page(messagePage(d.app.displayName, `You have signed in to the ${d.app.displayName} application on your device. You may now close this window.`));
+  }
+
+  // -------------------------------------------------------------------------
+  // Admin consent (learn.microsoft.com/entra/identity-platform/v2-admin-consent)
+
+  function adminConsentRedirect(a: AdminConsentParams, fields: Record<string, string>): LoginResponse {
+    const u = new URL(a.redirectUri);
+    for (const [k, v] of Object.entries({ ...fields, ...(a.state !== undefined ? { state: a.state } : {}) })) u.searchParams.set(k, v);
+    return { status: 302, body: null, location: u.toString() };
+  }
+
+  function adminConsentRefused(a: AdminConsentParams, e: StsError): LoginResponse {
+    const p = stsErrorParts(e, undefined, new Date(ctx.now()));
+    return adminConsentRedirect(a, { error: 'access_denied', error_description: p.description });
+  }
+
+  /**
+   * GET /{tenant}/v2.0/adminconsent: the sign-in page, then (for a Global Administrator or
+   * Privileged Role Administrator; for delegated permissions also a Cloud Application or
+   * Application Administrator) tenant-wide consent for every permission the app registered,
+   * and a redirect with admin_consent=True. Anyone else is sent back with access_denied.
+   */
+  function adminConsent(req: LoginRequest, segment: string): LoginResponse {
+    const parsed = adminConsentQuerySchema.safeParse(firstValues(req.url.searchParams));
+    if (!parsed.success) return errorHtml(sts.invalidParameter(String(parsed.error.issues[0]?.path[0] ?? 'query'), 'The value is not valid.'));
+    const q = parsed.data;
+    const id = q.client_id?.trim();
+    if (!id) return errorHtml(sts.missingParameter('client_id'));
+    if (!GUID_RE.test(id)) return errorHtml(new StsError(400, 'unauthorized_client', 700038, 'The client_id is not a valid application identifier. It must be the Application (client) ID, a GUID.'));
+    const target = ctx.consentTarget(id);
+    if (!target) return errorHtml(sts.appNotFound(id, ctx.tenantId));
+    if (q.redirect_uri === undefined) return errorHtml(sts.missingParameter('redirect_uri'));
+    // Entra ID shows an error page (never redirects) when the redirect URI is not registered.
+    if (!redirectUriMatches(q.redirect_uri, target.redirectUris)) return errorHtml(sts.redirectMismatch(q.redirect_uri, target.clientId));
+    const a: AdminConsentParams = { target, redirectUri: q.redirect_uri, scope: q.scope ?? '', ...(q.state !== undefined ? { state: q.state } : {}) };
+    const scopes = scopesOrError(q.scope);
+    if (scopes instanceof StsError) return adminConsentRefused(a, scopes);
+    if (!scopes.ok) return adminConsentRefused(a, sts.invalidScope(q.scope ?? ''));
+    const s = newSession({
+      flow: 'adminconsent',
+      app: { clientId: target.clientId, displayName: target.displayName },
+      parsed: { oidc: scopes.oidc, graph: scopes.graph, defaultScope: scopes.defaultScope },
+      adminConsent: a,
+    });
+    return signInPageFor(s, segment);
+  }
+
+  function completeAdminConsent(s: Session, user: SignInAccount): LoginResponse {
+    const a = s.adminConsent;
+    if (!a) return errorHtml(sts.sessionExpired());
+    sessions.delete(s.id);
+    const allowed = CONSENT_ROLES[a.target.permissionType];
+    if (!user.roles.some((r) => allowed.includes(r))) return adminConsentRefused(a, sts.adminPermissionRequired());
+    a.target.grant();
+    return adminConsentRedirect(a, { admin_consent: 'True', tenant: ctx.tenantId, ...(a.scope !== '' ? { scope: a.scope } : {}) });
   }
 
   // -------------------------------------------------------------------------
@@ -751,6 +871,7 @@ export function createDelegatedFlows(ctx: DelegatedContext): DelegatedFlows {
 
   const routes: DelegatedRoute[] = [
     { method: 'GET', pattern: /^\/([^/]+)\/oauth2\/v2\.0\/authorize$/, tenant: true, run: (req, segment, kind) => authorize(req, segment, kind) },
+    { method: 'GET', pattern: /^\/([^/]+)\/v2\.0\/adminconsent$/, tenant: true, run: (req, segment) => adminConsent(req, segment) },
     { method: 'POST', pattern: /^\/([^/]+)\/login$/, tenant: true, run: (req, segment) => login(req, segment) },
     { method: 'POST', pattern: /^\/([^/]+)\/mfa$/, tenant: true, run: (req, segment) => mfa(req, segment) },
     { method: 'POST', pattern: /^\/([^/]+)\/oauth2\/v2\.0\/devicecode$/, tenant: true, run: deviceAuthorization },

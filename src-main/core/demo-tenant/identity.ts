@@ -21,16 +21,23 @@ import {
   type CryptoKey as JoseKey,
 } from 'jose';
 import { z } from 'zod';
+import { DEFAULT_CONSENT_REDIRECT_URI } from '../consent/urls';
 import { requiredApplicationPermissions, requiredDelegatedScopes } from '../permissions/matrix';
 import { generateClientCertificate, rsaKeyPairs, thumbprints, type ClientCertificate } from './ca';
-import { createDelegatedFlows, type PublicRegistration } from './delegated';
+import { createDelegatedFlows, type ConsentTarget, type PublicRegistration } from './delegated';
 import type { GraphPrincipal } from './graph/contract';
 import { GUID_RE, StsError, stsErrorBody, delegatedSts } from './sts-error';
 import { rolesFromTemplateIds, selectSignInUsers, type DirectoryLookup, type SignInAccount } from './users';
 import type { DemoApp, DemoAppName, DemoPublicApp, DemoPublicAppName, DemoMfaRequirement, DemoSignInUser, DemoUserName } from './types';
 
 export const DEMO_APP_NAMES: readonly DemoAppName[] = ['reader', 'no-auditlog', 'over-granted', 'minimal', 'no-consent', 'expired-secret'];
-export const DEMO_PUBLIC_APP_NAMES: readonly DemoPublicAppName[] = ['delegated', 'delegated-no-auditlog', 'delegated-no-consent'];
+export const DEMO_PUBLIC_APP_NAMES: readonly DemoPublicAppName[] = ['delegated', 'delegated-no-auditlog', 'delegated-no-consent', 'delegated-over-granted'];
+
+/**
+ * Web redirect URI every demo app registration has: the admin-consent URL's default
+ * redirect_uri, which the registration scripts register too (consent/urls.ts).
+ */
+export const DEMO_REDIRECT_URIS: readonly string[] = [DEFAULT_CONSENT_REDIRECT_URI];
 
 /** Microsoft Graph's well-known application id; `<id>/.default` is accepted like `<graph origin>/.default`. */
 export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
@@ -302,6 +309,7 @@ const PUBLIC_DISPLAY_NAMES: Record<DemoPublicAppName, string> = {
   delegated: 'Licence Reconciler (delegated, least privilege)',
   'delegated-no-auditlog': 'Licence Reconciler (delegated, no AuditLog)',
   'delegated-no-consent': 'Licence Reconciler (delegated, no consent)',
+  'delegated-over-granted': 'Licence Reconciler (delegated, over-granted)',
 };
 
 function delegatedScopesFor(name: DemoPublicAppName): string[] {
@@ -313,6 +321,8 @@ function delegatedScopesFor(name: DemoPublicAppName): string[] {
       return all.filter((s) => s !== 'AuditLog.Read.All');
     case 'delegated-no-consent':
       return [];
+    case 'delegated-over-granted':
+      return [...all, 'Directory.AccessAsUser.All'];
   }
 }
 
@@ -342,6 +352,7 @@ export function createIdentity(material: IdentityMaterial, opts: IdentityOptions
       thumbprintSha256: cert.thumbprintSha256,
       thumbprintSha1: cert.thumbprintSha1,
       roles: rolesFor(name),
+      redirectUris: [...DEMO_REDIRECT_URIS],
       displayName: DISPLAY_NAMES[name],
       servicePrincipalId: deterministicGuid(opts.seed, `sp:${name}`),
       consented: name !== 'no-consent',
@@ -357,6 +368,7 @@ export function createIdentity(material: IdentityMaterial, opts: IdentityOptions
       thumbprintSha256: reg.thumbprintSha256,
       thumbprintSha1: reg.thumbprintSha1,
       roles: [...reg.roles],
+      redirectUris: [...DEMO_REDIRECT_URIS],
     });
   }
 
@@ -386,7 +398,7 @@ export function createIdentity(material: IdentityMaterial, opts: IdentityOptions
     const reg: PublicRegistration = {
       name,
       clientId: deterministicGuid(opts.seed, `public-app:${name}`),
-      redirectUris: ['http://localhost'],
+      redirectUris: [...DEMO_REDIRECT_URIS],
       delegatedScopes: delegatedScopesFor(name),
       displayName: PUBLIC_DISPLAY_NAMES[name],
     };
@@ -398,6 +410,40 @@ export function createIdentity(material: IdentityMaterial, opts: IdentityOptions
   const signInUsers = {} as Record<DemoUserName, DemoSignInUser>;
   for (const [name, a] of Object.entries(accounts) as [DemoUserName, SignInAccount][]) {
     signInUsers[name] = Object.freeze({ upn: a.upn, password: a.password, roles: [...a.roles], mfa: a.mfa, objectId: a.objectId });
+  }
+
+  /**
+   * Admin consent grants what the registration asks for: a confidential app its app roles
+   * (no-consent: the least-privilege set, as reader), a public client every delegated scope
+   * of the permission matrix when it has none yet.
+   */
+  function consentTarget(clientId: string): ConsentTarget | undefined {
+    const id = clientId.toLowerCase();
+    const conf = registry.get(id);
+    if (conf) {
+      return {
+        clientId: conf.clientId,
+        displayName: conf.displayName,
+        redirectUris: conf.redirectUris ?? [],
+        permissionType: 'application',
+        grant: () => {
+          conf.consented = true;
+        },
+      };
+    }
+    const pub = publicRegistry.get(id);
+    if (pub) {
+      return {
+        clientId: pub.clientId,
+        displayName: pub.displayName,
+        redirectUris: pub.redirectUris,
+        permissionType: 'delegated',
+        grant: () => {
+          if (pub.delegatedScopes.length === 0) pub.delegatedScopes.push(...requiredDelegatedScopes());
+        },
+      };
+    }
+    return undefined;
   }
 
   async function signJwt(claims: Record<string, unknown>, o: { audience: string; issuer: string; lifetimeSeconds: number }): Promise<string> {
@@ -425,6 +471,7 @@ export function createIdentity(material: IdentityMaterial, opts: IdentityOptions
     publicApps: publicRegistry,
     isConfidentialClient: (id) => registry.has(id.toLowerCase()),
     users: accounts,
+    consentTarget,
     sign: signJwt,
   });
 

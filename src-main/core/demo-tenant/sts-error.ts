@@ -144,5 +144,14 @@ export const delegatedSts = {
   authorizationDeclined: () => new StsError(400, 'authorization_declined', 70000, 'The end user declined the authorization request.'),
   badUserCode: () =>
     new StsError(400, 'invalid_grant', 70018, 'Invalid verification code due to User typing in wrong user code for device code flow. Authorization is not approved.'),
+  /** A user without an admin role on the admin-consent endpoint. */
+  adminPermissionRequired: () => new StsError(403, 'access_denied', 90094, 'The grant requires admin permission.'),
+  appNotFound: (id: string, tenant: string) =>
+    new StsError(
+      400,
+      'unauthorized_client',
+      700016,
+      `Application with identifier '${id}' was not found in the directory '${tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+    ),
   sessionExpired: () => new StsError(400, 'invalid_request', 50132, 'The sign-in session has expired. Start the sign-in again from the application.'),
 } as const;

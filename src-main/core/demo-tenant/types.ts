@@ -63,18 +63,21 @@ export interface DemoApp {
   thumbprintSha1: string;
   /** Application permissions granted with admin consent. */
   roles: string[];
+  /** Registered web redirect URIs (the admin-consent endpoint's redirect_uri must match one). */
+  redirectUris?: string[];
 }
 
 /** Public client registrations for delegated sign-in (no secret; redirect URI http://localhost). */
 export type DemoPublicAppName =
   | 'delegated' // every delegated read scope of the permission matrix, admin-consented
   | 'delegated-no-auditlog' // the same without AuditLog.Read.All
-  | 'delegated-no-consent'; // registered, nothing consented: AADSTS65001
+  | 'delegated-no-consent' // registered, nothing consented: AADSTS65001
+  | 'delegated-over-granted'; // every delegated read scope plus Directory.AccessAsUser.All (excess privilege)
 
 export interface DemoPublicApp {
   name: DemoPublicAppName;
   clientId: string;
-  /** Registered redirect URIs (loopback: any port and path is accepted, RFC 8252 §7.3). */
+  /** Registered redirect URIs (loopback: any port is accepted, RFC 8252 §7.3; the path must match). */
   redirectUris: string[];
   /** Delegated scopes granted with admin consent (bare names, e.g. User.Read.All). */
   delegatedScopes: string[];
@@ -90,6 +93,7 @@ export type DemoUserName =
   | 'no-role' // no directory role
   | 'mfa-reader' // Reports Reader, MFA required (the page shows the code to type)
   | 'global-admin' // Global Administrator
+  | 'privileged-role-admin' // Privileged Role Administrator (may grant admin consent)
   | 'blocked' // sign-in blocked by Conditional Access: AADSTS53003
   | 'outsider'; // account of another tenant: AADSTS50020
 

@@ -12,7 +12,16 @@
 import { randomBytes } from 'node:crypto';
 import type { DemoSignInUser, DemoUserName } from './types';
 
-export const DEMO_USER_NAMES: readonly DemoUserName[] = ['reports-reader', 'global-reader', 'no-role', 'mfa-reader', 'global-admin', 'blocked', 'outsider'];
+export const DEMO_USER_NAMES: readonly DemoUserName[] = [
+  'reports-reader',
+  'global-reader',
+  'no-role',
+  'mfa-reader',
+  'global-admin',
+  'privileged-role-admin',
+  'blocked',
+  'outsider',
+];
 
 /**
  * Directory role template ids (the `wids` claim), as Microsoft publishes them in
@@ -90,6 +99,7 @@ interface Want {
 
 const WANTS: readonly Want[] = [
   { name: 'global-admin', roles: ['Global Administrator'], mfa: false, blocked: false, label: 'Global Admin' },
+  { name: 'privileged-role-admin', roles: ['Privileged Role Administrator'], mfa: false, blocked: false, label: 'Privileged Role Admin' },
   { name: 'reports-reader', roles: ['Reports Reader'], mfa: false, blocked: false, label: 'Reports Reader' },
   { name: 'mfa-reader', roles: ['Reports Reader'], mfa: true, blocked: false, label: 'MFA Reader' },
   { name: 'global-reader', roles: ['Global Reader'], mfa: false, blocked: false, label: 'Global Reader' },

@@ -10,11 +10,46 @@ import { OperatorError, type OperatorErrorCode } from './operator-error';
  * permissions of Microsoft Graph needs a Privileged Role Administrator or Global
  * Administrator (https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent).
  */
-export interface AadstsEntry {
-  code: OperatorErrorCode;
-  message: string;
+export interface AadstsWording {
   hint: string;
   who?: string;
+}
+
+export interface AadstsEntry extends AadstsWording {
+  code: OperatorErrorCode;
+  message: string;
+  /** Wording when the profile signs in as the app itself (client secret or certificate). */
+  app?: AadstsWording;
+  /** Wording when a user signs in (delegated). */
+  delegated?: AadstsWording;
+}
+
+/**
+ * Who met the failure: how the profile signs in and its name, so hints name the real
+ * command and the administrator who can fix it for that kind of sign-in. Without a kind
+ * the wording covers both.
+ */
+export interface SignInContext {
+  /** 'app': the app signs in as itself (secret or certificate); 'delegated': a user signs in. */
+  kind?: 'app' | 'delegated';
+  /** The profile's name, for the commands a hint names. */
+  profile?: string;
+}
+
+const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const NAME_PLACEHOLDER = '--profile <name>';
+
+/** `--profile <real name>` in a hint; a name that is not a valid profile name is never echoed. */
+function withProfileName(text: string, ctx: SignInContext): string {
+  const name = ctx.profile;
+  if (name === undefined || !PROFILE_NAME.test(name)) return text;
+  return text.split(NAME_PLACEHOLDER).join(`--profile ${name}`);
+}
+
+/** The profile name for a command in a hint, or the placeholder. */
+function profileArg(ctx: SignInContext | undefined): string {
+  const name = ctx?.profile;
+  return name !== undefined && PROFILE_NAME.test(name) ? name : '<name>';
 }
 
 const APP_ADMIN = 'an Application Administrator, a Cloud Application Administrator or an owner of the app registration';
@@ -22,6 +57,17 @@ const CONSENT_ADMIN =
   'a Privileged Role Administrator or Global Administrator (Cloud Application Administrator and Application Administrator cannot grant Microsoft Graph application permissions)';
 const CA_ADMIN = 'a Conditional Access Administrator or Security Administrator';
 const DELEGATED_CONSENT_ADMIN = 'a Cloud Application Administrator, Application Administrator, Privileged Role Administrator or Global Administrator';
+/**
+ * Admin consent to delegated permissions (any API, Microsoft Graph included) needs a
+ * Cloud Application Administrator or Application Administrator; only application
+ * permissions of Microsoft Graph need a Privileged Role Administrator
+ * (learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent,
+ * learn.microsoft.com/entra/identity/role-based-access-control/delegate-by-task).
+ */
+const DELEGATED_CONSENT_WHO =
+  'a Cloud Application Administrator or Application Administrator grants admin consent to delegated permissions (a Privileged Role Administrator or Global Administrator can as well)';
+/** Assigning directory roles: Privileged Role Administrator (delegate-by-task, "Roles and administrators"). */
+const ROLE_ADMIN = 'a Privileged Role Administrator (or Global Administrator) assigns directory roles';
 const GUEST_INVITER = 'a User Administrator or Guest Inviter (to invite the account as a guest)';
 
 export const AADSTS_TABLE: Readonly<Record<number, AadstsEntry>> = {
@@ -42,6 +88,10 @@ export const AADSTS_TABLE: Readonly<Record<number, AadstsEntry>> = {
     message: 'The application was not found in this tenant (AADSTS700016).',
     hint: 'Check the profile\'s client ID and tenant ID. The app may be registered in another tenant, or (for a multi-tenant app) not yet added to this one: admin consent creates it here.',
     who: `${CONSENT_ADMIN} can consent to a multi-tenant app; ${APP_ADMIN} can confirm the client ID`,
+    delegated: {
+      hint: 'Check the profile\'s client ID (a public client app registration) and tenant ID. The app may be registered in another tenant, or (for a multi-tenant app) not yet added to this one: admin consent to its delegated permissions creates it here.',
+      who: `${DELEGATED_CONSENT_ADMIN} can consent to a multi-tenant app; ${APP_ADMIN} can confirm the client ID`,
+    },
   },
   700027: {
     code: 'auth-failed',
@@ -59,24 +109,56 @@ export const AADSTS_TABLE: Readonly<Record<number, AadstsEntry>> = {
     message: 'The application has no admin consent for the requested permissions (AADSTS65001).',
     hint: 'Grant admin consent: run "consent url --profile <name>" and send the URL to an administrator, or use Entra admin center > App registrations > API permissions > Grant admin consent. For a delegated (user sign-in) profile, consent to the delegated read scopes is enough.',
     who: `${CONSENT_ADMIN} for application permissions; for delegated permissions also ${DELEGATED_CONSENT_ADMIN}`,
+    app: {
+      hint: 'Grant admin consent to the application permissions: run "consent url --profile <name>" and send the URL to an administrator, or use Entra admin center > App registrations > API permissions > Grant admin consent.',
+      who: CONSENT_ADMIN,
+    },
+    delegated: {
+      hint: 'The app has no consent (or it was revoked) for the delegated read scopes, and users cannot consent to them: an administrator grants admin consent (run "consent url --profile <name>" and send the URL, or Entra admin center > App registrations > API permissions > Grant admin consent). Then run "login --profile <name>" again.',
+      who: DELEGATED_CONSENT_WHO,
+    },
   },
   50076: {
     code: 'auth-failed',
     message: 'Multi-factor authentication is required (AADSTS50076).',
     hint: 'Sign in again interactively ("login --profile <name>") and complete the MFA prompt in the browser; the saved session was issued without MFA and can no longer be refreshed silently. (App-only sign-in cannot do MFA: if this appears for a certificate or secret profile, a Conditional Access policy targets the app as if it were a user.)',
     who: `the signed-in user completes MFA; for app-only profiles ${CA_ADMIN} adjusts the policy`,
+    app: {
+      hint: 'App-only sign-in cannot do MFA: a Conditional Access policy targets this app as if it were a user. Exclude the app from that policy (use a Conditional Access policy for workload identities instead).',
+      who: `${CA_ADMIN} adjusts the policy`,
+    },
+    delegated: {
+      hint: 'The saved sign-in was made without MFA and can no longer be refreshed silently: run "login --profile <name>" again and complete the MFA prompt in the browser.',
+      who: 'the signed-in user completes MFA when signing in again',
+    },
   },
   50079: {
     code: 'auth-failed',
     message: 'Multi-factor authentication registration is required (AADSTS50079).',
     hint: 'The signed-in user must register an MFA method (https://aka.ms/mfasetup) and then sign in again. App-only sign-in cannot register MFA; review the Conditional Access or security defaults settings that target the app.',
     who: `the signed-in user registers MFA; ${CA_ADMIN} can review the policy`,
+    app: {
+      hint: 'App-only sign-in cannot register MFA: a Conditional Access policy or the security defaults target this app as if it were a user. Review that setting.',
+      who: CA_ADMIN,
+    },
+    delegated: {
+      hint: 'The signed-in user must first register an MFA method at https://aka.ms/mfasetup (Security info), then run "login --profile <name>" again.',
+      who: `the signed-in user, at https://aka.ms/mfasetup (${CA_ADMIN} can review the policy that requires it)`,
+    },
   },
   53003: {
     code: 'auth-failed',
     message: 'Access was blocked by Conditional Access (AADSTS53003).',
     hint: 'A Conditional Access policy blocks this sign-in (for example by location, device or the device-code flow). Sign in interactively from a compliant device or an allowed network; an administrator can find the policy name in the sign-in logs.',
     who: CA_ADMIN,
+    app: {
+      hint: 'A Conditional Access policy for workload identities blocks this app (for example by location). Run from an allowed network, or have the policy reviewed; the service principal sign-in logs name it.',
+      who: CA_ADMIN,
+    },
+    delegated: {
+      hint: 'A Conditional Access policy blocks this sign-in (for example by location, device or the device code flow). Run "login --profile <name>" again from a compliant device or an allowed network, with the browser sign-in rather than --device-code; an administrator finds the policy name in the sign-in logs.',
+      who: `${CA_ADMIN} can review the policy`,
+    },
   },
   90002: {
     code: 'auth-failed',
@@ -98,16 +180,19 @@ export const AADSTS_TABLE: Readonly<Record<number, AadstsEntry>> = {
     code: 'auth-failed',
     message: 'The requested scope is invalid (AADSTS70011).',
     hint: 'App-only tokens need the "<graph URL>/.default" scope; check the profile\'s cloud and custom Graph URL.',
+    delegated: { hint: 'The delegated read scopes ("<graph URL>/<permission>") were refused: check the profile\'s cloud and custom Graph URL.' },
   },
   50034: {
     code: 'auth-failed',
     message: 'The user account does not exist in this tenant (AADSTS50034).',
     hint: 'Check the account name (login hint) and the profile\'s tenant. Certificate and secret profiles sign in as an application, not a user.',
+    delegated: { hint: 'Check the account name (the profile\'s login hint) and the profile\'s tenant, then run "login --profile <name>" again.' },
   },
   50126: {
     code: 'auth-failed',
     message: 'Invalid user name or password (AADSTS50126).',
     hint: 'Sign in again with the correct password. Certificate and secret profiles sign in as an application, not a user.',
+    delegated: { hint: 'Run "login --profile <name>" again and enter the correct password.' },
   },
 };
 
@@ -141,8 +226,14 @@ export interface AadFailure {
   cause?: unknown;
 }
 
+/** The wording of a table entry for a kind of sign-in, with the profile's name filled in. */
+export function aadstsWording(entry: AadstsEntry, ctx: SignInContext = {}): AadstsWording {
+  const w = (ctx.kind === 'app' ? entry.app : ctx.kind === 'delegated' ? entry.delegated : undefined) ?? entry;
+  return { hint: withProfileName(w.hint, ctx), ...(w.who ? { who: w.who } : {}) };
+}
+
 /** An Entra ID token failure as an OperatorError. Unknown codes keep their AADSTS number. */
-export function fromAadFailure(f: AadFailure): OperatorError {
+export function fromAadFailure(f: AadFailure, ctx: SignInContext = {}): OperatorError {
   const entry = f.aadsts === undefined ? undefined : AADSTS_TABLE[f.aadsts];
   const base = {
     aadsts: f.aadsts,
@@ -151,7 +242,8 @@ export function fromAadFailure(f: AadFailure): OperatorError {
     cause: f.cause,
   };
   if (entry) {
-    return new OperatorError(entry.code, entry.message, { ...base, hint: entry.hint, ...(entry.who ? { who: entry.who } : {}) });
+    const w = aadstsWording(entry, ctx);
+    return new OperatorError(entry.code, entry.message, { ...base, ...w });
   }
   const first = firstLine(f.description);
   const label = f.aadsts !== undefined ? `AADSTS${f.aadsts}` : (f.error ?? 'unknown error');
@@ -187,6 +279,18 @@ export interface GraphErrorContext {
   dataset?: string;
   /** The call failed after the retry budget was spent. */
   afterRetries?: number;
+  /** How the profile signs in and its name; without it a 403 is worded for both kinds. */
+  signIn?: SignInContext;
+  /**
+   * Delegated sign-in: the directory roles that let the signed-in user read this (least
+   * privileged first); empty when any member user may.
+   */
+  delegatedRoles?: readonly string[];
+  /**
+   * Delegated sign-in: whether the token carries a delegated scope the call accepts
+   * (`permission` then names the missing one when false); unknown when absent.
+   */
+  scopeGranted?: boolean;
 }
 
 /** Parses Graph's error body ({ error: { code, message } }); tolerant of non-JSON bodies. */
@@ -219,24 +323,13 @@ export function fromGraphError(status: number, body: unknown, ctx: GraphErrorCon
       who: 'a Billing Administrator or Global Administrator can buy Microsoft Entra ID P1',
     });
   }
-  if (status === 403) {
-    const perm = ctx.permission;
-    return new OperatorError(
-      'permission-denied',
-      `${what}Microsoft Graph denied access (${code ?? 'Forbidden'})${perm ? `; the app needs ${perm}` : ''}.`,
-      {
-        ...base,
-        hint: perm
-          ? `Add the Microsoft Graph application permission ${perm} to the app registration and grant admin consent (or, for a user sign-in profile, the delegated permission ${perm} plus the directory role "verify" names). Run "verify" to see every missing permission at once.`
-          : 'The app lacks a Microsoft Graph permission for this call (or the signed-in user lacks the directory role); check API permissions and admin consent on the app registration, and run "verify".',
-        who: `a Privileged Role Administrator or Global Administrator grants ${perm ?? 'the permission'} as an application permission with admin consent`,
-      },
-    );
-  }
+  if (status === 403) return forbidden(what, code, base, ctx);
   if (status === 401 && message !== undefined && /expired/i.test(message)) {
     return new OperatorError('auth-failed', `${what}Microsoft Graph did not accept the access token: it has expired (${code ?? 'Unauthorized'}).`, {
       ...base,
-      hint: 'A refresh was attempted and the token was still expired: check that this computer\'s clock is correct (time sync), then run again. A delegated profile may need "login" again.',
+      hint: `A refresh was attempted and the token was still expired: check that this computer's clock is correct (time sync), then run again.${
+        ctx.signIn?.kind === 'app' ? '' : ctx.signIn?.kind === 'delegated' ? ` If it persists, run "login --profile ${profileArg(ctx.signIn)}" again.` : ' A delegated profile may need "login" again.'
+      }`,
       who: 'the operator (or whoever manages the computer\'s time synchronisation)',
     });
   }
@@ -270,6 +363,70 @@ export function fromGraphError(status: number, body: unknown, ctx: GraphErrorCon
   });
 }
 
+type GraphErrorBase = { status: number; graphCode: string | undefined; requestId: string | undefined; permission: string | undefined };
+
+/**
+ * A 403 worded for the kind of sign-in: an app lacks an application permission (admin
+ * consent by a Privileged Role Administrator); a signed-in user lacks a directory role
+ * (assigned by a Privileged Role Administrator) or the app lacks a delegated scope
+ * (admin consent by a Cloud Application Administrator or Application Administrator).
+ */
+function forbidden(what: string, code: string | undefined, base: GraphErrorBase, ctx: GraphErrorContext): OperatorError {
+  const perm = ctx.permission;
+  const denied = `${what}Microsoft Graph denied access (${code ?? 'Forbidden'})`;
+  const name = profileArg(ctx.signIn);
+  const verify = `run "verify --profile ${name}" to see every missing permission at once`;
+  const kind = ctx.signIn?.kind;
+  const err = (message: string, hint: string, who: string): OperatorError => new OperatorError('permission-denied', message, { ...base, hint, who });
+
+  if (kind === 'app') {
+    return err(
+      `${denied}${perm ? `; the app needs the application permission ${perm}` : ''}.`,
+      perm
+        ? `Add the Microsoft Graph application permission ${perm} to the app registration and grant admin consent, then ${verify}.`
+        : `The app lacks a Microsoft Graph application permission for this call: check API permissions and admin consent on the app registration, and ${verify}.`,
+      `a Privileged Role Administrator or Global Administrator grants ${perm ?? 'the permission'} as an application permission with admin consent`,
+    );
+  }
+
+  if (kind === 'delegated') {
+    const roles = ctx.delegatedRoles ?? [];
+    const roleText = roles.length > 0 ? `${roles[0]}${roles.length > 1 ? ` (or ${roles.slice(1).join(', ')})` : ''}` : '';
+    const relogin = `run "login --profile ${name}" again so the new token carries it`;
+    const scopeMissing = perm !== undefined && (ctx.scopeGranted === false || (ctx.scopeGranted === undefined && roles.length === 0));
+    const roleMissing = roles.length > 0 && (ctx.scopeGranted === true || perm === undefined);
+    if (roleMissing) {
+      return err(
+        `${denied}; the signed-in user needs the directory role ${roleText}.`,
+        `Assign the signed-in user the directory role ${roles[0]} (the least privileged that may read this) in Entra admin center > Roles and administrators, then ${relogin}; or ${verify}.`,
+        ROLE_ADMIN,
+      );
+    }
+    if (scopeMissing) {
+      return err(
+        `${denied}; the app needs the delegated permission ${perm}.`,
+        `Add the Microsoft Graph delegated permission ${perm} to the app registration and grant admin consent, then ${relogin}; or ${verify}.`,
+        DELEGATED_CONSENT_WHO,
+      );
+    }
+    return err(
+      `${denied}${perm ? `; the app needs the delegated permission ${perm}` : ''}${roleText ? ` and the signed-in user a directory role (${roleText})` : ''}.`,
+      `${roleText ? `Assign the signed-in user the directory role ${roles[0]} (Entra admin center > Roles and administrators)` : 'Check the signed-in user\'s directory roles'} and ${
+        perm ? `make sure the app has the delegated permission ${perm} with admin consent` : 'the app\'s delegated permissions and admin consent'
+      }, then ${relogin}; ${verify}.`,
+      `${ROLE_ADMIN}; ${DELEGATED_CONSENT_WHO}`,
+    );
+  }
+
+  return err(
+    `${denied}${perm ? `; the app needs ${perm}` : ''}.`,
+    perm
+      ? `Add the Microsoft Graph application permission ${perm} to the app registration and grant admin consent (or, for a user sign-in profile, the delegated permission ${perm} plus the directory role "verify" names). Run "verify" to see every missing permission at once.`
+      : 'The app lacks a Microsoft Graph permission for this call (or the signed-in user lacks the directory role); check API permissions and admin consent on the app registration, and run "verify".',
+    `a Privileged Role Administrator or Global Administrator grants ${perm ?? 'the permission'} as an application permission with admin consent; for a user sign-in profile, a Cloud Application Administrator or Application Administrator grants admin consent to the delegated permission and ${ROLE_ADMIN}`,
+  );
+}
+
 /** MSAL error shape (AuthError / ServerError from @azure/msal-common), read structurally. */
 const msalErrorSchema = z
   .object({
@@ -287,14 +444,14 @@ const msalErrorSchema = z
  * An MSAL error as an OperatorError. Server errors carry the AADSTS number in
  * `errorNo` / `errorCodes` or at the start of the message.
  */
-export function fromMsalError(e: unknown): OperatorError {
+export function fromMsalError(e: unknown, ctx: SignInContext = {}): OperatorError {
   if (e instanceof OperatorError) return e;
   const parsed = msalErrorSchema.safeParse(e);
   const m = parsed.success ? parsed.data : {};
   const message = e instanceof Error ? e.message : undefined;
   const aadsts = aadstsNumber(m.errorNo, m.errorCodes, m.errorMessage, message);
   if (aadsts !== undefined) {
-    return fromAadFailure({ aadsts, error: m.errorCode, description: m.errorMessage, correlationId: m.correlationId, status: m.status, cause: e });
+    return fromAadFailure({ aadsts, error: m.errorCode, description: m.errorMessage, correlationId: m.correlationId, status: m.status, cause: e }, ctx);
   }
   const code = m.errorCode ?? '';
   if (code === 'network_error' || code === 'endpoints_resolution_error' || /network/i.test(code)) {
@@ -310,7 +467,7 @@ export function fromMsalError(e: unknown): OperatorError {
     });
   }
   if (code === 'invalid_client' || code === 'unauthorized_client') {
-    return fromAadFailure({ error: code, description: m.errorMessage, correlationId: m.correlationId, cause: e });
+    return fromAadFailure({ error: code, description: m.errorMessage, correlationId: m.correlationId, cause: e }, ctx);
   }
   return new OperatorError('auth-failed', `Token acquisition failed (${code || 'unknown MSAL error'}).`, {
     hint: 'Check the profile\'s tenant, client ID and credential; run again with the sign-in endpoint reachable.',
@@ -332,7 +489,7 @@ const tokenErrorBodySchema = z
  * A failed token endpoint response (for flows driven outside MSAL, e.g. a refresh
  * token request or the demo tenant's endpoints in tests) as an OperatorError.
  */
-export function fromTokenEndpointError(status: number, body: unknown): OperatorError {
+export function fromTokenEndpointError(status: number, body: unknown, ctx: SignInContext = {}): OperatorError {
   let value = body;
   if (typeof body === 'string') {
     try {
@@ -350,7 +507,7 @@ export function fromTokenEndpointError(status: number, body: unknown): OperatorE
     ...(b.error_description ? { description: b.error_description } : {}),
     ...(b.correlation_id ? { correlationId: b.correlation_id } : {}),
     status,
-  });
+  }, ctx);
 }
 
 /**
@@ -358,7 +515,7 @@ export function fromTokenEndpointError(status: number, body: unknown): OperatorE
  * (`?error=…&error_description=AADSTS…`), as an OperatorError; undefined when the
  * redirect carries no error.
  */
-export function fromAuthorizeRedirect(redirect: string | URL): OperatorError | undefined {
+export function fromAuthorizeRedirect(redirect: string | URL, ctx: SignInContext = {}): OperatorError | undefined {
   let u: URL;
   try {
     u = new URL(redirect);
@@ -369,5 +526,5 @@ export function fromAuthorizeRedirect(redirect: string | URL): OperatorError | u
   if (error === null) return undefined;
   const description = u.searchParams.get('error_description') ?? undefined;
   const aadsts = aadstsNumber(description);
-  return fromAadFailure({ ...(aadsts !== undefined ? { aadsts } : {}), error: error.slice(0, 200), ...(description ? { description: description.slice(0, 4000) } : {}) });
+  return fromAadFailure({ ...(aadsts !== undefined ? { aadsts } : {}), error: error.slice(0, 200), ...(description ? { description: description.slice(0, 4000) } : {}) }, ctx);
 }

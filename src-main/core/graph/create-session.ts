@@ -4,7 +4,7 @@ import { parse as parseCsv } from 'csv-parse';
 import { z } from 'zod';
 import { cloudEndpoints } from '../clouds/clouds';
 import { OperatorError } from '../errors/operator-error';
-import { fromGraphError } from '../errors/translate';
+import { fromGraphError, type SignInContext } from '../errors/translate';
 import type { AppTokenProvider } from '../auth/app-token';
 import { tokenInfoFromJwt } from '../auth/token-claims';
 import { assertGraphUrl, canonicalOrigin, checkReportRedirect, describeHost, hasUnsafeUrlChars, mayCarryBearer } from '../net/host-policy';
@@ -12,7 +12,7 @@ import type { Network } from '../net/network';
 import { cancelledError, fromNetworkFailure } from '../net/net-errors';
 import type { Profile } from '../profile/schema';
 import { BearerAuth, ReadOnlyGuard, RequestState, RetryMiddleware, UndiciFetchHandler, type RetryEvent } from './middleware';
-import { permissionForPath } from './permission-for-path';
+import { delegatedDenialContext, permissionForPath } from './permission-for-path';
 import { isRetryableStatus, resolveRetryOptions, retryDelayMs, type RetryOptions } from './retry-policy';
 import type { GraphPage, GraphSession, RequestOptions, TokenInfo } from './session';
 
@@ -41,6 +41,15 @@ const csvRecordSchema = z.record(z.string(), z.string());
 
 const FORBIDDEN_HEADERS = new Set(['authorization', 'host', 'cookie', 'proxy-authorization']);
 
+/** The delegated scopes (scp) of an access token; undefined when it cannot be read. */
+function scopesOf(accessToken: string): string[] | undefined {
+  try {
+    return tokenInfoFromJwt(accessToken).scopes;
+  } catch {
+    return undefined;
+  }
+}
+
 export function createGraphSession(opts: GraphSessionOptions): GraphSession {
   const endpoints = cloudEndpoints(opts.profile.cloud, opts.profile.customEndpoints);
   const graphOrigin = canonicalOrigin(endpoints.graphUrl);
@@ -48,6 +57,14 @@ export function createGraphSession(opts: GraphSessionOptions): GraphSession {
   const graphHost = new URL(graphOrigin).hostname;
   const policy = resolveRetryOptions(opts.retry);
   const { network } = opts;
+  // Errors are worded for how this profile signs in; a delegated 403 also needs the token's scopes.
+  const signIn: SignInContext = { kind: opts.profile.credential.kind === 'delegated' ? 'delegated' : 'app', profile: opts.profile.name };
+  let delegatedScopes: string[] | undefined;
+  const getToken: typeof opts.tokenProvider.getToken = async (o) => {
+    const t = await opts.tokenProvider.getToken(o);
+    if (signIn.kind === 'delegated') delegatedScopes = scopesOf(t.accessToken);
+    return t;
+  };
 
   const client = Client.initWithMiddleware({
     baseUrl: `${graphOrigin}/`,
@@ -56,7 +73,7 @@ export function createGraphSession(opts: GraphSessionOptions): GraphSession {
     middleware: [
       new ReadOnlyGuard(),
       new RetryMiddleware(policy, opts.onRetry),
-      new BearerAuth(graphOrigin, (o) => opts.tokenProvider.getToken(o)),
+      new BearerAuth(graphOrigin, getToken),
       new UndiciFetchHandler(network),
     ],
   });
@@ -119,6 +136,8 @@ export function createGraphSession(opts: GraphSessionOptions): GraphSession {
       permission: o?.permission ?? inferred.permission,
       dataset: o?.dataset ?? inferred.dataset,
       afterRetries: sent.state.attempts > 1 ? sent.state.attempts : undefined,
+      signIn,
+      ...(sent.status === 403 && signIn.kind === 'delegated' ? delegatedDenialContext(pathOrUrl, delegatedScopes) : {}),
     });
   }
 

@@ -1,4 +1,4 @@
-import { DATASET_PERMISSIONS, type DatasetId } from '../permissions/matrix';
+import { DATASET_PERMISSIONS, missingDelegatedScope, type DatasetId } from '../permissions/matrix';
 
 /**
  * Which dataset (and so which least-privileged permission) a Graph path reads,
@@ -30,4 +30,21 @@ export function permissionForPath(pathOrUrl: string): { permission?: string; dat
   if (!id) return {};
   const p = DATASET_PERMISSIONS[id];
   return { permission: p.application, dataset: p.label };
+}
+
+/**
+ * For a 403 to a delegated sign-in: the directory roles that may read the path's dataset
+ * and, when the token's scopes are known, whether they cover it (`permission` then names
+ * the missing delegated scope), so the error can tell a missing role from a missing scope.
+ */
+export function delegatedDenialContext(
+  pathOrUrl: string,
+  scopes: readonly string[] | undefined,
+): { delegatedRoles?: readonly string[]; scopeGranted?: boolean; permission?: string } {
+  const id = datasetForPath(pathOrUrl);
+  if (!id) return {};
+  const roles = DATASET_PERMISSIONS[id].delegatedRoles;
+  if (!scopes) return { delegatedRoles: roles };
+  const missing = missingDelegatedScope(id, scopes);
+  return { delegatedRoles: roles, scopeGranted: missing === undefined, ...(missing ? { permission: missing } : {}) };
 }

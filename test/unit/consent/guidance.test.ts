@@ -52,6 +52,23 @@ describe('consent walkthrough', () => {
     expect(w.permissions).not.toContain('Directory.Read.All');
   });
 
+  it.each([
+    ['certificate profile', appProfile, /uploads the public certificate/, /client secret/],
+    ['secret profile', { ...appProfile, credential: { kind: 'secret', secretEnv: 'M365_SECRET' } } as Profile, /no certificate: this profile uses a client secret/, /uploads the public certificate/],
+    ['delegated profile', delegatedProfile, /public client with the http:\/\/localhost redirect/, /certificate/],
+  ] as const)('register step of a %s says what the script does, and only that', (_n, p, says, never) => {
+    const text = consentWalkthrough(p).steps.find((s) => s.id === 'register')?.text[0] ?? '';
+    expect(text).toMatch(says);
+    expect(text).not.toMatch(never);
+  });
+
+  it('the reserved demo profile: profile add uses a placeholder name, other commands keep "demo"', () => {
+    const w = consentWalkthrough({ ...appProfile, name: 'demo' });
+    expect(w.steps.find((s) => s.id === 'profile')?.command).toMatch(/^m365-reconciler profile add --name <profile name> /);
+    expect(w.steps.find((s) => s.id === 'verify')?.command).toBe('m365-reconciler verify --profile demo');
+    expect(consentWalkthrough(appProfile).steps.find((s) => s.id === 'profile')?.command).toMatch(/profile add --name contoso /);
+  });
+
   it('delegated profile: no certificate step, consent by application admins', () => {
     const w = consentWalkthrough(delegatedProfile);
     expect(w.steps.map((s) => s.id)).toEqual(['review', 'register', 'consent', 'profile', 'verify']);

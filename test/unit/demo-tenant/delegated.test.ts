@@ -11,11 +11,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
 import { startDemoTenant, type DemoTenant, type DemoUserName } from '../../../src-main/core/demo-tenant/index';
-import { loopbackRedirectMatches, parseDelegatedScopes, pkceS256Matches } from '../../../src-main/core/demo-tenant/delegated';
+import type { DemoPublicAppName } from '../../../src-main/core/demo-tenant/types';
+import { loopbackRedirectMatches, parseDelegatedScopes, pkceS256Matches, redirectUriMatches } from '../../../src-main/core/demo-tenant/delegated';
 import { escapeHtml, formPostPage, PAGE_CSP } from '../../../src-main/core/demo-tenant/authorize-page';
 import { rolesFromTemplateIds, templateIdsForRoles } from '../../../src-main/core/demo-tenant/users';
 import { createIdentity, generateIdentityMaterial, type Identity, type LoginResponse } from '../../../src-main/core/demo-tenant/identity';
 import { requiredDelegatedScopes } from '../../../src-main/core/permissions/matrix';
+import { DEFAULT_CONSENT_REDIRECT_URI } from '../../../src-main/core/consent/urls';
 import { signInAtAuthorize, signInWithDeviceCode, type SignInOutcome } from '../../helpers/sign-in-pages';
 import { caFetch, form } from '../../helpers/demo-fetch';
 
@@ -28,7 +30,9 @@ describe('loopbackRedirectMatches (RFC 8252 §7.3: any port on a registered http
     ['http://localhost', true],
     ['http://localhost:53123', true],
     ['http://localhost:53123/', true],
-    ['http://localhost:8400/callback', true],
+    // Entra ID ignores a localhost redirect URI's port but matches its path.
+    ['http://localhost:8400/callback', false],
+    ['http://localhost:8400/?x=1', false],
     ['http://127.0.0.1:51000', true],
     ['http://LOCALHOST:1234', true],
     ['https://localhost:1234', false],
@@ -48,6 +52,23 @@ describe('loopbackRedirectMatches (RFC 8252 §7.3: any port on a registered http
   ];
   it.each(cases)('%s -> %s', (uri, ok) => {
     expect(loopbackRedirectMatches(uri, registered)).toBe(ok);
+  });
+  it('matches the registered path on any port', () => {
+    const withPath = ['http://localhost/consented'];
+    expect(loopbackRedirectMatches('http://localhost:8400/consented', withPath)).toBe(true);
+    expect(loopbackRedirectMatches('http://127.0.0.1/consented', withPath)).toBe(true);
+    expect(loopbackRedirectMatches('http://localhost:8400/', withPath)).toBe(false);
+    expect(loopbackRedirectMatches('http://localhost:8400/consented/more', withPath)).toBe(false);
+    expect(loopbackRedirectMatches('http://localhost:8400/Consented', withPath)).toBe(false);
+  });
+  it('redirectUriMatches: loopback rules for localhost, exact match for https', () => {
+    const reg = ['http://localhost', 'https://admin.contoso.com/done'];
+    expect(redirectUriMatches('http://localhost:1234', reg)).toBe(true);
+    expect(redirectUriMatches('https://admin.contoso.com/done', reg)).toBe(true);
+    expect(redirectUriMatches('https://admin.contoso.com/done/', reg)).toBe(false);
+    expect(redirectUriMatches('https://admin.contoso.com:444/done', reg)).toBe(false);
+    expect(redirectUriMatches('https://evil.example/done', reg)).toBe(false);
+    expect(redirectUriMatches('http://localhost:1234/x', reg)).toBe(false);
   });
   it('accepts nothing when no loopback URI is registered', () => {
     expect(loopbackRedirectMatches('http://localhost:1234', ['https://app.example/cb'])).toBe(false);
@@ -108,10 +129,10 @@ describe('page helpers', () => {
   });
   it('form_post pages allow exactly one script (by hash) and a post to the redirect origin only', () => {
     const p = formPostPage('http://localhost:5000/cb', { code: 'a"b', state: '<s>' });
-    expect(p.csp).toMatch(/^default-src 'none'; script-src 'sha256-[A-Za-z0-9+/=]+'; form-action http:\/\/localhost:5000$/);
+    expect(p.csp).toMatch(/^default-src 'none'; script-src 'sha256-[A-Za-z0-9+/=]+'; form-action http:\/\/localhost:5000; base-uri 'none'; frame-ancestors 'none'$/);
     expect(p.html).toContain('value="a&quot;b"');
     expect(p.html).toContain('value="&lt;s&gt;"');
-    expect(PAGE_CSP).toBe("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
+    expect(PAGE_CSP).toBe("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
   });
   it('maps role names to template ids and back', () => {
     const ids = templateIdsForRoles(['Reports Reader', 'Global Reader']);
@@ -150,7 +171,7 @@ function graphScopes(): string {
     .join(' ');
 }
 
-function authorizeUrl(o: { app?: 'delegated' | 'delegated-no-auditlog' | 'delegated-no-consent'; params?: Record<string, string | undefined>; challenge: string; tenantSegment?: string }): string {
+function authorizeUrl(o: { app?: DemoPublicAppName; params?: Record<string, string | undefined>; challenge: string; tenantSegment?: string }): string {
   const params: Record<string, string | undefined> = {
     client_id: t.publicApps[o.app ?? 'delegated'].clientId,
     response_type: 'code',
@@ -206,7 +227,7 @@ function expectRedirectError(loc: URL, error: string, code: number, state = 'st-
 }
 
 /** Sign in through the pages and redeem the code: the whole browser + token endpoint flow. */
-async function signInTokens(user: DemoUserName, o: { app?: 'delegated' | 'delegated-no-auditlog'; scope?: string } = {}): Promise<Record<string, unknown>> {
+async function signInTokens(user: DemoUserName, o: { app?: 'delegated' | 'delegated-no-auditlog' | 'delegated-over-granted'; scope?: string } = {}): Promise<Record<string, unknown>> {
   const { verifier, challenge } = pkcePair();
   const loc = expectRedirect(
     await signInAtAuthorize(http.fetch, authorizeUrl({ challenge, ...(o.app ? { app: o.app } : {}), params: o.scope ? { scope: o.scope } : {} }), creds(user)),
@@ -238,12 +259,13 @@ describe('sign-in users and public clients', () => {
     expect(u['mfa-reader']).toMatchObject({ roles: ['Reports Reader'], mfa: true });
     expect(u['global-reader'].roles).toEqual(['Global Reader']);
     expect(u['global-admin'].roles).toEqual(['Global Administrator']);
+    expect(u['privileged-role-admin'].roles).toEqual(['Privileged Role Administrator']);
     expect(u['no-role'].roles).toEqual([]);
-    for (const name of ['reports-reader', 'global-reader', 'no-role', 'mfa-reader', 'global-admin', 'blocked'] as const) {
+    for (const name of ['reports-reader', 'global-reader', 'no-role', 'mfa-reader', 'global-admin', 'privileged-role-admin', 'blocked'] as const) {
       expect(u[name].upn.endsWith(`@${t.domain}`)).toBe(true);
     }
     expect(u.outsider.upn.endsWith(`@${t.domain}`)).toBe(false);
-    expect(new Set(Object.values(u).map((x) => x.password)).size).toBe(7);
+    expect(new Set(Object.values(u).map((x) => x.password)).size).toBe(8);
     // Read /users with the reader app and find the chosen users there.
     const tok = await tokenPost({ grant_type: 'client_credentials', client_id: t.apps.reader.clientId, client_secret: t.apps.reader.secret, scope: `${t.graphUrl}/.default` });
     const ids = new Map<string, string>();
@@ -274,6 +296,15 @@ describe('sign-in users and public clients', () => {
     expect(t.publicApps['delegated-no-auditlog'].delegatedScopes).toEqual(requiredDelegatedScopes().filter((s) => s !== 'AuditLog.Read.All'));
     expect(t.publicApps['delegated-no-consent'].delegatedScopes).toEqual([]);
     expect(t.publicApps.delegated.redirectUris).toEqual(['http://localhost']);
+    // Confidential apps register the admin-consent URL's default redirect URI as a web redirect URI.
+    expect(t.apps['no-consent'].redirectUris).toEqual([DEFAULT_CONSENT_REDIRECT_URI]);
+  });
+
+  it('refuses an authorize request whose loopback redirect URI has another path (AADSTS50011)', async () => {
+    const { challenge } = pkcePair();
+    const res = await http.fetch(authorizeUrl({ challenge, params: { redirect_uri: 'http://localhost:49152/elsewhere' } }));
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('AADSTS50011');
   });
 });
 
@@ -283,7 +314,7 @@ describe('authorize page', () => {
     const res = await http.fetch(authorizeUrl({ challenge, params: { login_hint: 'someone@example.com' } }));
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
-    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
+    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
     expect(res.headers.get('cache-control')).toContain('no-store');
     const html = await res.text();
     expect(html).toContain(`action="/${t.tenantId}/login"`);
@@ -309,7 +340,7 @@ describe('authorize page', () => {
     expect(o.action).toBe('http://localhost:50111');
     expect(o.fields['state']).toBe('st-123');
     expect(o.fields['code']).toMatch(/^1\./);
-    expect(o.csp).toMatch(/form-action http:\/\/localhost:50111$/);
+    expect(o.csp).toMatch(/form-action http:\/\/localhost:50111; base-uri 'none'; frame-ancestors 'none'$/);
   });
 
   it('shows the MFA step for mfa users; a wrong code is refused on the page, the shown code passes', async () => {
@@ -662,6 +693,7 @@ describe('expiry on a moved clock (identity without HTTP)', () => {
 describe('Graph with delegated tokens', () => {
   const REPORT = "/v1.0/reports/getOffice365ActiveUserDetail(period='D7')";
   const SIGN_INS = '/v1.0/users?$select=id,signInActivity&$top=5';
+  const COUNTS = "/v1.0/reports/getOffice365ActiveUserCounts(period='D7')";
   let tokens: Record<'reports-reader' | 'global-reader' | 'no-role' | 'global-admin', string>;
   beforeAll(async () => {
     const [rr, gr, nr, ga] = await Promise.all(
@@ -687,6 +719,11 @@ describe('Graph with delegated tokens', () => {
     ['no-role', REPORT, 403],
     ['no-role', '/v1.0/admin/reportSettings', 403],
     ['global-admin', REPORT, 302],
+    // Tenant-level counts: Global Reader may read them (and Reports Reader), a user without a role may not.
+    ['global-reader', COUNTS, 302],
+    ['reports-reader', COUNTS, 302],
+    ['global-admin', COUNTS, 302],
+    ['no-role', COUNTS, 403],
   ];
   it.each(cases)('%s GET %s -> %i', async (user, path, status) => {
     const r = await graphGet(tokens[user], path);
@@ -702,6 +739,40 @@ describe('Graph with delegated tokens', () => {
     expect(String(decodeJwt(tok)['scp']).split(' ')).not.toContain('AuditLog.Read.All');
     expect((await graphGet(tok, SIGN_INS)).status).toBe(403);
     expect((await graphGet(tok, '/v1.0/users?$top=1')).status).toBe(200);
+  });
+
+  it('serves a Global Reader the tenant-level counts CSV (Microsoft column headers, one row per day, no UPNs)', async () => {
+    const res = await http.fetch(`${t.graphUrl}${COUNTS}`, { headers: { authorization: `Bearer ${tokens['global-reader']}` }, redirect: 'manual' });
+    expect(res.status).toBe(302);
+    const location = res.headers.get('location') ?? '';
+    expect(location.startsWith(`${t.downloadUrl}/data/download/`)).toBe(true);
+    const dl = await http.fetch(location);
+    expect(dl.status).toBe(200);
+    const csv = (await dl.text()).replace(/^\uFEFF/, '');
+    const lines = csv.trim().split('\r\n');
+    expect(lines[0]).toBe('Report Refresh Date,Office 365,Exchange,OneDrive,SharePoint,Skype For Business,Yammer,Teams,Report Date,Report Period');
+    expect(lines).toHaveLength(1 + 7);
+    const rows = lines.slice(1).map((l) => l.split(','));
+    for (const r of rows) {
+      expect(r).toHaveLength(10);
+      expect(r[9]).toBe('7');
+      const [office, ...products] = r.slice(1, 8).map(Number);
+      // Office 365 counts a user once per day however many products they used.
+      expect(office).toBeLessThanOrEqual(products.reduce((a, b) => a + b, 0));
+      expect(office).toBeGreaterThanOrEqual(Math.max(...products));
+    }
+    expect(rows.reduce((a, r) => a + Number(r[1]), 0)).toBeGreaterThan(0);
+    expect(csv).not.toContain(t.domain);
+    // The same user still gets no per-user detail.
+    expect((await graphGet(tokens['global-reader'], REPORT)).status).toBe(403);
+  });
+
+  it('delegated-over-granted: the token carries Directory.AccessAsUser.All besides the read scopes', async () => {
+    expect(t.publicApps['delegated-over-granted'].delegatedScopes).toEqual([...requiredDelegatedScopes(), 'Directory.AccessAsUser.All']);
+    const body = await signInTokens('reports-reader', { app: 'delegated-over-granted', scope: `${t.graphUrl}/.default openid profile offline_access` });
+    const scp = String(decodeJwt(String(body['access_token']))['scp']).split(' ');
+    expect(scp).toContain('Directory.AccessAsUser.All');
+    for (const s of requiredDelegatedScopes()) expect(scp).toContain(s);
   });
 
   it('grants only the scopes asked for: a User.Read.All-only token reads users, not reports', async () => {

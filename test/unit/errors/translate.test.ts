@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AADSTS_TABLE, aadstsNumber, fromAadFailure, fromGraphError, fromMsalError } from '../../../src-main/core/errors/translate';
+import { AADSTS_TABLE, aadstsNumber, fromAadFailure, fromAuthorizeRedirect, fromGraphError, fromMsalError, fromTokenEndpointError, type SignInContext } from '../../../src-main/core/errors/translate';
 import { OperatorError } from '../../../src-main/core/errors/operator-error';
 
 // Codes and meanings: https://learn.microsoft.com/entra/identity-platform/reference-error-codes
@@ -119,11 +119,127 @@ describe('fromGraphError', () => {
     expect(e.permission).toBe('AuditLog.Read.All');
     expect(e.graphCode).toBe('Authorization_RequestDenied');
     expect(e.requestId).toBe('req-1');
-    expect(e.who).toBe('a Privileged Role Administrator or Global Administrator grants AuditLog.Read.All as an application permission with admin consent');
+    expect(e.who).toMatch(/^a Privileged Role Administrator or Global Administrator grants AuditLog\.Read\.All as an application permission with admin consent; for a user sign-in profile/);
     expect(e.message).toMatch(/^Sign-in activity: /);
   });
 
   it('throttled mentions the attempts made', () => {
     expect(fromGraphError(429, body('TooManyRequests'), { afterRetries: 6 }).message).toContain('after 6 attempts');
+  });
+});
+
+// Who fixes what (learn.microsoft.com/entra/identity/role-based-access-control/delegate-by-task,
+// learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent): admin consent to
+// Microsoft Graph application permissions needs a Privileged Role Administrator; consent to
+// delegated permissions a Cloud Application Administrator or Application Administrator;
+// directory roles are assigned by a Privileged Role Administrator.
+describe('AADSTS wording by kind of sign-in', () => {
+  const app: SignInContext = { kind: 'app', profile: 'contoso' };
+  const delegated: SignInContext = { kind: 'delegated', profile: 'contoso' };
+  const cases: Array<[number, SignInContext, RegExp, RegExp | undefined, RegExp | undefined]> = [
+    // code, context, hint, who, who must NOT match
+    [65001, delegated, /admin consent.*consent url --profile contoso.*login --profile contoso/, /^a Cloud Application Administrator or Application Administrator grants admin consent to delegated permissions/, /cannot grant/],
+    [65001, app, /application permissions: run "consent url --profile contoso"/, /^a Privileged Role Administrator or Global Administrator.*cannot grant Microsoft Graph application permissions/, /delegated/],
+    [65001, {}, /consent url --profile <name>/, /Privileged Role Administrator or Global Administrator.*for delegated permissions also/, undefined],
+    [50079, delegated, /register an MFA method at https:\/\/aka\.ms\/mfasetup.*login --profile contoso/, /^the signed-in user, at https:\/\/aka\.ms\/mfasetup/, undefined],
+    [50079, app, /App-only sign-in cannot register MFA/, /Conditional Access Administrator/, /signed-in user/],
+    [50076, delegated, /login --profile contoso.*complete the MFA prompt/, /^the signed-in user completes MFA/, /app-only/],
+    [50076, app, /App-only sign-in cannot do MFA/, /Conditional Access Administrator/, /signed-in user/],
+    [53003, delegated, /login --profile contoso.*rather than --device-code/, /^a Conditional Access Administrator/, undefined],
+    [53003, app, /workload identities/, /^a Conditional Access Administrator/, undefined],
+    [700016, delegated, /public client app registration/, /Cloud Application Administrator/, /cannot grant/],
+    [50126, delegated, /^Run "login --profile contoso" again/, undefined, undefined],
+    [7000215, delegated, /secret VALUE/, /Application Administrator/, undefined],
+  ];
+  it.each(cases)('AADSTS%d %j', (code, ctx, hint, who, notWho) => {
+    const e = fromAadFailure({ aadsts: code }, ctx);
+    expect(e.aadsts).toBe(code);
+    expect(e.code).toBe(AADSTS_TABLE[code]?.code);
+    expect(e.hint).toMatch(hint);
+    if (who) expect(e.who).toMatch(who);
+    else expect(e.who).toBeUndefined();
+    if (notWho) expect(e.who ?? '').not.toMatch(notWho);
+  });
+
+  it.each<[string, string]>([
+    ['a name with a quote', 'x" && curl evil'],
+    ['a new line', 'demo\nAADSTS0'],
+    ['the empty name', ''],
+    ['a leading dash', '-rf'],
+    ['65 characters', 'a'.repeat(65)],
+  ])('never echoes an invalid profile name (%s) into a command', (_label, profile) => {
+    const e = fromAadFailure({ aadsts: 65001 }, { kind: 'delegated', profile });
+    expect(e.hint).toContain('login --profile <name>');
+    if (profile !== '') expect(e.hint).not.toContain(profile);
+  });
+
+  it('passes the context through the token endpoint, authorize redirect and MSAL paths', () => {
+    const ctx: SignInContext = { kind: 'delegated', profile: 'p1' };
+    const body = JSON.stringify({ error: 'invalid_grant', error_description: 'AADSTS50079: enroll', error_codes: [50079] });
+    expect(fromTokenEndpointError(400, body, ctx).hint).toMatch(/aka\.ms\/mfasetup.*login --profile p1/);
+    expect(fromAuthorizeRedirect('http://localhost:1/?error=interaction_required&error_description=AADSTS53003%3A+blocked', ctx)?.hint).toMatch(/login --profile p1/);
+    expect(fromMsalError(Object.assign(new Error('consent_required'), { errorCode: 'invalid_grant', errorMessage: 'AADSTS65001: no consent' }), ctx).who).toMatch(/^a Cloud Application Administrator/);
+  });
+});
+
+describe('Graph 403 wording by kind of sign-in', () => {
+  const denied = body('Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+  const reportRoles = ['Reports Reader', 'Global Administrator'];
+  const cases: Array<[string, Parameters<typeof fromGraphError>[2], RegExp, RegExp, RegExp, RegExp | undefined]> = [
+    // label, context, message, hint, who, who must NOT match
+    ['app', { permission: 'Reports.Read.All', signIn: { kind: 'app', profile: 'contoso' } }, /the app needs the application permission Reports\.Read\.All/, /application permission Reports\.Read\.All.*verify --profile contoso/, /^a Privileged Role Administrator or Global Administrator grants Reports\.Read\.All as an application permission/, /Cloud Application/],
+    [
+      'delegated, scope granted: the role is missing',
+      { permission: 'Reports.Read.All', signIn: { kind: 'delegated', profile: 'contoso' }, delegatedRoles: reportRoles, scopeGranted: true },
+      /signed-in user needs the directory role Reports Reader \(or Global Administrator\)/,
+      /^Assign the signed-in user the directory role Reports Reader .*login --profile contoso/,
+      /^a Privileged Role Administrator \(or Global Administrator\) assigns directory roles$/,
+      /application permission/,
+    ],
+    [
+      'delegated, scope not granted: the scope is missing',
+      { permission: 'AuditLog.Read.All', signIn: { kind: 'delegated', profile: 'contoso' }, delegatedRoles: ['Reports Reader'], scopeGranted: false },
+      /the app needs the delegated permission AuditLog\.Read\.All/,
+      /delegated permission AuditLog\.Read\.All .*admin consent.*login --profile contoso/,
+      /^a Cloud Application Administrator or Application Administrator grants admin consent to delegated permissions/,
+      /application permission/,
+    ],
+    [
+      'delegated, no role needed: the scope is missing',
+      { permission: 'User.Read.All', signIn: { kind: 'delegated', profile: 'contoso' }, delegatedRoles: [] },
+      /the app needs the delegated permission User\.Read\.All/,
+      /delegated permission User\.Read\.All/,
+      /^a Cloud Application Administrator/,
+      /assigns directory roles/,
+    ],
+    [
+      'delegated, scopes unknown: both',
+      { permission: 'Reports.Read.All', signIn: { kind: 'delegated', profile: 'contoso' }, delegatedRoles: reportRoles },
+      /delegated permission Reports\.Read\.All and the signed-in user a directory role \(Reports Reader/,
+      /Assign the signed-in user the directory role Reports Reader.*delegated permission Reports\.Read\.All/,
+      /assigns directory roles; a Cloud Application Administrator/,
+      /application permission/,
+    ],
+    [
+      'delegated, invalid profile name',
+      { permission: 'Reports.Read.All', signIn: { kind: 'delegated', profile: 'x"; rm -rf ~' }, delegatedRoles: reportRoles, scopeGranted: true },
+      /Reports Reader/,
+      /login --profile <name>/,
+      /assigns directory roles/,
+      /rm -rf/,
+    ],
+  ];
+  it.each(cases)('%s', (_label, ctx, message, hint, who, notWho) => {
+    const e = fromGraphError(403, denied, ctx);
+    expect(e.code).toBe('permission-denied');
+    expect(e.message).toMatch(message);
+    expect(e.hint).toMatch(hint);
+    expect(e.who).toMatch(who);
+    if (notWho) expect(`${e.who ?? ''} ${e.hint}`).not.toMatch(notWho);
+  });
+
+  it('a delegated 401 with an expired token names the profile to sign in again', () => {
+    const e = fromGraphError(401, body('InvalidAuthenticationToken', 'Lifetime validation failed, the token is expired.'), { signIn: { kind: 'delegated', profile: 'contoso' } });
+    expect(e.hint).toMatch(/login --profile contoso/);
   });
 });

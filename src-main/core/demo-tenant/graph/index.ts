@@ -8,7 +8,8 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { grants, grantsDelegated, type DatasetId } from '../../permissions/matrix';
+import { DATASET_PERMISSIONS, grants, grantsDelegated, type DatasetId } from '../../permissions/matrix';
+import { ACTIVE_USER_COUNTS_FUNCTION, activeUserCountsCsv } from '../data/report-counts';
 import {
   createDemoData,
   REPORT_FUNCTIONS,
@@ -72,8 +73,11 @@ const PageTokenSchema = z.object({
 });
 type PageToken = z.infer<typeof PageTokenSchema>;
 
+/** Report kinds a download link may name: the per-user detail reports and the tenant-level counts. */
+const DOWNLOAD_KINDS = [...REPORT_KINDS, 'activeUserCounts'] as const;
+
 const DownloadTokenSchema = z.object({
-  k: z.enum(REPORT_KINDS),
+  k: z.enum(DOWNLOAD_KINDS),
   p: z.enum(REPORT_PERIODS),
   e: z.number().int(),
   c: z.boolean(),
@@ -102,6 +106,25 @@ export function authorised(req: GraphRequest, dataset: DatasetId): boolean {
   const p = req.principal;
   if (p?.kind === 'user') return grantsDelegated(dataset, p.scopes, p.directoryRoles);
   return grants(dataset, p?.kind === 'app' ? p.roles : req.roles);
+}
+
+/**
+ * Roles that may read TENANT-LEVEL usage reports with a delegated token ("Authorization for
+ * APIs to read Microsoft 365 usage reports", learn.microsoft.com/graph/reportroot-authorization):
+ * the roles that see per-user detail, plus Global Reader and Usage Summary Reports Reader,
+ * which see tenant-level data only.
+ */
+export const TENANT_REPORT_ROLES: readonly string[] = [
+  ...DATASET_PERMISSIONS['report.activeUserDetail'].delegatedRoles,
+  'Global Reader',
+  'Usage Summary Reports Reader',
+];
+
+/** Whether the caller may read a tenant-level usage report (Reports.Read.All; a user also one of TENANT_REPORT_ROLES). */
+export function authorisedTenantReport(req: GraphRequest): boolean {
+  const p = req.principal;
+  if (p?.kind === 'user') return p.scopes.has('Reports.Read.All') && TENANT_REPORT_ROLES.some((r) => p.directoryRoles.has(r));
+  return (p?.kind === 'app' ? p.roles : req.roles).has('Reports.Read.All');
 }
 
 function denied(): HandlerResult {
@@ -271,8 +294,8 @@ export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): 
     return json(body);
   }
 
-  function handleReport(req: GraphRequest, kind: ReportKind, period: string | null): HandlerResult {
-    if (!authorised(req, REPORT_DATASET[kind])) return denied();
+  function handleReport(req: GraphRequest, kind: ReportKind | 'activeUserCounts', period: string | null): HandlerResult {
+    if (kind === 'activeUserCounts' ? !authorisedTenantReport(req) : !authorised(req, REPORT_DATASET[kind])) return denied();
     const format = req.url.searchParams.get('$format');
     if (format !== null && format !== 'text/csv') {
       return graphError(400, 'BadRequest', `The $format value '${format}' is not supported; use text/csv.`);
@@ -310,7 +333,8 @@ export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): 
     const m = /^\/v1\.0\/reports\/([a-z0-9]+)(?:\((.*)\))?(\/content)?$/i.exec(path);
     if (!m) return null;
     const fn = (m[1] ?? '').toLowerCase();
-    const kind = REPORT_KINDS.find((k) => REPORT_FUNCTIONS[k].toLowerCase() === fn);
+    const kind: ReportKind | 'activeUserCounts' | undefined =
+      fn === ACTIVE_USER_COUNTS_FUNCTION.toLowerCase() ? 'activeUserCounts' : REPORT_KINDS.find((k) => REPORT_FUNCTIONS[k].toLowerCase() === fn);
     if (!kind) return null;
     const args = m[2];
     if (kind === 'activationsUserDetail') {
@@ -347,12 +371,16 @@ export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): 
     if (!tok) return { kind: 'json', status: 403, body: { error: { code: 'AccessDenied', message: 'The download link is invalid.' } } };
     if (now() > tok.e) return { kind: 'json', status: 403, body: { error: { code: 'AccessDenied', message: 'The download link has expired.' } } };
     const refresh = new Date(data.reportDate - 2 * 86_400_000).toISOString().slice(0, 10);
-    const suffix = tok.k === 'activationsUserDetail' ? '' : `_${tok.p}`;
+    if (tok.k === 'activeUserCounts') {
+      return { kind: 'csv', status: 200, chunks: [activeUserCountsCsv(data, tok.p)], filename: `Office365ActiveUserCounts_${tok.p}_${refresh}.csv` };
+    }
+    const kind: ReportKind = tok.k;
+    const suffix = kind === 'activationsUserDetail' ? '' : `_${tok.p}`;
     return {
       kind: 'csv',
       status: 200,
-      chunks: { [Symbol.iterator]: () => reportChunks({ data, kind: tok.k, period: tok.p, conceal: tok.c, concealKey }) },
-      filename: `${REPORT_FILE_NAMES[tok.k]}${suffix}_${refresh}.csv`,
+      chunks: { [Symbol.iterator]: () => reportChunks({ data, kind, period: tok.p, conceal: tok.c, concealKey }) },
+      filename: `${REPORT_FILE_NAMES[kind]}${suffix}_${refresh}.csv`,
     };
   }
 
