@@ -70,7 +70,7 @@ export function buildProgram(io: CliIo): { program: Command; context: () => CliC
     await withDemoTenant(demoSetup(flags), async (demo) => {
       const who =
         flags.credential === 'delegated'
-          ? `user "${flags.demoUser}" signing in (delegated, auth code + PKCE)`
+          ? `user "${flags.demoUser}" signing in to app "${flags.demoApp ?? 'delegated'}" (delegated, auth code + PKCE)`
           : `app "${flags.app}" signing in with a ${flags.credential}`;
       io.stderr.write(`Demo tenant ${demo.tenant.domain}: ${demo.tenant.userCount} users, ${who}.\n`);
       const result = await syncDemo(demo, flags);
