@@ -11,7 +11,8 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       rollupOptions: {
-        input: { index: resolve(root, 'src-main/electron/main.ts') },
+        // The snapshot writer thread's entry is emitted next to index.cjs (see store/snapshot-sink.ts).
+        input: { index: resolve(root, 'src-main/electron/main.ts'), 'writer-worker': resolve(root, 'src-main/core/store/writer-worker.ts') },
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
       },
     },

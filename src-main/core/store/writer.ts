@@ -25,6 +25,33 @@ function jsonList(v: readonly string[]): string {
   return v.length === 0 ? '[]' : JSON.stringify(v);
 }
 
+/** A cell of a packed row: what SQLite binds. */
+export type Cell = string | number | null;
+
+/** Columns per user in UserPage.users: id, upn, displayName, mail, accountEnabled, userType, createdAt, department, jobTitle, usageLocation. */
+export const USER_PAGE_COLS = 10;
+/** Columns per licence in UserPage.licenses: userId, skuId, source, groupId, state, error, disabledPlans (JSON), lastUpdated. */
+export const LICENSE_PAGE_COLS = 8;
+
+/**
+ * A page of users packed into two flat lists of primitives (no per-user objects), so it
+ * is cheap to build, to hand to the writer thread (structured clone) and to collect.
+ */
+export interface UserPage {
+  users: Cell[];
+  licenses: Cell[];
+}
+
+export function emptyUserPage(): UserPage {
+  return { users: [], licenses: [] };
+}
+
+/** Append one user (and its licences) to a page. */
+export function packUser(page: UserPage, u: UserRow): void {
+  page.users.push(u.id, u.upn, u.displayName, u.mail, bool(u.accountEnabled), u.userType, u.createdAt, u.department, u.jobTitle, u.usageLocation);
+  for (const l of u.licenses) page.licenses.push(u.id, l.skuId, l.source, l.groupId, l.state, l.error, jsonList(l.disabledPlans), l.lastUpdated);
+}
+
 /**
  * Page cache of the writer connection while a snapshot is open, in KiB (SQLite's
  * negative cache_size). A snapshot inserts users in Graph's order, which is random
@@ -144,18 +171,22 @@ export class SnapshotWriter {
   }
 
   /**
-   * A writer for users one at a time (the sync's hot path): each user is written as soon
-   * as it is validated, so a page's intermediate objects do not pile up. Valid while
-   * this snapshot is open.
+   * Write a packed page (see packUser): its users, then its licences (user_licenses has no
+   * foreign key to users, so only the rows stored matter, not their order).
    */
-  userSink(): (u: UserRow) => void {
+  insertUserPage(page: UserPage): void {
     const { id, s } = this.#open();
-    return (u) => {
-      if (this.#snapshotId !== id || !this.#db.inTransaction) {
-        throw new OperatorError('internal', 'The snapshot this user writer belongs to is no longer open.', { hint: 'This is a bug in the tool; please report it.' });
-      }
-      writeUser(s, id, u);
-    };
+    const u = page.users;
+    if (u.length % USER_PAGE_COLS !== 0 || page.licenses.length % LICENSE_PAGE_COLS !== 0) {
+      throw new OperatorError('internal', 'A packed user page has a partial row.', { hint: 'This is a bug in the tool; please report it.' });
+    }
+    for (let i = 0; i < u.length; i += USER_PAGE_COLS) {
+      s.user.run(id, u[i], u[i + 1], u[i + 2], u[i + 3], u[i + 4], u[i + 5], u[i + 6], u[i + 7], u[i + 8], u[i + 9]);
+    }
+    const l = page.licenses;
+    for (let i = 0; i < l.length; i += LICENSE_PAGE_COLS) {
+      s.userLicense.run(id, l[i], l[i + 1], l[i + 2], l[i + 3], l[i + 4], l[i + 5], l[i + 6], l[i + 7]);
+    }
   }
 
   insertGroups(rows: readonly GroupRow[]): void {

@@ -4,7 +4,8 @@ import type { GraphSession } from '../graph/session';
 import { DATASET_IDS, DATASET_PERMISSIONS, missingApplicationPermission, missingDelegatedScope, type DatasetId } from '../permissions/matrix';
 import { excessWarning } from '../permissions/excess';
 import type { Db } from '../store/db';
-import { SnapshotWriter } from '../store/writer';
+import { openSnapshotSink } from '../store/snapshot-sink';
+import { emptyUserPage, packUser, type UserPage } from '../store/writer';
 import { readAhead } from './read-ahead';
 import {
   activationsUserDetailRowSchema,
@@ -54,6 +55,11 @@ export interface SyncOptions {
   datasets?: readonly DatasetId[];
   /** Usage report period (default D30). */
   reportPeriod?: ReportPeriod;
+  /**
+   * Write the snapshot on a worker thread with its own connection (default true; only
+   * for database files). Inserts then overlap with fetching and validating the next page.
+   */
+  writerThread?: boolean;
 }
 
 export interface DatasetResult {
@@ -166,6 +172,8 @@ function skipReason(dataset: DatasetId, e: unknown, delegated: boolean): { reaso
  * - Any other error, or cancellation, rolls the whole snapshot back: the previous one stays current.
  * - Users and reports stream: pages are validated and written one at a time, never all held in
  *   memory; at most PAGE_READ_AHEAD further pages are requested while one is being written.
+ * - With a database file the snapshot is written on a writer thread (store/snapshot-sink.ts),
+ *   so inserts overlap with fetching and validating; at most WRITER_QUEUE_DEPTH batches wait for it.
  */
 export async function runSync(opts: SyncOptions): Promise<SyncResult> {
   const clock = opts.clock ?? (() => new Date());
@@ -177,10 +185,13 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
   const selected = new Set<DatasetId>(opts.datasets ?? DATASET_IDS);
   const concurrency = Math.max(1, Math.trunc(opts.concurrency ?? 2));
 
+  // Opened first so the writer thread starts while the token is being acquired.
+  const writer = openSnapshotSink(opts.db, { thread: opts.writerThread ?? true });
   let token;
   try {
     token = await opts.session.tokenInfo(external ? { signal: external } : {});
   } catch (e) {
+    await writer.close();
     if (external?.aborted) throw cancelledError();
     throw normaliseError(e);
   }
@@ -189,13 +200,19 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
   const delegated = roles.length === 0 && token.scopes.length > 0;
   const scopes = new Set(token.scopes);
 
-  const writer = new SnapshotWriter(opts.db);
-  writer.begin({ profileName: opts.profileName, tenantId: token.tenantId, startedAt, tokenRoles: roles, graphBaseUrl: opts.session.graphBaseUrl });
+  try {
+    await writer.begin({ profileName: opts.profileName, tenantId: token.tenantId, startedAt, tokenRoles: roles, graphBaseUrl: opts.session.graphBaseUrl });
+  } catch (e) {
+    await writer.close();
+    throw normaliseError(e);
+  }
 
   // Internal controller: stops every running dataset on the first failure or on cancel.
   const ac = new AbortController();
   const onExternalAbort = () => ac.abort();
   external?.addEventListener('abort', onExternalAbort, { once: true });
+  // Cancelled while the writer was starting: the event has fired already.
+  if (external?.aborted) ac.abort();
 
   const results = new Map<DatasetId, DatasetResult & { startedAt: string; finishedAt: string }>();
   const warnings: string[] = [];
@@ -214,44 +231,46 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     let items = 0;
     let expected: number | undefined;
     let pageNo = 0;
-    const eachPage = async <T>(parse: (v: unknown, pos: () => string) => T, write: (rows: T[]) => void, headers?: Record<string, string>) => {
+    const eachPage = async <T>(parse: (v: unknown, pos: () => string) => T, write: (rows: T[]) => Promise<void>, headers?: Record<string, string>) => {
       for await (const page of readAhead(opts.session.pages(path, requestOpts(headers)), PAGE_READ_AHEAD)) {
         checkAbort();
         pageNo += 1;
         if (page.count !== undefined) expected = page.count;
         const p = pageNo;
         const rows = page.value.map((v, i) => parse(v, () => `page ${p}, item ${i + 1}`));
-        write(rows);
+        await write(rows);
         items += rows.length;
         progress(items, expected);
       }
     };
-    /** Like eachPage, but each item is written as soon as it is validated (no per-page row arrays). */
-    const eachItem = async (write: (v: unknown, pos: () => string) => void, headers?: Record<string, string>) => {
+    /** Users: each item is packed as soon as it is validated (no per-user row objects kept), one packed batch per page. */
+    const eachUserPage = async (pack: (into: UserPage, v: unknown, pos: () => string) => void, headers?: Record<string, string>) => {
       for await (const page of readAhead(opts.session.pages(path, requestOpts(headers)), PAGE_READ_AHEAD)) {
         checkAbort();
         pageNo += 1;
         if (page.count !== undefined) expected = page.count;
         const p = pageNo;
         const value = page.value;
-        for (let i = 0; i < value.length; i++) write(value[i], () => `page ${p}, item ${i + 1}`);
+        const batch = emptyUserPage();
+        for (let i = 0; i < value.length; i++) pack(batch, value[i], () => `page ${p}, item ${i + 1}`);
+        await writer.insertUserPage(batch);
         items += value.length;
         progress(items, expected);
       }
     };
-    const eachReportRow = async <S extends z.ZodType, R>(schema: S, map: (r: z.infer<S>) => R, write: (rows: R[]) => void) => {
+    const eachReportRow = async <S extends z.ZodType, R>(schema: S, map: (r: z.infer<S>) => R, write: (rows: R[]) => Promise<void>) => {
       let batch: R[] = [];
       for await (const row of opts.session.reportRows(path, requestOpts())) {
         checkAbort();
         batch.push(map(parseItem(schema, row, `${DATASET_PERMISSIONS[dataset].label} row`, `row ${items + batch.length + 1}`)));
         if (batch.length >= REPORT_BATCH) {
-          write(batch);
+          await write(batch);
           items += batch.length;
           batch = [];
           progress(items);
         }
       }
-      write(batch);
+      await write(batch);
       items += batch.length;
     };
 
@@ -259,11 +278,9 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       case 'subscribedSkus':
         await eachPage((v, pos) => skuRow(parseItem(subscribedSkuSchema, v, 'subscribedSku', pos)), (r) => writer.insertSkus(r));
         break;
-      case 'users': {
-        const sink = writer.userSink();
-        await eachItem((v, pos) => sink(userRow(parseItem(userSchema, v, 'user', pos))), { ConsistencyLevel: 'eventual' });
+      case 'users':
+        await eachUserPage((into, v, pos) => packUser(into, userRow(parseItem(userSchema, v, 'user', pos))), { ConsistencyLevel: 'eventual' });
         break;
-      }
       case 'signInActivity':
         await eachPage((v, pos) => signInRow(parseItem(userSignInSchema, v, 'user signInActivity', pos)), (r) =>
           writer.insertSignInActivity(r),
@@ -278,7 +295,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         const body = await opts.session.getJson(path, requestOpts());
         checkAbort();
         const s = parseItem(reportSettingsSchema, body, 'adminReportSettings', 'response');
-        writer.setReportSettings({ displayConcealedNames: s.displayConcealedNames });
+        await writer.setReportSettings({ displayConcealedNames: s.displayConcealedNames });
         concealedNames = s.displayConcealedNames;
         items = 1;
         break;
@@ -335,7 +352,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     } catch (e) {
       const why = ac.signal.aborted ? undefined : skipReason(dataset, e, delegated);
       if (!why) throw e;
-      writer.discardDataset(dataset);
+      await writer.discardDataset(dataset);
       skip(why.reason, why.missingPermission);
     }
   };
@@ -373,7 +390,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       return r;
     });
     for (const r of datasets) {
-      writer.datasetRun({
+      await writer.datasetRun({
         dataset: r.dataset, status: r.status, reason: r.reason ?? null, missingPermission: r.missingPermission ?? null,
         items: r.items, expected: r.expected ?? null, startedAt: r.startedAt, finishedAt: r.finishedAt,
       });
@@ -381,7 +398,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     const users = results.get('users');
     const userCount = users?.status === 'ok' ? users.items : null;
     const finished = clock();
-    const snapshotId = writer.commit({ finishedAt: finished.toISOString(), warnings, userCount });
+    const snapshotId = await writer.commit({ finishedAt: finished.toISOString(), warnings, userCount });
     return {
       snapshotId,
       profileName: opts.profileName,
@@ -395,10 +412,11 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       userCount,
     };
   } catch (e) {
-    writer.rollback();
+    await writer.rollback();
     if (external?.aborted) throw cancelledError();
     throw normaliseError(e);
   } finally {
     external?.removeEventListener('abort', onExternalAbort);
+    await writer.close();
   }
 }

@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { OperatorError } from '../../../src-main/core/errors/operator-error';
 import { DATASET_IDS } from '../../../src-main/core/permissions/matrix';
 import { openDatabase, type Db } from '../../../src-main/core/store/db';
@@ -8,9 +11,24 @@ import { ALL_ROLES, FakeSession, sampleData } from './fake-session';
 
 const PROFILE = 'contoso';
 
-function freshDb(): Db {
+const dir = mkdtempSync(join(tmpdir(), 'engine-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+
+function memoryDb(): Db {
   return openDatabase(':memory:');
 }
+
+/** A database file: the sync writes it on the writer thread. */
+function fileDb(): Db {
+  return openDatabase(join(dir, `sync-${++files}.db`));
+}
+
+/** Every behaviour holds with the snapshot written on the sync's thread and on the writer thread. */
+const WRITERS: [string, () => Db][] = [
+  ['writes on the calling thread (in-memory database)', memoryDb],
+  ['writes on the writer thread (database file)', fileDb],
+];
 
 /** Count every data row belonging to snapshots that are not committed (must stay 0). */
 function orphanRows(db: Db): number {
@@ -34,7 +52,7 @@ async function expectOperatorError(p: Promise<unknown>, code: string): Promise<O
   return e as OperatorError;
 }
 
-describe('runSync with a fake Graph session', () => {
+describe.each(WRITERS)('runSync with a fake Graph session: %s', (_mode, freshDb) => {
   it('syncs every dataset into one committed snapshot', async () => {
     const db = freshDb();
     const session = new FakeSession(ALL_ROLES, sampleData(3, 2));
@@ -153,6 +171,20 @@ describe('runSync with a fake Graph session', () => {
     expect(orphanRows(db)).toBe(0);
   });
 
+  it('a database error while writing fails the sync as a store error and saves nothing', async () => {
+    const db = freshDb();
+    const first = await runSync({ session: new FakeSession(ALL_ROLES, sampleData(2, 2)), db, profileName: PROFILE });
+    const data = sampleData(3, 2);
+    // The same user on two pages violates the users primary key.
+    (data.users[2] as unknown[])[1] = (data.users[0] as unknown[])[0];
+    const e = await expectOperatorError(runSync({ session: new FakeSession(ALL_ROLES, data), db, profileName: PROFILE }), 'store');
+    expect(e.message).toBe('Writing the snapshot failed: UNIQUE constraint failed: users.snapshot_id, users.id');
+    expect(currentSnapshot(db, PROFILE)?.id).toBe(first.snapshotId);
+    expect(listSnapshots(db)).toHaveLength(1);
+    expect(orphanRows(db)).toBe(0);
+    expect(db.inTransaction).toBe(false);
+  });
+
   it('an unexpected (non-Operator) error becomes an OperatorError and rolls back', async () => {
     const db = freshDb();
     const session = new FakeSession(ALL_ROLES, sampleData(), {
@@ -205,29 +237,6 @@ describe('runSync with a fake Graph session', () => {
     const session = new FakeSession(ALL_ROLES, sampleData());
     await expectOperatorError(runSync({ session, db, profileName: PROFILE, signal: ac.signal }), 'cancelled');
     expect(session.requested).toHaveLength(0);
-  });
-
-  it('streams users with bounded read-ahead: at most PAGE_READ_AHEAD pages are requested beyond the one being written', async () => {
-    const db = freshDb();
-    const pages = 10;
-    const perPage = 3;
-    const seen: { index: number; written: number }[] = [];
-    const session = new FakeSession(ALL_ROLES, sampleData(pages, perPage), {
-      beforePage: (d, i) => {
-        if (d !== 'users') return;
-        // Same connection, same open transaction: rows written so far are visible.
-        const written = (db.prepare(`SELECT count(*) AS n FROM users u JOIN snapshots s ON s.id = u.snapshot_id WHERE s.status = 'running'`).get() as { n: number }).n;
-        seen.push({ index: i, written });
-      },
-    });
-    const result = await runSync({ session, db, profileName: PROFILE });
-    expect(result.userCount).toBe(pages * perPage);
-    expect(seen.map((s) => s.index)).toEqual(Array.from({ length: pages }, (_, i) => i));
-    // Page i is only requested once every page before i - PAGE_READ_AHEAD is in the DB:
-    // buffering pages without bound (or all of them) fails here.
-    for (const s of seen) expect(s.written, `rows written when page ${s.index} was requested`).toBeGreaterThanOrEqual(Math.max(0, s.index - PAGE_READ_AHEAD) * perPage);
-    // And the read-ahead is real: some page is requested before the previous one is written.
-    expect(seen.some((s) => s.written < s.index * perPage)).toBe(true);
   });
 
   it('emits start/progress/done/skipped events, throttled per dataset', async () => {
@@ -292,5 +301,33 @@ describe('runSync with a fake Graph session', () => {
     release();
     const r1 = await p1;
     expect(currentSnapshot(db, PROFILE)?.id).toBe(r1.snapshotId);
+  });
+});
+
+// Rows written so far are only visible to the connection holding the transaction, so the
+// bound is checked with the in-thread writer; the writer thread's own bound is in snapshot-sink.test.ts.
+describe('runSync read-ahead bound', () => {
+  const freshDb = memoryDb;
+  it('streams users with bounded read-ahead: at most PAGE_READ_AHEAD pages are requested beyond the one being written', async () => {
+    const db = freshDb();
+    const pages = 10;
+    const perPage = 3;
+    const seen: { index: number; written: number }[] = [];
+    const session = new FakeSession(ALL_ROLES, sampleData(pages, perPage), {
+      beforePage: (d, i) => {
+        if (d !== 'users') return;
+        // Same connection, same open transaction: rows written so far are visible.
+        const written = (db.prepare(`SELECT count(*) AS n FROM users u JOIN snapshots s ON s.id = u.snapshot_id WHERE s.status = 'running'`).get() as { n: number }).n;
+        seen.push({ index: i, written });
+      },
+    });
+    const result = await runSync({ session, db, profileName: PROFILE });
+    expect(result.userCount).toBe(pages * perPage);
+    expect(seen.map((s) => s.index)).toEqual(Array.from({ length: pages }, (_, i) => i));
+    // Page i is only requested once every page before i - PAGE_READ_AHEAD is in the DB:
+    // buffering pages without bound (or all of them) fails here.
+    for (const s of seen) expect(s.written, `rows written when page ${s.index} was requested`).toBeGreaterThanOrEqual(Math.max(0, s.index - PAGE_READ_AHEAD) * perPage);
+    // And the read-ahead is real: some page is requested before the previous one is written.
+    expect(seen.some((s) => s.written < s.index * perPage)).toBe(true);
   });
 });

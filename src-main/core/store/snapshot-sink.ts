@@ -1,0 +1,341 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { OperatorError } from '../errors/operator-error';
+import type { DatasetId } from '../permissions/matrix';
+import type { Db } from './db';
+import type {
+  ActivationsUserDetailRow,
+  ActiveUserDetailRow,
+  DatasetRunRow,
+  GroupRow,
+  M365AppUserDetailRow,
+  MailboxUsageDetailRow,
+  ReportSettingsRow,
+  SignInActivityRow,
+  SkuRow,
+  SnapshotBeginMeta,
+  SnapshotFinalMeta,
+} from './types';
+import { SnapshotWriter, type UserPage } from './writer';
+import type { WireError, WriterCalls, WriterOp, WriterReply, WriterRequest, WriterThreadData } from './writer-protocol';
+
+/**
+ * Where a sync writes its snapshot: SnapshotWriter's calls, asynchronous so the writes
+ * can happen on another thread. Same guarantees as SnapshotWriter: one transaction per
+ * snapshot; nothing of a failed or rolled-back snapshot remains.
+ *
+ * Insert calls resolve once the batch is queued (they wait only when too many batches are
+ * queued); a failed insert surfaces on a later call and always on commit(), which then
+ * saves nothing. begin/discardDataset/commit/rollback resolve when done.
+ */
+export interface SnapshotSink {
+  begin(meta: SnapshotBeginMeta): Promise<number>;
+  insertSkus(rows: SkuRow[]): Promise<void>;
+  insertUserPage(page: UserPage): Promise<void>;
+  insertGroups(rows: GroupRow[]): Promise<void>;
+  insertSignInActivity(rows: SignInActivityRow[]): Promise<void>;
+  insertActiveUserDetail(rows: ActiveUserDetailRow[]): Promise<void>;
+  insertM365AppUserDetail(rows: M365AppUserDetailRow[]): Promise<void>;
+  insertActivationsUserDetail(rows: ActivationsUserDetailRow[]): Promise<void>;
+  insertMailboxUsageDetail(rows: MailboxUsageDetailRow[]): Promise<void>;
+  setReportSettings(row: ReportSettingsRow): Promise<void>;
+  datasetRun(row: DatasetRunRow): Promise<void>;
+  discardDataset(dataset: DatasetId): Promise<void>;
+  commit(meta: SnapshotFinalMeta): Promise<number>;
+  /** Discard the open snapshot; never throws. */
+  rollback(): Promise<void>;
+  /** Resolves once every queued batch is written; throws the first failure of one. */
+  flush(): Promise<void>;
+  /** Release the sink (and its thread). Rolls back a snapshot still open. */
+  close(): Promise<void>;
+}
+
+/** SnapshotWriter on the calling thread (in-memory databases, which another thread cannot open). */
+export class LocalSnapshotSink implements SnapshotSink {
+  readonly #w: SnapshotWriter;
+  /** First failed write of the open snapshot: commit then refuses, as on the writer thread. */
+  #failure: unknown = null;
+
+  constructor(db: Db, opts: { cacheKib?: number } = {}) {
+    this.#w = new SnapshotWriter(db, opts);
+  }
+
+  #write(fn: () => void): Promise<void> {
+    if (this.#failure !== null) return Promise.reject(this.#failure);
+    try {
+      fn();
+      return Promise.resolve();
+    } catch (e) {
+      this.#failure = e;
+      return Promise.reject(e);
+    }
+  }
+
+  async begin(meta: SnapshotBeginMeta): Promise<number> {
+    this.#failure = null;
+    return this.#w.begin(meta);
+  }
+  insertSkus(rows: SkuRow[]): Promise<void> { return this.#write(() => this.#w.insertSkus(rows)); }
+  insertUserPage(page: UserPage): Promise<void> { return this.#write(() => this.#w.insertUserPage(page)); }
+  insertGroups(rows: GroupRow[]): Promise<void> { return this.#write(() => this.#w.insertGroups(rows)); }
+  insertSignInActivity(rows: SignInActivityRow[]): Promise<void> { return this.#write(() => this.#w.insertSignInActivity(rows)); }
+  insertActiveUserDetail(rows: ActiveUserDetailRow[]): Promise<void> { return this.#write(() => this.#w.insertActiveUserDetail(rows)); }
+  insertM365AppUserDetail(rows: M365AppUserDetailRow[]): Promise<void> { return this.#write(() => this.#w.insertM365AppUserDetail(rows)); }
+  insertActivationsUserDetail(rows: ActivationsUserDetailRow[]): Promise<void> { return this.#write(() => this.#w.insertActivationsUserDetail(rows)); }
+  insertMailboxUsageDetail(rows: MailboxUsageDetailRow[]): Promise<void> { return this.#write(() => this.#w.insertMailboxUsageDetail(rows)); }
+  setReportSettings(row: ReportSettingsRow): Promise<void> { return this.#write(() => this.#w.setReportSettings(row)); }
+  datasetRun(row: DatasetRunRow): Promise<void> { return this.#write(() => this.#w.datasetRun(row)); }
+  discardDataset(dataset: DatasetId): Promise<void> { return this.#write(() => this.#w.discardDataset(dataset)); }
+  async flush(): Promise<void> {
+    if (this.#failure !== null) throw this.#failure;
+  }
+  async commit(meta: SnapshotFinalMeta): Promise<number> {
+    if (this.#failure !== null) {
+      this.#w.rollback();
+      throw this.#failure;
+    }
+    return this.#w.commit(meta);
+  }
+  // Only a snapshot this sink began is rolled back: the connection may be in another writer's transaction.
+  async rollback(): Promise<void> {
+    this.#failure = null;
+    if (this.#w.active) this.#w.rollback();
+  }
+  async close(): Promise<void> {
+    await this.rollback();
+  }
+}
+
+/** Batches queued for the writer thread before an insert call waits (bounds memory to a few pages). */
+export const WRITER_QUEUE_DEPTH = 4;
+
+const BUG_HINT = 'This is a bug in the tool; please report it.';
+
+function fromWire(e: WireError): Error {
+  if (e.operator) {
+    return new OperatorError((e.code ?? 'internal') as OperatorError['code'], e.message, { hint: e.hint ?? BUG_HINT });
+  }
+  const err = new Error(e.message);
+  err.name = e.name;
+  if (e.code !== undefined) Object.assign(err, { code: e.code });
+  return err;
+}
+
+/**
+ * The writer thread's entry: next to the bundle once built (writer-worker.js from the CLI's
+ * esbuild, writer-worker.cjs from electron-vite's main build), the TypeScript source when
+ * running from the sources (tsx, vitest).
+ */
+export function writerWorkerEntry(): { url: URL; typescript: boolean } {
+  for (const name of ['./writer-worker.js', './writer-worker.cjs']) {
+    const url = new URL(name, import.meta.url);
+    if (existsSync(fileURLToPath(url))) return { url, typescript: false };
+  }
+  return { url: new URL('./writer-worker.ts', import.meta.url), typescript: true };
+}
+
+/** URL of tsx's ESM API as seen from this module (its exports map, when import.meta.resolve is not offered). */
+function tsxEsmApi(): string {
+  if (typeof import.meta.resolve === 'function') return import.meta.resolve('tsx/esm/api');
+  const pkgPath = createRequire(import.meta.url).resolve('tsx/package.json');
+  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports?: Record<string, { import?: { default?: string } }> };
+  const rel = pkg.exports?.['./esm/api']?.import?.default;
+  if (!rel) throw new OperatorError('internal', 'Cannot locate the TypeScript loader for the writer thread.', { hint: BUG_HINT });
+  return new URL(rel, pathToFileURL(pkgPath)).href;
+}
+
+/** Worker source that imports a TypeScript entry through tsx (resolved from this module, not the cwd). */
+function tsBootstrap(entry: URL): string {
+  const api = tsxEsmApi();
+  return `import(${JSON.stringify(api)}).then((tsx) => tsx.tsImport(${JSON.stringify(entry.href)}, ${JSON.stringify(entry.href)}));`;
+}
+
+/** Connections with a snapshot being written by a writer thread. */
+const writing = new WeakSet<Db>();
+
+interface Pending {
+  resolve: (v: number | null) => void;
+  reject: (e: Error) => void;
+  batch: boolean;
+}
+
+/**
+ * SnapshotWriter on a dedicated worker thread with its own connection to the same file:
+ * the sync's thread fetches, parses and validates the next page while this one inserts.
+ * Requests travel in order over one port, so the thread performs them in the order made.
+ */
+export class ThreadSnapshotSink implements SnapshotSink {
+  readonly #db: Db;
+  readonly #worker: Worker;
+  readonly #depth: number;
+  readonly #exited: Promise<void>;
+  readonly #pending = new Map<number, Pending>();
+  #seq = 0;
+  #queued = 0;
+  #waiters: (() => void)[] = [];
+  /** First failure of a queued batch (or of the thread itself); sticky until rollback. */
+  #failure: Error | null = null;
+  #dead: Error | null = null;
+  #closed = false;
+
+  constructor(db: Db, opts: { cacheKib?: number; queueDepth?: number; entry?: { url: URL; typescript: boolean } } = {}) {
+    if (db.memory || db.name === '' || db.readonly) {
+      throw new OperatorError('internal', 'The writer thread needs a database file opened for writing.', { hint: BUG_HINT });
+    }
+    if (db.inTransaction || writing.has(db)) {
+      throw new OperatorError('store', 'Another sync is already writing to this database.', { hint: 'Wait for the running sync to finish, then try again.' });
+    }
+    this.#db = db;
+    this.#depth = Math.max(1, Math.trunc(opts.queueDepth ?? WRITER_QUEUE_DEPTH));
+    const entry = opts.entry ?? writerWorkerEntry();
+    const data: WriterThreadData = { path: db.name, ...(opts.cacheKib !== undefined ? { cacheKib: opts.cacheKib } : {}) };
+    this.#worker = entry.typescript
+      ? // From the sources: Node 20 does not carry tsx's loader hooks into a worker, so the
+        // thread starts with a bootstrap that loads the entry through tsx.
+        new Worker(tsBootstrap(entry.url), { eval: true, workerData: data })
+      : new Worker(entry.url, { workerData: data });
+    writing.add(db);
+    this.#worker.on('message', (m: WriterReply) => this.#onReply(m));
+    this.#exited = new Promise<void>((resolve) => {
+      this.#worker.once('error', (e) => this.#die(e));
+      this.#worker.once('exit', (code) => {
+        this.#die(new Error(`exit code ${code}`));
+        writing.delete(this.#db);
+        resolve();
+      });
+    });
+  }
+
+  #die(e: Error): void {
+    if (this.#dead) return;
+    const err = this.#closed
+      ? new OperatorError('internal', 'The snapshot writer is closed.', { hint: BUG_HINT })
+      : new OperatorError('store', `The snapshot writer stopped unexpectedly: ${e.message}`, {
+          hint: 'Check the free disk space and the data folder, then sync again. The previous snapshot is unchanged.',
+          cause: e,
+        });
+    this.#dead = err;
+    this.#failure ??= err;
+    for (const p of this.#pending.values()) p.reject(err);
+    this.#pending.clear();
+    this.#queued = 0;
+    this.#wake();
+  }
+
+  #wake(): void {
+    const ws = this.#waiters;
+    this.#waiters = [];
+    for (const w of ws) w();
+  }
+
+  #onReply(m: WriterReply): void {
+    const p = this.#pending.get(m.seq);
+    if (!p) return;
+    this.#pending.delete(m.seq);
+    if (p.batch) {
+      this.#queued -= 1;
+      if (!m.ok) this.#failure ??= fromWire(m.error);
+      if (this.#queued < this.#depth || this.#failure) this.#wake();
+      p.resolve(null);
+      return;
+    }
+    if (m.ok) p.resolve(m.value);
+    else p.reject(fromWire(m.error));
+  }
+
+  #post<K extends WriterOp>(op: K, args: WriterCalls[K], batch: boolean): Promise<number | null> {
+    if (this.#dead) return Promise.reject(this.#dead);
+    const seq = ++this.#seq;
+    const done = new Promise<number | null>((resolve, reject) => this.#pending.set(seq, { resolve, reject, batch }));
+    this.#worker.postMessage({ seq, op, args } as WriterRequest);
+    return done;
+  }
+
+  /** A call whose result the sync needs before going on. */
+  async #call<K extends WriterOp>(op: K, args: WriterCalls[K]): Promise<number | null> {
+    return this.#post(op, args, false);
+  }
+
+  /** Queue a batch; waits while the queue is full; throws the first failure of an earlier batch. */
+  async #batch<K extends WriterOp>(op: K, args: WriterCalls[K]): Promise<void> {
+    if (this.#failure) throw this.#failure;
+    // Failures of a batch are recorded by #onReply; the per-batch promise only settles the count.
+    this.#post(op, args, true).catch(() => undefined);
+    this.#queued += 1;
+    while (this.#queued >= this.#depth && !this.#failure) await new Promise<void>((r) => this.#waiters.push(r));
+    if (this.#failure) throw this.#failure;
+  }
+
+  /** Number of batches sent and not yet written (tests, diagnostics). */
+  get queued(): number {
+    return this.#queued;
+  }
+
+  async begin(meta: SnapshotBeginMeta): Promise<number> {
+    this.#failure = null;
+    const id = await this.#call('begin', [meta]);
+    if (id === null) throw new OperatorError('internal', 'The snapshot writer did not return a snapshot id.', { hint: BUG_HINT });
+    return id;
+  }
+  insertSkus(rows: SkuRow[]): Promise<void> { return this.#batch('insertSkus', [rows]); }
+  insertUserPage(page: UserPage): Promise<void> { return this.#batch('insertUserPage', [page]); }
+  insertGroups(rows: GroupRow[]): Promise<void> { return this.#batch('insertGroups', [rows]); }
+  insertSignInActivity(rows: SignInActivityRow[]): Promise<void> { return this.#batch('insertSignInActivity', [rows]); }
+  insertActiveUserDetail(rows: ActiveUserDetailRow[]): Promise<void> { return this.#batch('insertActiveUserDetail', [rows]); }
+  insertM365AppUserDetail(rows: M365AppUserDetailRow[]): Promise<void> { return this.#batch('insertM365AppUserDetail', [rows]); }
+  insertActivationsUserDetail(rows: ActivationsUserDetailRow[]): Promise<void> { return this.#batch('insertActivationsUserDetail', [rows]); }
+  insertMailboxUsageDetail(rows: MailboxUsageDetailRow[]): Promise<void> { return this.#batch('insertMailboxUsageDetail', [rows]); }
+  setReportSettings(row: ReportSettingsRow): Promise<void> { return this.#batch('setReportSettings', [row]); }
+  datasetRun(row: DatasetRunRow): Promise<void> { return this.#batch('datasetRun', [row]); }
+
+  async discardDataset(dataset: DatasetId): Promise<void> {
+    if (this.#failure) throw this.#failure;
+    await this.#call('discardDataset', [dataset]);
+  }
+
+  async commit(meta: SnapshotFinalMeta): Promise<number> {
+    if (this.#failure) throw this.#failure;
+    let id: number | null;
+    try {
+      id = await this.#call('commit', [meta]);
+    } catch (e) {
+      // The thread refuses to commit after a failed batch and reports that batch's error.
+      throw this.#failure ?? e;
+    }
+    if (id === null) throw new OperatorError('internal', 'The snapshot writer did not return a snapshot id.', { hint: BUG_HINT });
+    return id;
+  }
+
+  async flush(): Promise<void> {
+    if (this.#failure) throw this.#failure;
+    await this.#call('flush', []);
+    if (this.#failure) throw this.#failure;
+  }
+
+  async rollback(): Promise<void> {
+    if (!this.#dead) await this.#call('rollback', []).catch(() => undefined);
+    this.#failure = null;
+  }
+
+  async close(): Promise<void> {
+    if (!this.#dead && !this.#closed) {
+      this.#closed = true;
+      this.#worker.postMessage({ seq: ++this.#seq, op: 'close', args: [] } satisfies WriterRequest);
+    }
+    await this.#exited;
+  }
+}
+
+/** Options for openSnapshotSink. */
+export interface SnapshotSinkOptions {
+  /** Write on a worker thread when the database is a file (default true). */
+  thread?: boolean;
+}
+
+/** The sink a sync writes through: a writer thread for database files, the calling thread otherwise. */
+export function openSnapshotSink(db: Db, opts: SnapshotSinkOptions = {}): SnapshotSink {
+  const threaded = (opts.thread ?? true) && !db.memory && db.name !== '' && !db.readonly;
+  return threaded ? new ThreadSnapshotSink(db) : new LocalSnapshotSink(db);
+}
