@@ -40,7 +40,7 @@ import {
   type Page,
   type PageError,
 } from './authorize-page';
-import { delegatedSts as sts, GUID_RE, StsError, stsErrorParts } from './sts-error';
+import { sts, GUID_RE, StsError, stsErrorParts } from './sts-error';
 import { templateIdsForRoles, type SignInAccount } from './users';
 import type { LoginRequest, LoginResponse, TokenForm } from './identity';
 import type { DemoMfaRequirement, DemoPublicApp, DemoUserName } from './types';
@@ -384,16 +384,11 @@ export function createDelegatedFlows(ctx: DelegatedContext): DelegatedFlows {
   function findApp(clientId: string | undefined): PublicRegistration | StsError {
     const id = clientId?.trim();
     if (!id) return sts.missingParameter('client_id');
-    if (!GUID_RE.test(id)) return new StsError(400, 'unauthorized_client', 700038, 'The client_id is not a valid application identifier. It must be the Application (client) ID, a GUID.');
+    if (!GUID_RE.test(id)) return sts.invalidClientId();
     const app = ctx.publicApps.get(id.toLowerCase());
     if (app) return app;
     if (ctx.isConfidentialClient(id)) return sts.confidentialClient();
-    return new StsError(
-      400,
-      'unauthorized_client',
-      700016,
-      `Application with identifier '${id}' was not found in the directory '${ctx.tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
-    );
+    return sts.appNotFound(id, ctx.tenantId);
   }
 
   function scopesOrError(raw: string | undefined): ParsedScopes | StsError {
@@ -646,7 +641,7 @@ export function createDelegatedFlows(ctx: DelegatedContext): DelegatedFlows {
     const q = parsed.data;
     const id = q.client_id?.trim();
     if (!id) return errorHtml(sts.missingParameter('client_id'));
-    if (!GUID_RE.test(id)) return errorHtml(new StsError(400, 'unauthorized_client', 700038, 'The client_id is not a valid application identifier. It must be the Application (client) ID, a GUID.'));
+    if (!GUID_RE.test(id)) return errorHtml(sts.invalidClientId());
     const target = ctx.consentTarget(id);
     if (!target) return errorHtml(sts.appNotFound(id, ctx.tenantId));
     if (q.redirect_uri === undefined) return errorHtml(sts.missingParameter('redirect_uri'));

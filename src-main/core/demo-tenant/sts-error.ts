@@ -61,8 +61,13 @@ export function stsErrorBody(e: StsError, loginOrigin: string, clientRequestId: 
   };
 }
 
-/** Errors of the delegated flows (authorize, sign-in, authorization code, refresh token, device code). */
-export const delegatedSts = {
+export const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+const consentText = (id: string, name: string): string =>
+  `The user or administrator has not consented to use the application with ID '${id}' named '${name}'. Send an interactive authorization request for this user and resource.`;
+
+/** The demo tenant's Entra ID errors: token endpoint, authorize, sign-in, codes, refresh and device code. */
+export const sts = {
   missingParameter: (p: string) => new StsError(400, 'invalid_request', 900144, `The request body must contain the following parameter: '${p}'.`),
   invalidParameter: (p: string, why: string) => new StsError(400, 'invalid_request', 90014, `The request parameter '${p}' is invalid. ${why}`),
   redirectMismatch: (uri: string, appId: string) =>
@@ -110,14 +115,7 @@ export const delegatedSts = {
       { suberror: 'basic_action' },
     ),
   badMfaCode: () => new StsError(400, 'invalid_grant', 500121, 'Authentication failed during strong authentication request.'),
-  consentRequired: (id: string, name: string) =>
-    new StsError(
-      400,
-      'invalid_grant',
-      65001,
-      `The user or administrator has not consented to use the application with ID '${id}' named '${name}'. Send an interactive authorization request for this user and resource.`,
-      { suberror: 'consent_required' },
-    ),
+  consentRequired: (id: string, name: string) => new StsError(400, 'invalid_grant', 65001, consentText(id, name), { suberror: 'consent_required' }),
   resourceNotFound: (resource: string, tenantName: string) =>
     new StsError(
       400,
@@ -154,4 +152,66 @@ export const delegatedSts = {
       `Application with identifier '${id}' was not found in the directory '${tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
     ),
   sessionExpired: () => new StsError(400, 'invalid_request', 50132, 'The sign-in session has expired. Start the sign-in again from the application.'),
+  tenantNotFound: (t: string) =>
+    new StsError(
+      400,
+      'invalid_request',
+      90002,
+      `Tenant '${t}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
+    ),
+  invalidClientId: () =>
+    new StsError(400, 'unauthorized_client', 700038, 'The client_id is not a valid application identifier. It must be the Application (client) ID, a GUID.'),
+  unsupportedGrant: () => new StsError(400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.'),
+  notMultiTenant: (id: string) =>
+    new StsError(
+      400,
+      'invalid_request',
+      50194,
+      `Application '${id}'(demo) is not configured as a multi-tenant application. Usage of the /common endpoint is not supported for such applications created after '10/15/2018'. Use a tenant-specific endpoint or configure the application to be multi-tenant.`,
+    ),
+  invalidClientCredentialsScope: (scope: string) =>
+    new StsError(
+      400,
+      'invalid_scope',
+      70011,
+      `The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+    ),
+  missingCredential: () =>
+    new StsError(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."),
+  bothCredentials: () =>
+    new StsError(400, 'invalid_request', 900144, "The request body must contain only one of the following parameters: 'client_assertion' or 'client_secret'."),
+  wrongSecret: (id: string) =>
+    new StsError(
+      401,
+      'invalid_client',
+      7000215,
+      `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${id}'.`,
+    ),
+  expiredSecret: (id: string) =>
+    new StsError(
+      401,
+      'invalid_client',
+      7000222,
+      `The provided client secret keys for app '${id}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`,
+    ),
+  assertionType: () =>
+    new StsError(400, 'invalid_request', 50027, `Invalid JWT token. The client_assertion_type must be '${JWT_BEARER}'.`),
+  assertionMalformed: (why: string) => new StsError(400, 'invalid_request', 50027, `JWT token is invalid or malformed. ${why}`),
+  keyNotFound: (id: string, thumbprint: string) =>
+    new StsError(
+      401,
+      'invalid_client',
+      700027,
+      `Client assertion failed signature validation. [Reason - The key was not found., Thumbprint of key used by client: '${thumbprint}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${id}'.]`,
+    ),
+  badSignature: () => new StsError(401, 'invalid_client', 700027, 'Client assertion failed signature validation.'),
+  assertionTime: (why: string) => new StsError(401, 'invalid_client', 700024, `Client assertion is not within its valid time range. ${why}`),
+  assertionSubject: () =>
+    new StsError(401, 'invalid_client', 700021, "Client assertion application identifier doesn't match 'client_id' parameter."),
+  assertionAudience: (aud: string) =>
+    new StsError(401, 'invalid_client', 50027, `Invalid JWT token. Token audience '${aud}' is not valid for this token endpoint.`),
+  /** Client credentials without admin consent (the delegated flows add suberror consent_required). */
+  noConsent: (id: string, name: string) => new StsError(400, 'invalid_grant', 65001, consentText(id, name)),
+  notFound: () => new StsError(404, 'invalid_request', 900561, 'The endpoint only accepts POST requests or the path is not known.'),
+  bodyType: () => new StsError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'grant_type'."),
 } as const;
