@@ -19,7 +19,7 @@ import type {
   SnapshotFinalMeta,
 } from './types';
 import { SnapshotWriter, type UserPage } from './writer';
-import type { WireError, WriterCalls, WriterOp, WriterReply, WriterRequest, WriterThreadData } from './writer-protocol';
+import type { SinkOp, WireError, WriterCalls, WriterOp, WriterReply, WriterRequest, WriterThreadData } from './writer-protocol';
 
 /**
  * Where a sync writes its snapshot: SnapshotWriter's calls, asynchronous so the writes
@@ -30,27 +30,14 @@ import type { WireError, WriterCalls, WriterOp, WriterReply, WriterRequest, Writ
  * queued); a failed insert surfaces on a later call and always on commit(), which then
  * saves nothing. begin/discardDataset/commit/rollback resolve when done.
  */
-export interface SnapshotSink {
-  begin(meta: SnapshotBeginMeta): Promise<number>;
-  insertSkus(rows: SkuRow[]): Promise<void>;
-  insertUserPage(page: UserPage): Promise<void>;
-  insertGroups(rows: GroupRow[]): Promise<void>;
-  insertSignInActivity(rows: SignInActivityRow[]): Promise<void>;
-  insertActiveUserDetail(rows: ActiveUserDetailRow[]): Promise<void>;
-  insertM365AppUserDetail(rows: M365AppUserDetailRow[]): Promise<void>;
-  insertActivationsUserDetail(rows: ActivationsUserDetailRow[]): Promise<void>;
-  insertMailboxUsageDetail(rows: MailboxUsageDetailRow[]): Promise<void>;
-  setReportSettings(row: ReportSettingsRow): Promise<void>;
-  datasetRun(row: DatasetRunRow): Promise<void>;
-  discardDataset(dataset: DatasetId): Promise<void>;
-  commit(meta: SnapshotFinalMeta): Promise<number>;
-  /** Discard the open snapshot; never throws. */
-  rollback(): Promise<void>;
+export type SnapshotSink = {
+  [K in SinkOp]: (...args: Parameters<SnapshotWriter[K]>) => Promise<ReturnType<SnapshotWriter[K]>>;
+} & {
   /** Resolves once every queued batch is written; throws the first failure of one. */
   flush(): Promise<void>;
   /** Release the sink (and its thread). Rolls back a snapshot still open. */
   close(): Promise<void>;
-}
+};
 
 /** SnapshotWriter on the calling thread (in-memory databases, which another thread cannot open). */
 export class LocalSnapshotSink implements SnapshotSink {
@@ -77,14 +64,14 @@ export class LocalSnapshotSink implements SnapshotSink {
     this.#failure = null;
     return this.#w.begin(meta);
   }
-  insertSkus(rows: SkuRow[]): Promise<void> { return this.#write(() => this.#w.insertSkus(rows)); }
+  insertSkus(rows: readonly SkuRow[]): Promise<void> { return this.#write(() => this.#w.insertSkus(rows)); }
   insertUserPage(page: UserPage): Promise<void> { return this.#write(() => this.#w.insertUserPage(page)); }
-  insertGroups(rows: GroupRow[]): Promise<void> { return this.#write(() => this.#w.insertGroups(rows)); }
-  insertSignInActivity(rows: SignInActivityRow[]): Promise<void> { return this.#write(() => this.#w.insertSignInActivity(rows)); }
-  insertActiveUserDetail(rows: ActiveUserDetailRow[]): Promise<void> { return this.#write(() => this.#w.insertActiveUserDetail(rows)); }
-  insertM365AppUserDetail(rows: M365AppUserDetailRow[]): Promise<void> { return this.#write(() => this.#w.insertM365AppUserDetail(rows)); }
-  insertActivationsUserDetail(rows: ActivationsUserDetailRow[]): Promise<void> { return this.#write(() => this.#w.insertActivationsUserDetail(rows)); }
-  insertMailboxUsageDetail(rows: MailboxUsageDetailRow[]): Promise<void> { return this.#write(() => this.#w.insertMailboxUsageDetail(rows)); }
+  insertGroups(rows: readonly GroupRow[]): Promise<void> { return this.#write(() => this.#w.insertGroups(rows)); }
+  insertSignInActivity(rows: readonly SignInActivityRow[]): Promise<void> { return this.#write(() => this.#w.insertSignInActivity(rows)); }
+  insertActiveUserDetail(rows: readonly ActiveUserDetailRow[]): Promise<void> { return this.#write(() => this.#w.insertActiveUserDetail(rows)); }
+  insertM365AppUserDetail(rows: readonly M365AppUserDetailRow[]): Promise<void> { return this.#write(() => this.#w.insertM365AppUserDetail(rows)); }
+  insertActivationsUserDetail(rows: readonly ActivationsUserDetailRow[]): Promise<void> { return this.#write(() => this.#w.insertActivationsUserDetail(rows)); }
+  insertMailboxUsageDetail(rows: readonly MailboxUsageDetailRow[]): Promise<void> { return this.#write(() => this.#w.insertMailboxUsageDetail(rows)); }
   setReportSettings(row: ReportSettingsRow): Promise<void> { return this.#write(() => this.#w.setReportSettings(row)); }
   datasetRun(row: DatasetRunRow): Promise<void> { return this.#write(() => this.#w.datasetRun(row)); }
   discardDataset(dataset: DatasetId): Promise<void> { return this.#write(() => this.#w.discardDataset(dataset)); }
@@ -279,14 +266,14 @@ export class ThreadSnapshotSink implements SnapshotSink {
     if (id === null) throw new OperatorError('internal', 'The snapshot writer did not return a snapshot id.', { hint: BUG_HINT });
     return id;
   }
-  insertSkus(rows: SkuRow[]): Promise<void> { return this.#batch('insertSkus', [rows]); }
+  insertSkus(rows: readonly SkuRow[]): Promise<void> { return this.#batch('insertSkus', [rows]); }
   insertUserPage(page: UserPage): Promise<void> { return this.#batch('insertUserPage', [page]); }
-  insertGroups(rows: GroupRow[]): Promise<void> { return this.#batch('insertGroups', [rows]); }
-  insertSignInActivity(rows: SignInActivityRow[]): Promise<void> { return this.#batch('insertSignInActivity', [rows]); }
-  insertActiveUserDetail(rows: ActiveUserDetailRow[]): Promise<void> { return this.#batch('insertActiveUserDetail', [rows]); }
-  insertM365AppUserDetail(rows: M365AppUserDetailRow[]): Promise<void> { return this.#batch('insertM365AppUserDetail', [rows]); }
-  insertActivationsUserDetail(rows: ActivationsUserDetailRow[]): Promise<void> { return this.#batch('insertActivationsUserDetail', [rows]); }
-  insertMailboxUsageDetail(rows: MailboxUsageDetailRow[]): Promise<void> { return this.#batch('insertMailboxUsageDetail', [rows]); }
+  insertGroups(rows: readonly GroupRow[]): Promise<void> { return this.#batch('insertGroups', [rows]); }
+  insertSignInActivity(rows: readonly SignInActivityRow[]): Promise<void> { return this.#batch('insertSignInActivity', [rows]); }
+  insertActiveUserDetail(rows: readonly ActiveUserDetailRow[]): Promise<void> { return this.#batch('insertActiveUserDetail', [rows]); }
+  insertM365AppUserDetail(rows: readonly M365AppUserDetailRow[]): Promise<void> { return this.#batch('insertM365AppUserDetail', [rows]); }
+  insertActivationsUserDetail(rows: readonly ActivationsUserDetailRow[]): Promise<void> { return this.#batch('insertActivationsUserDetail', [rows]); }
+  insertMailboxUsageDetail(rows: readonly MailboxUsageDetailRow[]): Promise<void> { return this.#batch('insertMailboxUsageDetail', [rows]); }
   setReportSettings(row: ReportSettingsRow): Promise<void> { return this.#batch('setReportSettings', [row]); }
   datasetRun(row: DatasetRunRow): Promise<void> { return this.#batch('datasetRun', [row]); }
 

@@ -1,42 +1,31 @@
-import type { DatasetId } from '../permissions/matrix';
-import type {
-  ActivationsUserDetailRow,
-  ActiveUserDetailRow,
-  DatasetRunRow,
-  GroupRow,
-  M365AppUserDetailRow,
-  MailboxUsageDetailRow,
-  ReportSettingsRow,
-  SignInActivityRow,
-  SkuRow,
-  SnapshotBeginMeta,
-  SnapshotFinalMeta,
-} from './types';
-import type { UserPage } from './writer';
+import type { SnapshotWriter } from './writer';
 
 /** Messages between the sync (main thread) and the snapshot writer thread. */
 
-/** Arguments of each SnapshotWriter call the writer thread performs. */
-export interface WriterCalls {
-  begin: [SnapshotBeginMeta];
-  insertSkus: [SkuRow[]];
-  insertUserPage: [UserPage];
-  insertGroups: [GroupRow[]];
-  insertSignInActivity: [SignInActivityRow[]];
-  insertActiveUserDetail: [ActiveUserDetailRow[]];
-  insertM365AppUserDetail: [M365AppUserDetailRow[]];
-  insertActivationsUserDetail: [ActivationsUserDetailRow[]];
-  insertMailboxUsageDetail: [MailboxUsageDetailRow[]];
-  setReportSettings: [ReportSettingsRow];
-  datasetRun: [DatasetRunRow];
-  discardDataset: [DatasetId];
-  commit: [SnapshotFinalMeta];
-  rollback: [];
+/** The SnapshotWriter calls a sink forwards (the writer thread performs them in order). */
+export type SinkOp =
+  | 'begin'
+  | 'insertSkus'
+  | 'insertUserPage'
+  | 'insertGroups'
+  | 'insertSignInActivity'
+  | 'insertActiveUserDetail'
+  | 'insertM365AppUserDetail'
+  | 'insertActivationsUserDetail'
+  | 'insertMailboxUsageDetail'
+  | 'setReportSettings'
+  | 'datasetRun'
+  | 'discardDataset'
+  | 'commit'
+  | 'rollback';
+
+/** Arguments of each request to the writer thread: SnapshotWriter's own, plus flush and close. */
+export type WriterCalls = { [K in SinkOp]: Parameters<SnapshotWriter[K]> } & {
   /** Nothing: answered once every earlier request is done. */
   flush: [];
   /** Close the connection and let the thread end. */
   close: [];
-}
+};
 
 export type WriterOp = keyof WriterCalls;
 
