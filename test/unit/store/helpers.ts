@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { SnapshotWriter } from '../../../src-main/core/store/writer';
 import type { UserRow } from '../../../src-main/core/store/types';
 
@@ -24,4 +27,25 @@ export function writeSnapshot(w: SnapshotWriter, profileName: string, users: num
   );
   w.datasetRun({ dataset: 'users', status: 'ok', items: users });
   return w.commit({ finishedAt: '2025-01-01T00:01:00.000Z', warnings: [], userCount: users });
+}
+
+/**
+ * Run a fixture that opens a snapshot and writes until its uncommitted rows reach the
+ * WAL file (it prints "ready"), then SIGKILL it mid-snapshot.
+ */
+export async function killMidSnapshot(fixture: URL, dbPath: string): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(fixture), dbPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (c: Buffer) => {
+      if (c.toString().includes('ready')) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`child exited early (${code}): ${stderr}`)));
+  });
+  // The uncommitted rows outgrew the page cache and reached the WAL file on disk.
+  if (statSync(`${dbPath}-wal`).size <= 1_000_000) throw new Error('the fixture did not spill uncommitted rows to the WAL');
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
 }

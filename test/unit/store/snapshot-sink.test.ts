@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +9,7 @@ import { currentSnapshot, listSnapshots, snapshotCounts } from '../../../src-mai
 import { LocalSnapshotSink, ThreadSnapshotSink, openSnapshotSink, writerWorkerEntry, type SnapshotSink } from '../../../src-main/core/store/snapshot-sink';
 import type { SnapshotBeginMeta, UserRow } from '../../../src-main/core/store/types';
 import { emptyUserPage, packUser, type UserPage } from '../../../src-main/core/store/writer';
-import { user } from './helpers';
+import { killMidSnapshot, user } from './helpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'snapshot-sink-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -225,22 +224,7 @@ describe('ThreadSnapshotSink', () => {
     await sink.close();
     db.close();
 
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/crash-thread-child.ts', import.meta.url)), path], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (c: Buffer) => {
-        if (c.toString().includes('ready')) resolve();
-      });
-      child.on('exit', (code) => reject(new Error(`child exited early (${code}): ${stderr}`)));
-    });
-    // The writer thread's uncommitted rows outgrew its page cache and reached the WAL file.
-    expect(statSync(`${path}-wal`).size).toBeGreaterThan(1_000_000);
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
+    await killMidSnapshot(new URL('./fixtures/crash-thread-child.ts', import.meta.url), path);
 
     const after = openDatabase(path);
     expect(listSnapshots(after).map((s) => s.id)).toEqual([first]);

@@ -1,14 +1,12 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OperatorError } from '../../../src-main/core/errors/operator-error';
 import { openDatabase } from '../../../src-main/core/store/db';
 import { currentSnapshot, datasetRuns, getSnapshot, listSnapshots, skuSummary, snapshotCounts, userAssignments } from '../../../src-main/core/store/queries';
 import { SnapshotWriter } from '../../../src-main/core/store/writer';
-import { user, writeSnapshot } from './helpers';
+import { killMidSnapshot, user, writeSnapshot } from './helpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'store-writer-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -110,22 +108,7 @@ describe('SnapshotWriter', () => {
     const first = writeSnapshot(new SnapshotWriter(db), 'crash', 4);
     db.close();
 
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/crash-child.ts', import.meta.url)), path], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (c: Buffer) => {
-        if (c.toString().includes('ready')) resolve();
-      });
-      child.on('exit', (code) => reject(new Error(`child exited early (${code}): ${stderr}`)));
-    });
-    // The uncommitted rows outgrew the page cache and reached the WAL file on disk.
-    expect(statSync(`${path}-wal`).size).toBeGreaterThan(1_000_000);
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
+    await killMidSnapshot(new URL('./fixtures/crash-child.ts', import.meta.url), path);
 
     const after = openDatabase(path);
     expect(listSnapshots(after).map((s) => s.id)).toEqual([first]);
