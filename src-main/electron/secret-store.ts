@@ -1,9 +1,9 @@
 import { app, safeStorage } from 'electron';
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { OperatorError } from '../core/errors/operator-error';
+import { writePrivateFileAtomic } from '../core/fs/atomic-write';
 import { withFileLock } from '../core/fs/file-lock';
 import { safeStoragePolicy, type SafeStorageDecision } from '../core/secrets/safe-storage-policy';
 import { MemorySecretStore } from '../core/secrets/memory-store';
@@ -68,18 +68,7 @@ export class SafeStorageSecretStore implements SecretStore {
   }
 
   private async save(data: StoreFile): Promise<void> {
-    const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      await writeFile(tmp, JSON.stringify(data), { mode: 0o600, flag: 'wx' });
-      await chmod(tmp, 0o600);
-      await rename(tmp, this.file);
-    } catch (e) {
-      await unlink(tmp).catch(() => undefined);
-      throw new OperatorError('store', `The secret store file could not be written (${this.file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}).`, {
-        hint: 'Check free space and the permissions of the app data folder; the previous file was left as it was.',
-        cause: e,
-      });
-    }
+    await writePrivateFileAtomic(this.file, JSON.stringify(data), 'secret store file');
   }
 
   /** The data folder, created private (0700) and tightened if it already exists. */

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { OperatorError } from '../errors/operator-error';
+import { writePrivateFileAtomic } from '../fs/atomic-write';
 import { withFileLock } from '../fs/file-lock';
 import { profileSchema, type Profile } from './schema';
 
@@ -81,17 +81,7 @@ export class ProfileStore {
   }
 
   private async write(data: z.infer<typeof fileSchema>): Promise<void> {
-    const tmp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      await writeFile(tmp, JSON.stringify(data, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
-      await rename(tmp, this.path);
-    } catch (e) {
-      await unlink(tmp).catch(() => undefined);
-      throw new OperatorError('store', `The profiles file ${this.path} could not be written (${(e as NodeJS.ErrnoException).code ?? 'error'}).`, {
-        hint: 'Check free space and that the folder is writable by this user; the previous file was left as it was.',
-        cause: e,
-      });
-    }
+    await writePrivateFileAtomic(this.path, JSON.stringify(data, null, 2) + '\n', 'profiles file');
   }
 }
 

@@ -1,8 +1,9 @@
 import { createCipheriv, createDecipheriv, randomBytes, scrypt as scryptCb, type ScryptOptions } from 'node:crypto';
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { OperatorError } from '../errors/operator-error';
+import { writePrivateFileAtomic } from '../fs/atomic-write';
 import { withFileLock } from '../fs/file-lock';
 import { redactor } from '../log/redact';
 import type { SecretStore } from './secret-store';
@@ -239,17 +240,7 @@ export class EncryptedFileSecretStore implements SecretStore {
     for (const [key, value] of [...values.entries()].sort(([a], [b]) => a.localeCompare(b))) entries[key] = seal(dek, value, aad(kdf.salt, key));
     const file: StoreFile = { format: SECRET_STORE_FORMAT, version: VERSION, kdf, check: seal(dek, CHECK_PLAINTEXT, aad(kdf.salt, null)), entries };
     await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
-    const tmp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      await writeFile(tmp, JSON.stringify(file, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
-      await rename(tmp, this.path);
-    } catch (e) {
-      await unlink(tmp).catch(() => undefined);
-      throw new OperatorError('store', `The secret store ${this.path} could not be written (${(e as NodeJS.ErrnoException).code ?? 'error'}).`, {
-        hint: 'Check free space and that the folder is writable by this user; the previous store was left as it was.',
-        cause: e,
-      });
-    }
+    await writePrivateFileAtomic(this.path, JSON.stringify(file, null, 2) + '\n', 'secret store');
   }
 
   private damaged(why: string): OperatorError {
