@@ -90,7 +90,7 @@ export function buildProgram(io: CliIo): { program: Command; context: () => CliC
     const result =
       flags.profile === DEMO_PROFILE_NAME
         ? await withDemoTenant(demoSetup(flags), (demo) => syncDemo(demo, flags))
-        : await c.profiles.get(flags.profile).then((p) => runAndSummarise(p, p.credential.kind === 'delegated' || (p.credential.kind === 'certificate' && p.credential.privateKeyInStore) ? { secretStore: c.secretStore() } : {}));
+        : await c.profiles.get(flags.profile).then((p) => runAndSummarise(p, { secretStore: c.secretStore() }));
     printSyncSummary(io.stdout, result, skuSummary(c.database(), result.snapshotId));
   });
 
