@@ -8,7 +8,7 @@ import { certificateCredential, loadAppCredential, type AppCredential } from '..
 import { tokenInfoFromJwt } from '../../src-main/core/auth/token-claims';
 import type { Profile } from '../../src-main/core/profile/schema';
 import { demoTenantProfile } from '../../src-main/core/services/demo';
-import { makeSelfSignedCert } from '../unit/net/cert-fixture';
+import { makeSelfSignedCert } from '../helpers/cert-fixture';
 import { failure } from '../helpers/operator-error';
 
 /**

@@ -13,7 +13,7 @@ import { deterministicGuid, domainFor, generateClientSecret, tenantIdFor } from 
 import { requiredApplicationPermissions } from '../../../src-main/core/permissions/matrix';
 import type { DemoApp, DemoTenant } from '../../../src-main/core/demo-tenant/types';
 import { caFetch, form } from '../../helpers/demo-fetch';
-import { graphApiDouble } from './helpers';
+import { graphApiDouble } from '../../helpers/demo-tenant';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

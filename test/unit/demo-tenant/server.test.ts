@@ -14,7 +14,7 @@ import { startDemoTenantWith } from '../../../src-main/core/demo-tenant/server';
 import { createIdentity, generateIdentityMaterial } from '../../../src-main/core/demo-tenant/identity';
 import type { DemoTenant } from '../../../src-main/core/demo-tenant/types';
 import { caFetch, form } from '../../helpers/demo-fetch';
-import { CSV_CHUNK, CSV_CHUNKS, csvProgress, graphApiDouble } from './helpers';
+import { CSV_CHUNK, CSV_CHUNKS, csvProgress, graphApiDouble } from '../../helpers/demo-tenant';
 
 const graphErrorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), innerError: z.object({ date: z.string(), 'request-id': z.string() }) }),

@@ -7,7 +7,7 @@ import { OperatorError } from '../../../src-main/core/errors/operator-error';
 import { exportSnapshot, lastSignInCell, SKU_SUMMARY_HEADER, USER_LICENSES_HEADER } from '../../../src-main/core/export/exports';
 import { openDatabase } from '../../../src-main/core/store/db';
 import { runSync } from '../../../src-main/core/sync/engine';
-import { ALL_ROLES, FakeSession, sampleData } from '../sync/fake-session';
+import { ALL_ROLES, FakeSession, sampleData } from '../../helpers/fake-session';
 
 const dir = mkdtempSync(join(tmpdir(), 'exports-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

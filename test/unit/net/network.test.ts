@@ -6,7 +6,7 @@ import { createNetwork, parsePemBundle, readCaBundle } from '../../../src-main/c
 import { fromNetworkFailure } from '../../../src-main/core/net/net-errors';
 import { redactLogLine } from '../../../src-main/core/auth/msal-common';
 import { OperatorError } from '../../../src-main/core/errors/operator-error';
-import { makeSelfSignedCert } from './cert-fixture';
+import { makeSelfSignedCert } from '../../helpers/cert-fixture';
 
 let certPem = '';
 const dir = mkdtempSync(join(tmpdir(), 'recon-net-'));

@@ -9,7 +9,7 @@ import { currentSnapshot, listSnapshots, snapshotCounts } from '../../../src-mai
 import { LocalSnapshotSink, ThreadSnapshotSink, openSnapshotSink, writerWorkerEntry, type SnapshotSink } from '../../../src-main/core/store/snapshot-sink';
 import type { SnapshotBeginMeta, UserRow } from '../../../src-main/core/store/types';
 import { emptyUserPage, packUser, type UserPage } from '../../../src-main/core/store/writer';
-import { killMidSnapshot, user } from './helpers';
+import { killMidSnapshot, user } from '../../helpers/store';
 
 const dir = mkdtempSync(join(tmpdir(), 'snapshot-sink-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -6,7 +6,7 @@ import { OperatorError } from '../../../src-main/core/errors/operator-error';
 import { openDatabase } from '../../../src-main/core/store/db';
 import { currentSnapshot, datasetRuns, getSnapshot, listSnapshots, skuSummary, snapshotCounts, userAssignments } from '../../../src-main/core/store/queries';
 import { SnapshotWriter } from '../../../src-main/core/store/writer';
-import { killMidSnapshot, user, writeSnapshot } from './helpers';
+import { killMidSnapshot, user, writeSnapshot } from '../../helpers/store';
 
 const dir = mkdtempSync(join(tmpdir(), 'store-writer-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -7,7 +7,7 @@ import { DATASET_IDS } from '../../../src-main/core/permissions/matrix';
 import { openDatabase, type Db } from '../../../src-main/core/store/db';
 import { currentSnapshot, datasetRuns, listSnapshots, snapshotCounts } from '../../../src-main/core/store/queries';
 import { PAGE_READ_AHEAD, runSync, type SyncProgress } from '../../../src-main/core/sync/engine';
-import { ALL_ROLES, FakeSession, sampleData } from './fake-session';
+import { ALL_ROLES, FakeSession, sampleData } from '../../helpers/fake-session';
 
 const PROFILE = 'contoso';
 

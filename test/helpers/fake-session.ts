@@ -1,6 +1,6 @@
-import type { GraphPage, GraphSession, RequestOptions, TokenInfo } from '../../../src-main/core/graph/session';
-import { datasetPaths } from '../../../src-main/core/sync/engine';
-import { DATASET_IDS, type DatasetId } from '../../../src-main/core/permissions/matrix';
+import type { GraphPage, GraphSession, RequestOptions, TokenInfo } from '../../src-main/core/graph/session';
+import { datasetPaths } from '../../src-main/core/sync/engine';
+import { DATASET_IDS, type DatasetId } from '../../src-main/core/permissions/matrix';
 
 /**
  * An in-memory GraphSession for unit tests of the sync engine: serves pages, JSON and

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
-import { abortableSleep, parseRetryAfter, resolveRetryOptions, retryDelayMs } from './retry-policy';
-import { RequestState, RetryMiddleware, type RetryEvent } from './middleware';
-import { OperatorError } from '../errors/operator-error';
+import { abortableSleep, parseRetryAfter, resolveRetryOptions, retryDelayMs } from '../../../src-main/core/graph/retry-policy';
+import { RequestState, RetryMiddleware, type RetryEvent } from '../../../src-main/core/graph/middleware';
+import { OperatorError } from '../../../src-main/core/errors/operator-error';
 
 // Retry-After: RFC 9110 §10.2.3 (delay-seconds or HTTP-date); Graph guidance: https://learn.microsoft.com/graph/throttling
 describe('parseRetryAfter', () => {

@@ -6,8 +6,8 @@
  */
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { DATASET_PERMISSIONS, type DatasetId } from '../../../src-main/core/permissions/matrix';
-import { createGraphApi, type DemoGraphApi, type HandlerResult } from '../../../src-main/core/demo-tenant/graph';
+import { DATASET_PERMISSIONS, type DatasetId } from '../../../../src-main/core/permissions/matrix';
+import { createGraphApi, type DemoGraphApi, type HandlerResult } from '../../../../src-main/core/demo-tenant/graph';
 
 const TENANT = '3f2c9a1e-7b4d-4c8e-9a61-0d5e2b7f4c10';
 const DOMAIN = 'contoso-demo.onmicrosoft.com';

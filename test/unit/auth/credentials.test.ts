@@ -1,9 +1,9 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { certificateCredential, loadAppCredential, memoryCredentialSource, envFileCredentialSource } from './credentials';
-import type { Profile } from '../profile/schema';
-import { makeSelfSignedCert } from '../../../test/unit/net/cert-fixture';
-import { failure } from '../../../test/helpers/operator-error';
+import { certificateCredential, loadAppCredential, memoryCredentialSource, envFileCredentialSource } from '../../../src-main/core/auth/credentials';
+import type { Profile } from '../../../src-main/core/profile/schema';
+import { makeSelfSignedCert } from '../../helpers/cert-fixture';
+import { failure } from '../../helpers/operator-error';
 
 const SECRET = 'Abc8Q~super-secret-value-123';
 const base = { name: 'p', tenantId: 'contoso.onmicrosoft.com', clientId: '11111111-2222-3333-4444-555555555555', cloud: 'global' as const };

@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildMsalConfiguration, createAppTokenProvider } from './app-token';
-import { MsalNetworkModule } from '../net/msal-network';
-import { createNetwork } from '../net/network';
-import type { Profile } from '../profile/schema';
-import type { CloudId } from '../clouds/clouds';
+import { buildMsalConfiguration, createAppTokenProvider } from '../../../src-main/core/auth/app-token';
+import { MsalNetworkModule } from '../../../src-main/core/net/msal-network';
+import { createNetwork } from '../../../src-main/core/net/network';
+import type { Profile } from '../../../src-main/core/profile/schema';
+import type { CloudId } from '../../../src-main/core/clouds/clouds';
 
 const network = createNetwork({ env: {} });
 afterAll(() => network.close());

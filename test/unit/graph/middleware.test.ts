@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
-import { BearerAuth, ReadOnlyGuard, RequestState } from './middleware';
-import { OperatorError } from '../errors/operator-error';
+import { BearerAuth, ReadOnlyGuard, RequestState } from '../../../src-main/core/graph/middleware';
+import { OperatorError } from '../../../src-main/core/errors/operator-error';
 
 const GRAPH = 'https://graph.microsoft.com';
 

@@ -11,7 +11,7 @@ import { DEMO_APP_NAMES, DEMO_PUBLIC_APP_NAMES } from '../../../src-main/core/de
 import { DEMO_USER_NAMES } from '../../../src-main/core/demo-tenant/users';
 import { startDemoTenantWith } from '../../../src-main/core/demo-tenant/server';
 import type { DemoTenant } from '../../../src-main/core/demo-tenant/types';
-import { graphApiDouble } from './helpers';
+import { graphApiDouble } from '../../helpers/demo-tenant';
 
 let t: DemoTenant;
 let dir: string;

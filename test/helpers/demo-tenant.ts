@@ -3,7 +3,7 @@
  * handler behind the server, not the HTTP layer). The undici fetch that trusts the
  * tenant's CA is in test/helpers/demo-fetch.ts.
  */
-import { graphError, type GraphApi, type GraphApiOptions, type GraphRequest, type HandlerResult } from '../../../src-main/core/demo-tenant/graph/contract';
+import { graphError, type GraphApi, type GraphApiOptions, type GraphRequest, type HandlerResult } from '../../src-main/core/demo-tenant/graph/contract';
 
 /** 20 MiB: more than loopback socket buffers hold, so back-pressure is observable. */
 export const CSV_CHUNKS = 20_000;

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { SnapshotWriter } from '../../../src-main/core/store/writer';
-import type { UserRow } from '../../../src-main/core/store/types';
+import type { SnapshotWriter } from '../../src-main/core/store/writer';
+import type { UserRow } from '../../src-main/core/store/types';
 
 export function user(id: string, extra: Partial<UserRow> = {}): UserRow {
   return {

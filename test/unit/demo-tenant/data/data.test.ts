@@ -11,9 +11,9 @@ import {
   skuById,
   skuByPartNumber,
   skuFriendlyName,
-} from '../../../src-main/core/catalog/skus';
-import { createDemoData, isoSeconds, REPORT_DATE, ymd, type DemoUser } from '../../../src-main/core/demo-tenant/data';
-import { createGraphApi } from '../../../src-main/core/demo-tenant/graph';
+} from '../../../../src-main/core/catalog/skus';
+import { createDemoData, isoSeconds, REPORT_DATE, ymd, type DemoUser } from '../../../../src-main/core/demo-tenant/data';
+import { createGraphApi } from '../../../../src-main/core/demo-tenant/graph';
 
 const TENANT = '3f2c9a1e-7b4d-4c8e-9a61-0d5e2b7f4c10';
 const DOMAIN = 'contoso-demo.onmicrosoft.com';
