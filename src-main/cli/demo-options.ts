@@ -22,9 +22,9 @@ export interface DemoFlags {
   demoApp?: DemoPublicAppName;
 }
 
-export const demoUserArg = zodArg(z.enum(DEMO_USER_NAMES as [DemoUserName, ...DemoUserName[]]), `expected one of ${DEMO_USER_NAMES.join(', ')}`);
+export const demoUserArg = zodArg(z.enum(DEMO_USER_NAMES), `expected one of ${DEMO_USER_NAMES.join(', ')}`);
 export const demoPublicAppArg = zodArg(
-  z.enum(DEMO_PUBLIC_APP_NAMES as [DemoPublicAppName, ...DemoPublicAppName[]]),
+  z.enum(DEMO_PUBLIC_APP_NAMES),
   `expected one of ${DEMO_PUBLIC_APP_NAMES.join(', ')}`,
 );
 

@@ -1,8 +1,6 @@
-import { z } from 'zod';
+import { CLOUD_IDS, customEndpointsSchema, type CloudId, type CustomEndpoints } from '../../shared/clouds';
 
-/** National clouds and their real sign-in and Graph hosts. */
-export const CLOUD_IDS = ['global', 'gcch', 'dod', 'china', 'custom'] as const;
-export type CloudId = (typeof CLOUD_IDS)[number];
+export { CLOUD_IDS, customEndpointsSchema, type CloudId, type CustomEndpoints };
 
 export interface CloudEndpoints {
   /** e.g. https://login.microsoftonline.com (no trailing slash) */
@@ -20,11 +18,6 @@ export const KNOWN_CLOUDS: Record<Exclude<CloudId, 'custom'>, CloudEndpoints> = 
   china: { label: 'Microsoft Azure operated by 21Vianet', loginUrl: 'https://login.chinacloudapi.cn', graphUrl: 'https://microsoftgraph.chinacloudapi.cn' },
 };
 
-export const customEndpointsSchema = z.object({
-  loginUrl: z.url({ protocol: /^https$/ }).transform((u) => u.replace(/\/+$/, '')),
-  graphUrl: z.url({ protocol: /^https$/ }).transform((u) => u.replace(/\/+$/, '')),
-});
-export type CustomEndpoints = z.infer<typeof customEndpointsSchema>;
 
 export function cloudEndpoints(cloud: CloudId, custom?: CustomEndpoints): CloudEndpoints {
   if (cloud === 'custom') {

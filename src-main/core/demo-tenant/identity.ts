@@ -30,8 +30,8 @@ import { GUID_RE, JWT_BEARER, StsError, stsErrorBody, sts } from './sts-error';
 import { rolesFromTemplateIds, selectSignInUsers, type DirectoryLookup, type SignInAccount } from './users';
 import type { DemoApp, DemoAppName, DemoPublicApp, DemoPublicAppName, DemoMfaRequirement, DemoSignInUser, DemoUserName } from './types';
 
-export const DEMO_APP_NAMES: readonly DemoAppName[] = ['reader', 'no-auditlog', 'over-granted', 'minimal', 'no-consent', 'expired-secret'];
-export const DEMO_PUBLIC_APP_NAMES: readonly DemoPublicAppName[] = ['delegated', 'delegated-no-auditlog', 'delegated-no-consent', 'delegated-over-granted'];
+import { DEMO_APP_NAMES, DEMO_PUBLIC_APP_NAMES } from '../../shared/demo';
+export { DEMO_APP_NAMES, DEMO_PUBLIC_APP_NAMES };
 
 /**
  * Web redirect URI every demo app registration has: the admin-consent URL's default

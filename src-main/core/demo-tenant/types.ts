@@ -1,3 +1,4 @@
+import type { DemoAppName, DemoPublicAppName, DemoUserName } from '../../shared/demo';
 /**
  * Public surface of the demo tenant: a simulated Entra ID + Microsoft Graph v1.0
  * served over HTTPS on 127.0.0.1 with a CA generated at start.
@@ -39,14 +40,7 @@ export interface RequestLogEntry {
   status: number;
 }
 
-/** Names of the app registrations the demo tenant offers. */
-export type DemoAppName =
-  | 'reader' // least privilege: every read permission the product needs
-  | 'no-auditlog' // reader without AuditLog.Read.All
-  | 'over-granted' // reader plus Directory.ReadWrite.All
-  | 'minimal' // only User.Read.All
-  | 'no-consent' // registered, no admin consent: token requests fail with AADSTS65001
-  | 'expired-secret'; // its only secret has expired: AADSTS7000222
+export type { DemoAppName } from '../../shared/demo';
 
 export interface DemoApp {
   name: DemoAppName;
@@ -67,12 +61,7 @@ export interface DemoApp {
   redirectUris?: string[];
 }
 
-/** Public client registrations for delegated sign-in (no secret; redirect URI http://localhost). */
-export type DemoPublicAppName =
-  | 'delegated' // every delegated read scope of the permission matrix, admin-consented
-  | 'delegated-no-auditlog' // the same without AuditLog.Read.All
-  | 'delegated-no-consent' // registered, nothing consented: AADSTS65001
-  | 'delegated-over-granted'; // every delegated read scope plus Directory.AccessAsUser.All (excess privilege)
+export type { DemoPublicAppName } from '../../shared/demo';
 
 export interface DemoPublicApp {
   name: DemoPublicAppName;
@@ -86,16 +75,7 @@ export interface DemoPublicApp {
 /** MFA for a sign-in user: not required, required (a method is registered), or required but not registered yet. */
 export type DemoMfaRequirement = boolean | 'register';
 
-/** Accounts the sign-in page knows. */
-export type DemoUserName =
-  | 'reports-reader' // Reports Reader
-  | 'global-reader' // Global Reader
-  | 'no-role' // no directory role
-  | 'mfa-reader' // Reports Reader, MFA required (the page shows the code to type)
-  | 'global-admin' // Global Administrator
-  | 'privileged-role-admin' // Privileged Role Administrator (may grant admin consent)
-  | 'blocked' // sign-in blocked by Conditional Access: AADSTS53003
-  | 'outsider'; // account of another tenant: AADSTS50020
+export type { DemoUserName } from '../../shared/demo';
 
 export interface DemoSignInUser {
   upn: string;

@@ -12,16 +12,8 @@
 import { randomBytes } from 'node:crypto';
 import type { DemoSignInUser, DemoUserName } from './types';
 
-export const DEMO_USER_NAMES: readonly DemoUserName[] = [
-  'reports-reader',
-  'global-reader',
-  'no-role',
-  'mfa-reader',
-  'global-admin',
-  'privileged-role-admin',
-  'blocked',
-  'outsider',
-];
+import { DEMO_USER_NAMES } from '../../shared/demo';
+export { DEMO_USER_NAMES };
 
 /**
  * Directory role template ids (the `wids` claim), as Microsoft publishes them in

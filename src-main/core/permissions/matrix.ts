@@ -7,18 +7,9 @@
  * Least privilege follows Microsoft's "Permissions" section of each API page
  * (learn.microsoft.com/graph/api/...). Directory.Read.All is never requested.
  */
-export const DATASET_IDS = [
-  'subscribedSkus',
-  'users',
-  'signInActivity',
-  'groups',
-  'reportSettings',
-  'report.activeUserDetail',
-  'report.m365AppUserDetail',
-  'report.activationsUserDetail',
-  'report.mailboxUsageDetail',
-] as const;
-export type DatasetId = (typeof DATASET_IDS)[number];
+import { DATASET_IDS, type DatasetId } from '../../shared/datasets';
+
+export { DATASET_IDS, type DatasetId };
 
 export interface DatasetPermission {
   label: string;

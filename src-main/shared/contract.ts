@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { op, type ApiOf, type GroupedApiOf, type RemoteApiOf, type Subscribe } from './contract-kit';
+import { profileNameSchema, profileSchema } from './profile';
+import { datasetIdSchema } from './datasets';
+import { syncJobSchema, syncResultSchema, syncProgressEventSchema, syncFinishedEventSchema } from './sync';
+import { exportFileIdSchema, exportProgressEventSchema, exportResultSchema, skuSummaryRowSchema, snapshotInfoSchema } from './snapshots';
+import { consentScriptSchema, consentUrlSchema, scriptShellSchema, verifyReportSchema, walkthroughSchema } from './consent';
+import { certificateReportSchema, credentialStatusSchema, deviceCodeEventSchema, signInResultSchema, signInStateEventSchema, writtenCertificateSchema } from './credentials';
+import { demoStartSchema, demoStatusSchema } from './demo';
+
+/**
+ * THE contract: every operation a front end can call, with its argument schema, its
+ * result schema and the events it emits. Names are `group.method`: the services object
+ * is grouped the same way, the IPC channel and the HTTP route are derived from the name.
+ */
+
+const profileArg = z.object({ profile: profileNameSchema });
+const none = z.object({}).strict();
+
+/** Events, by name: the payload schema of each. */
+export const EVENTS = {
+  'sync.progress': syncProgressEventSchema,
+  'sync.finished': syncFinishedEventSchema,
+  'auth.deviceCode': deviceCodeEventSchema,
+  'auth.state': signInStateEventSchema,
+  'exports.progress': exportProgressEventSchema,
+} as const;
+export type EventName = keyof typeof EVENTS;
+
+export const profileSummarySchema = z.object({
+  name: z.string(),
+  tenantId: z.string(),
+  clientId: z.string(),
+  cloud: z.string(),
+  credentialKind: z.enum(['secret', 'certificate', 'delegated']),
+  /** The built-in demo tenant's profile (exists only while the demo tenant runs). */
+  demo: z.boolean(),
+});
+
+export const CONTRACT = {
+  // Profiles: a profile names a tenant, an app registration and where its credential lives.
+  'profiles.list': op(none, z.array(profileSummarySchema), 'list the profiles, the running demo tenant\'s included'),
+  'profiles.get': op(profileArg, profileSchema, 'one profile, as stored (never a secret)'),
+  'profiles.save': op(z.object({ profile: profileSchema, replace: z.boolean().default(true) }), profileSchema, 'add or replace a profile; refuses the demo name and checks what it names'),
+  'profiles.remove': op(profileArg, z.object({ removed: z.boolean() }), 'remove a profile; its snapshots stay'),
+
+  // Credentials: values go in, only their status comes out.
+  'credentials.status': op(profileArg, credentialStatusSchema, 'whether the credential is set, where it lives and when it expires'),
+  'credentials.setSecret': op(
+    z.object({ profile: profileNameSchema, secret: z.string().min(1).max(1024), expiresOn: z.iso.date().optional() }),
+    credentialStatusSchema,
+    'keep a client secret in the secret store for the profile',
+  ),
+  'credentials.clear': op(profileArg, credentialStatusSchema, 'remove the secret, key or sign-in the secret store keeps for the profile'),
+
+  // Certificates instead of secrets.
+  'certificates.create': op(
+    z.object({ profile: profileNameSchema, days: z.number().int().min(1).max(3650).optional(), keyType: z.enum(['rsa2048', 'rsa3072', 'rsa4096']).optional(), replace: z.boolean().default(false), discardPrevious: z.boolean().default(false) }),
+    writtenCertificateSchema,
+    'create a self-signed certificate, keep its key in the secret store and write the .cer to upload',
+  ),
+  'certificates.import': op(
+    z.object({ profile: profileNameSchema, certificatePath: z.string().min(1), privateKeyPath: z.string().min(1).optional(), pfxPath: z.string().min(1).optional(), replace: z.boolean().default(false), discardPrevious: z.boolean().default(false) }),
+    writtenCertificateSchema,
+    'import a PEM or PFX certificate; the key moves into the secret store',
+  ),
+  'certificates.show': op(profileArg, certificateReportSchema, 'the certificate a profile names, its expiry and where its key is'),
+  'certificates.rollback': op(profileArg, certificateReportSchema, 'switch back to the certificate kept by the last replace'),
+
+  // The consent walkthrough.
+  'consent.guide': op(z.object({ profile: profileNameSchema, redirectUri: z.url().optional() }), walkthroughSchema, 'the steps, who does each one'),
+  'consent.script': op(
+    z.object({ profile: profileNameSchema, shell: scriptShellSchema, appId: z.uuid().optional(), certificatePath: z.string().min(1).optional() }),
+    consentScriptSchema,
+    'the registration script (PowerShell or Azure CLI) for the consenting administrator',
+  ),
+  'consent.url': op(z.object({ profile: profileNameSchema, redirectUri: z.url().optional() }), consentUrlSchema, 'the admin-consent link and who may open it'),
+  'verify.run': op(profileArg, verifyReportSchema, 'per feature: enabled, what to add, excess privilege, credential expiry'),
+
+  // Delegated sign-in (system browser, or device code).
+  'auth.signIn': op(
+    z.object({ profile: profileNameSchema, flow: z.enum(['interactive', 'device-code']).optional(), timeoutSeconds: z.number().int().min(5).max(3600).optional() }),
+    signInResultSchema,
+    'sign a user in for a delegated profile',
+    ['auth.deviceCode', 'auth.state'],
+  ),
+  'auth.signOut': op(profileArg, z.object({ profile: z.string(), username: z.string().optional() }), 'forget the delegated sign-in of a profile', ['auth.state']),
+
+  // Sync is a job: start returns an id, progress arrives as events, the outcome stays readable.
+  'sync.start': op(
+    z.object({ profile: profileNameSchema, datasets: z.array(datasetIdSchema).optional() }),
+    z.object({ jobId: z.string() }),
+    'start a sync of the profile into a new snapshot; refused while one of the same profile runs',
+    ['sync.progress', 'sync.finished'],
+  ),
+  'sync.cancel': op(z.object({ jobId: z.string() }), syncJobSchema, 'cancel a running sync; the previous snapshot stays current', ['sync.finished']),
+  'sync.status': op(z.object({ jobId: z.string() }), syncJobSchema, 'a sync job: running, or its result or error'),
+  'sync.wait': op(z.object({ jobId: z.string() }), syncResultSchema, 'wait for a sync job; resolves to its result, or fails with its error'),
+
+  // Snapshots and exports.
+  'snapshots.list': op(profileArg, z.array(snapshotInfoSchema), 'the snapshots of a profile, newest first'),
+  'snapshots.skuSummary': op(z.object({ snapshotId: z.number().int().positive() }), z.array(skuSummaryRowSchema), 'per-SKU seat position of a snapshot'),
+  'exports.write': op(
+    z.object({ profile: profileNameSchema, outDir: z.string().min(1), snapshotId: z.number().int().positive().optional(), files: z.array(exportFileIdSchema).optional() }),
+    exportResultSchema,
+    'write the CSV exports of the current (or a given) snapshot',
+    ['exports.progress'],
+  ),
+
+  // The built-in demo tenant.
+  'demo.start': op(demoStartSchema, demoStatusSchema, 'start the demo tenant in this process and open its profile'),
+  'demo.stop': op(none, demoStatusSchema, 'stop the demo tenant'),
+  'demo.status': op(none, demoStatusSchema, 'whether the demo tenant runs, and how'),
+} as const;
+
+export type Contract = typeof CONTRACT;
+export type OpName = keyof Contract & string;
+export const OP_NAMES = Object.keys(CONTRACT) as OpName[];
+
+export type OpArgs<O extends OpName> = z.input<Contract[O]['args']>;
+export type OpResult<O extends OpName> = z.output<Contract[O]['result']>;
+
+/** The API front ends call, one method per operation (what the preload and the web bridge expose). */
+export type Api = ApiOf<Contract>;
+/** The same, as it arrives over IPC or HTTP: results as data. */
+export type RemoteApi = RemoteApiOf<Contract>;
+/** The grouped services the core implements: services.sync.start(args). */
+export type ServicesApi = GroupedApiOf<Contract>;
+export type SubscribeFn = Subscribe<typeof EVENTS>;
+

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+
+export const snapshotInfoSchema = z.object({
+  id: z.number().int().positive(),
+  profileName: z.string(),
+  tenantId: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  userCount: z.number().int().nonnegative().nullable(),
+  warnings: z.array(z.string()),
+  tokenRoles: z.array(z.string()),
+  contentHash: z.string().nullable(),
+  prevHash: z.string().nullable(),
+});
+export type SnapshotInfoDto = z.infer<typeof snapshotInfoSchema>;
+
+/** Seat position of one SKU (prepaidUnits: enabled and warning seats are usable). */
+export const skuSummaryRowSchema = z.object({
+  skuId: z.string(),
+  partNumber: z.string(),
+  product: z.string(),
+  capabilityStatus: z.string().nullable(),
+  appliesTo: z.string().nullable(),
+  enabled: z.number().int(),
+  warning: z.number().int(),
+  suspended: z.number().int(),
+  lockedOut: z.number().int(),
+  consumed: z.number().int(),
+  available: z.number().int(),
+  directAssignments: z.number().int(),
+  groupAssignments: z.number().int(),
+});
+export type SkuSummaryRowDto = z.infer<typeof skuSummaryRowSchema>;
+
+export const EXPORT_FILE_IDS = ['sku-summary', 'user-licenses'] as const;
+export const exportFileIdSchema = z.enum(EXPORT_FILE_IDS);
+
+export const exportResultSchema = z.object({
+  snapshotId: z.number().int().positive(),
+  /** The snapshot's content hash, when the snapshot has one. */
+  contentHash: z.string().nullable(),
+  files: z.array(z.string()),
+  skuSummary: z.array(skuSummaryRowSchema),
+});
+export type ExportResultDto = z.infer<typeof exportResultSchema>;
+
+export const exportProgressEventSchema = z.object({ file: z.string(), rows: z.number().int().nonnegative(), done: z.boolean() });
