@@ -4,8 +4,9 @@ import { certificateCredential, type AppCredential } from '../auth/credentials';
 import type { Profile } from '../profile/schema';
 import { redactor } from '../log/redact';
 
-/** The reserved profile name that always means "the built-in demo tenant, in-process". */
-export const DEMO_PROFILE_NAME = 'demo';
+import { DEMO_PROFILE_NAME } from '../../shared/demo';
+
+export { DEMO_PROFILE_NAME };
 
 export type CredentialKind = 'secret' | 'certificate' | 'delegated';
 export type AppCredentialKind = Exclude<CredentialKind, 'delegated'>;
