@@ -1,0 +1,80 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { OperatorError } from '../errors/operator-error';
+import { Catalog } from './catalog';
+import { parseMicrosoftCatalogCsv, type CatalogSku } from './microsoft-csv';
+
+/**
+ * The built-in catalogue ships as resources/catalog/licensing-service-plans.csv, in
+ * Microsoft's own format (read by the same parser as an imported file), with its
+ * provenance in the sidecar licensing-service-plans.source.json: which reference page,
+ * its date (ms.date), the entra-docs commit, and the SHA-256 of the CSV.
+ *
+ * The folder is found by walking up from this module: the package root holds resources/
+ * when running from the sources (tsx, vitest), from the CLI bundle (out/cli) and from the
+ * Electron main bundle (out/main, inside app.asar once packaged).
+ */
+export const BUILTIN_CATALOG_FILE = 'licensing-service-plans.csv';
+export const BUILTIN_CATALOG_SOURCE_FILE = 'licensing-service-plans.source.json';
+
+export const catalogSourceSchema = z.object({
+  title: z.string(),
+  url: z.string().url(),
+  /** The reference page's ms.date, as an ISO date. */
+  referenceDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  referenceRepository: z.string(),
+  referencePath: z.string(),
+  referenceCommit: z.string().regex(/^[0-9a-f]{40}$/),
+  csvDownloadUrl: z.string().url(),
+  convertedFrom: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  skus: z.number().int().nonnegative(),
+  servicePlans: z.number().int().nonnegative(),
+  rows: z.number().int().nonnegative(),
+});
+export type CatalogSource = z.infer<typeof catalogSourceSchema>;
+
+const BUG_HINT = 'The installation is incomplete or damaged; reinstall the application.';
+
+/** resources/catalog next to the package root, found by walking up from this module. */
+export function builtinCatalogDir(start: string = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = start;
+  for (;;) {
+    const candidate = join(dir, 'resources', 'catalog');
+    if (existsSync(join(candidate, BUILTIN_CATALOG_FILE))) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) {
+      throw new OperatorError('internal', `The built-in SKU catalogue (resources/catalog/${BUILTIN_CATALOG_FILE}) was not found.`, { hint: BUG_HINT });
+    }
+    dir = parent;
+  }
+}
+
+let cached: { skus: readonly CatalogSku[]; catalog: Catalog } | undefined;
+
+/** The built-in SKUs, parsed once. */
+export function builtinSkus(): readonly CatalogSku[] {
+  if (!cached) {
+    const file = join(builtinCatalogDir(), BUILTIN_CATALOG_FILE);
+    const skus = parseMicrosoftCatalogCsv(readFileSync(file, 'utf8'), file).skus;
+    cached = { skus, catalog: new Catalog(skus) };
+  }
+  return cached.skus;
+}
+
+/** The built-in catalogue alone (no imported table), built once. */
+export function builtinCatalog(): Catalog {
+  builtinSkus();
+  // builtinSkus() has filled the cache.
+  return (cached as { catalog: Catalog }).catalog;
+}
+
+/** Where the built-in table comes from (reference page, date, commit, checksum). */
+export function builtinCatalogSource(): CatalogSource {
+  const file = join(builtinCatalogDir(), BUILTIN_CATALOG_SOURCE_FILE);
+  const parsed = catalogSourceSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) throw new OperatorError('internal', `${file} is not a valid catalogue source record.`, { hint: BUG_HINT });
+  return parsed.data;
+}
