@@ -8,9 +8,11 @@ import { parseMicrosoftCatalogCsv, type CatalogSku } from './microsoft-csv';
 
 /**
  * The built-in catalogue ships as resources/catalog/licensing-service-plans.csv, in
- * Microsoft's own format (read by the same parser as an imported file), with its
- * provenance in the sidecar licensing-service-plans.source.json: which reference page,
- * its date (ms.date), the entra-docs commit, and the SHA-256 of the CSV.
+ * Microsoft's own format (read by the same parser as an imported file; a comment line
+ * would not be), with its provenance in the sidecar licensing-service-plans.source.json:
+ * the Microsoft CSV it was converted from and its date, the reference page (entra-docs
+ * commit and ms.date) it was checked against with the differences found, and the SHA-256
+ * of the shipped CSV.
  *
  * The folder is found by walking up from this module: the package root holds resources/
  * when running from the sources (tsx, vitest), from the CLI bundle (out/cli) and from the
@@ -22,13 +24,25 @@ export const BUILTIN_CATALOG_SOURCE_FILE = 'licensing-service-plans.source.json'
 export const catalogSourceSchema = z.object({
   title: z.string(),
   url: z.string().url(),
-  /** The reference page's ms.date, as an ISO date. */
-  referenceDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-  referenceRepository: z.string(),
-  referencePath: z.string(),
-  referenceCommit: z.string().regex(/^[0-9a-f]{40}$/),
-  csvDownloadUrl: z.string().url(),
-  convertedFrom: z.string(),
+  /** The Microsoft CSV the table was converted from. */
+  csv: z.object({
+    downloadUrl: z.string().url(),
+    /** The date of the copy converted (the CSV itself carries no date). */
+    retrieved: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+    /** Where that copy was taken from. */
+    copy: z.string(),
+  }),
+  /** The reference page the table was checked against. */
+  referencePage: z.object({
+    repository: z.string().url(),
+    path: z.string(),
+    commit: z.string().regex(/^[0-9a-f]{40}$/),
+    /** The page's ms.date ("This information was last updated on ..."). */
+    msDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  }),
+  /** Products compared in full with the page, and where the page and the CSV differ. */
+  checkedProducts: z.array(z.string()),
+  knownDifferences: z.array(z.string()),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   skus: z.number().int().nonnegative(),
   servicePlans: z.number().int().nonnegative(),
