@@ -52,8 +52,15 @@ export type CatalogSource = z.infer<typeof catalogSourceSchema>;
 
 const BUG_HINT = 'The installation is incomplete or damaged; reinstall the application.';
 
+/** This module's folder: from import.meta.url, or __dirname in a CommonJS bundle that leaves import.meta empty. */
+function moduleDir(): string {
+  const url: unknown = import.meta.url;
+  if (typeof url === 'string' && url !== '') return dirname(fileURLToPath(url));
+  return typeof __dirname === 'string' ? __dirname : process.cwd();
+}
+
 /** resources/catalog next to the package root, found by walking up from this module. */
-export function builtinCatalogDir(start: string = dirname(fileURLToPath(import.meta.url))): string {
+export function builtinCatalogDir(start: string = moduleDir()): string {
   let dir = start;
   for (;;) {
     const candidate = join(dir, 'resources', 'catalog');

@@ -7,7 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   BUILTIN_CATALOG_FILE,
@@ -21,6 +22,19 @@ const file = join(builtinCatalogDir(), BUILTIN_CATALOG_FILE);
 const bytes = readFileSync(file);
 const catalog = builtinCatalog();
 const plans = (part: string) => catalog.skuByPartNumber(part)?.servicePlans.map((p) => `${p.servicePlanName} ${p.servicePlanId}`);
+
+describe('finding the shipped catalogue', () => {
+  it('walks up from a bundle folder (out/cli, out/main) to the package root', () => {
+    const root = dirname(dirname(builtinCatalogDir()));
+    for (const start of [join(root, 'out', 'cli'), join(root, 'out', 'main'), join(root, 'src-main', 'core', 'catalog')]) {
+      expect(builtinCatalogDir(start)).toBe(join(root, 'resources', 'catalog'));
+    }
+  });
+
+  it('says the installation is incomplete when there is none', () => {
+    expect(() => builtinCatalogDir(tmpdir())).toThrow(/built-in SKU catalogue/);
+  });
+});
 
 describe('the shipped catalogue file', () => {
   it("is in Microsoft's format: BOM, Microsoft's header, CRLF", () => {
