@@ -379,6 +379,7 @@ export async function startDemoTenantWith(options: DemoTenantOptions | undefined
       contentType: headerValue(req, 'content-type'),
       clientRequestId: headerValue(req, 'client-request-id'),
       body,
+      authorization: headerValue(req, 'authorization'),
     });
     if (out.location !== undefined || out.html !== undefined) return writeLoginPage(res, ctx, out);
     writeJson(res, ctx, out.status, out.body, { ...(out.headers ?? {}), 'x-ms-request-id': ctx.requestId }, 'application/json; charset=utf-8');
