@@ -102,6 +102,33 @@ class RequestLog {
   }
 }
 
+/** Query parameters whose values are credentials or one-time codes: the log keeps their names only. */
+const SECRET_PARAMS = /^(?:code|client_secret|client_assertion|refresh_token|access_token|id_token|device_code|user_code|password|tempauth|token)$/i;
+
+/**
+ * The path and query as logged: a pre-authenticated download link's token (a credential, like
+ * reports.office.com's) and the values of credential-like query parameters are replaced.
+ */
+export function loggedPath(listener: ListenerName, raw: string): string {
+  const q = raw.indexOf('?');
+  let path = q < 0 ? raw : raw.slice(0, q);
+  const query = q < 0 ? '' : raw.slice(q + 1);
+  if (listener === 'download') path = path.replace(/^(\/data\/download\/).+$/, '$1[redacted]');
+  if (!query) return path;
+  const parts = query.split('&').map((kv) => {
+    const eq = kv.indexOf('=');
+    if (eq < 0) return kv;
+    let name = kv.slice(0, eq);
+    try {
+      name = decodeURIComponent(name);
+    } catch {
+      // keep the raw name
+    }
+    return SECRET_PARAMS.test(name) ? `${kv.slice(0, eq)}=[redacted]` : kv;
+  });
+  return `${path}?${parts.join('&')}`;
+}
+
 // ---------------------------------------------------------------------------
 // Faults
 
@@ -361,7 +388,7 @@ export async function startDemoTenantWith(options: DemoTenantOptions | undefined
     const entry: RequestLogEntry = {
       listener,
       method: req.method ?? 'GET',
-      path: req.url ?? '',
+      path: loggedPath(listener, req.url ?? ''),
       hadAuthorization: req.headers.authorization !== undefined,
       status: 0,
     };

@@ -38,7 +38,7 @@ export interface FaultPlan {
 export interface RequestLogEntry {
   listener: 'login' | 'graph' | 'download' | 'foreign';
   method: string;
-  /** Path and query as received. */
+  /** Path and query as received, with credentials replaced by [redacted] (a download link's token, ?code=, ...). */
   path: string;
   /** Whether an Authorization header was present (its value is never kept). */
   hadAuthorization: boolean;

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { createGraphApi, type DemoGraphApi, type HandlerResult } from '../../../src-main/core/demo-tenant/graph';
 import { parseSignInFilter } from '../../../src-main/core/demo-tenant/graph/sign-in-filter';
 import { startDemoTenant, type DemoTenant } from '../../../src-main/core/demo-tenant/index';
+import { loggedPath } from '../../../src-main/core/demo-tenant/server';
 import { caFetch, form, type CaFetch } from '../../helpers/demo-fetch';
 
 const GRAPH = 'https://127.0.0.1:4431';
@@ -225,6 +226,18 @@ describe('signInActivity $filter', () => {
   });
 });
 
+describe('request log paths', () => {
+  it.each([
+    ['graph', '/v1.0/users?$top=5&$skiptoken=abc', '/v1.0/users?$top=5&$skiptoken=abc'],
+    ['download', '/data/download/eyJhbGciOi.sig', '/data/download/[redacted]'],
+    ['login', '/common/oauth2/v2.0/authorize?client_id=x&code=SplxlOBeZQQYbYS6WxSbIA&state=s', '/common/oauth2/v2.0/authorize?client_id=x&code=[redacted]&state=s'],
+    ['login', '/t/oauth2/v2.0/token?client_secret=abc~def&refresh%5Ftoken=r', '/t/oauth2/v2.0/token?client_secret=[redacted]&refresh%5Ftoken=[redacted]'],
+    ['foreign', '/x?access_token=eyJ', '/x?access_token=[redacted]'],
+  ] as const)('%s %s is logged as %s', (listener, raw, logged) => {
+    expect(loggedPath(listener, raw)).toBe(logged);
+  });
+});
+
 describe('over HTTPS: headers and error bodies', () => {
   let t: DemoTenant;
   let http: CaFetch;
@@ -295,6 +308,19 @@ describe('over HTTPS: headers and error bodies', () => {
     } finally {
       t.setFaults({});
     }
+  });
+
+  it("the request log keeps no download link's token: a pre-authenticated URL is a credential", async () => {
+    t.clearRequestLog();
+    const res = await http.fetch(`${t.graphUrl}/v1.0/reports/getOffice365ActiveUserDetail(period='D7')`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(302);
+    const location = res.headers.get('location') ?? '';
+    const linkToken = location.split('/').pop() ?? '';
+    expect(linkToken.length).toBeGreaterThan(20);
+    await (await http.fetch(location)).arrayBuffer();
+    const download = t.requestLog().filter((e) => e.listener === 'download');
+    expect(download.map((e) => [e.method, e.path, e.status])).toEqual([['GET', '/data/download/[redacted]', 200]]);
+    expect(JSON.stringify(t.requestLog())).not.toContain(linkToken);
   });
 
   it('the request log holds method, path and status, never a token or a body', async () => {
