@@ -160,6 +160,12 @@ export interface GraphWrite {
   run?: (req: GraphRequest) => HandlerResult;
 }
 
+/** A pattern over the decoded request path, and the route it names (null: no such resource). */
+export interface GraphRouteEntry {
+  pattern: RegExp;
+  route: (m: RegExpExecArray) => GraphRoute | null;
+}
+
 /** One resource of the demo tenant's Graph: its read handler, dataset gate and supported writes. */
 export interface GraphRoute {
   /** Dataset the caller must be allowed to read before `get` runs (null: `get` checks itself). */
@@ -391,8 +397,8 @@ export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): 
   const USER_WRITE = ['User.ReadWrite.All', 'Directory.ReadWrite.All'] as const;
   const GROUP_CREATE = ['Group.Create', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'] as const;
 
-  /** The resource table: a pattern over the decoded path, and the route it names (null: no such resource). */
-  const ROUTES: readonly { pattern: RegExp; route: (m: RegExpExecArray) => GraphRoute | null }[] = [
+  /** The resource table: a new resource (or a write on one) is one entry here. */
+  const ROUTES: readonly GraphRouteEntry[] = [
     {
       pattern: /^\/v1\.0\/subscribedskus$/i,
       route: () => ({
