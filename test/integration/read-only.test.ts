@@ -22,7 +22,7 @@ import { createGraphSession } from '../../src-main/core/graph/create-session';
 import { RequestState } from '../../src-main/core/graph/middleware';
 import { createNetwork } from '../../src-main/core/net/network';
 import { DATASET_IDS, DATASET_PERMISSIONS, requiredApplicationPermissions, requiredDelegatedScopes } from '../../src-main/core/permissions/matrix';
-import { demoCredential, demoProfile } from '../../src-main/core/services/demo';
+import { demoCredential, demoProfile } from '../../src-main/core/demo/session';
 import { openDatabase, type Db } from '../../src-main/core/store/db';
 import { runSync } from '../../src-main/core/sync/engine';
 
