@@ -8,7 +8,7 @@ import { createAppTokenProvider } from '../../src-main/core/auth/app-token';
 import { startDemoTenant, type DemoTenant } from '../../src-main/core/demo-tenant/index';
 import { createGraphSession, type RetryEvent } from '../../src-main/core/graph/create-session';
 import { createNetwork } from '../../src-main/core/net/network';
-import { demoCredential, demoProfile } from '../../src-main/core/services/demo';
+import { demoCredential, demoProfile } from '../../src-main/core/demo/session';
 
 let tenant: DemoTenant;
 
