@@ -1,4 +1,5 @@
 import { app, BrowserWindow, ipcMain, session, utilityProcess } from 'electron';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultDataDir } from '../core/paths';
 import { registerContractIpc } from './ipc';
@@ -49,12 +50,15 @@ if (primary) {
     // safeStorage's Linux backend is known only now; the policy refuses basic_text and then keeps secrets in memory, saying so.
     const { store } = createElectronSecretStore({ allowMemoryFallback: true });
     const dataDir = defaultDataDir(process.env);
+    // npm run dev: node_modules hold Node's build of better-sqlite3; dev-native.mjs put Electron's beside the build output.
+    const devBinding = app.isPackaged ? undefined : join(app.getAppPath(), 'out', 'electron-native', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
+    const sqliteNativeBinding = devBinding && existsSync(devBinding) ? devBinding : undefined;
 
     const relay = createSupervisedRelay(() => {
       const child = utilityProcess.fork(join(__dirname, 'services-host.cjs'), [], { serviceName: 'M365 licence reconciler services', stdio: 'inherit' });
       return createRelay(
         utilityProcessChannel(child),
-        { t: 'init', dataDir, secretStore: { persistent: store.persistent, description: store.description } },
+        { t: 'init', dataDir, secretStore: { persistent: store.persistent, description: store.description }, ...(sqliteNativeBinding ? { sqliteNativeBinding } : {}) },
         // Delegated sign-in: the core's loopback flow opens the system browser, through the allow-list; never an embedded window.
         { secrets: store, openExternal },
       );

@@ -24,6 +24,8 @@ export const initMessageSchema = z.object({
   dataDir: z.string().min(1),
   /** What the secret store in main is, so the services can say where secrets live. */
   secretStore: z.object({ persistent: z.boolean(), description: z.string() }),
+  /** Unpackaged runs only: the Electron build of better-sqlite3 (out/electron-native), as node_modules holds Node's. */
+  sqliteNativeBinding: z.string().min(1).optional(),
 });
 
 export const mainToHostSchema = z.discriminatedUnion('t', [
