@@ -35,6 +35,8 @@ const primary = acquireSingleInstance(app, () => {
 });
 
 if (primary) {
+  // Every renderer sandboxed, whatever its webPreferences say.
+  app.enableSandbox();
   registerAppScheme();
   const devOrigin = devServerOrigin(process.env['ELECTRON_RENDERER_URL'], app.isPackaged);
   const openExternal = createExternalOpener(defaultExternalHosts());
