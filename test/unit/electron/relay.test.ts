@@ -190,3 +190,22 @@ describe('the private channel to main', () => {
     for (const kind of ['secret.get', 'secret.set', 'secret.delete', 'secret.keys', 'open-external', 'private']) expect(handled.some((c) => c.endsWith(kind))).toBe(false);
   });
 });
+
+describe('the host port', () => {
+  it('uses Electron\'s parentPort in a utility process (messages arrive as events with data)', async () => {
+    const { processHostPort } = await import('../../../src-main/electron/relay/host-side');
+    const posted: unknown[] = [];
+    let deliver: (e: { data: unknown }) => void = () => undefined;
+    const fakeProcess = {
+      parentPort: { postMessage: (m: unknown) => void posted.push(m), on: (_e: 'message', l: (e: { data: unknown }) => void) => void (deliver = l) },
+    } as unknown as NodeJS.Process;
+    const port = processHostPort(fakeProcess);
+    const got: unknown[] = [];
+    port.onMessage((m) => void got.push(m));
+    deliver({ data: { t: 'shutdown' } });
+    port.post({ t: 'ready' });
+    expect(got).toEqual([{ t: 'shutdown' }]);
+    expect(posted).toEqual([{ t: 'ready' }]);
+    expect(() => processHostPort({} as NodeJS.Process)).toThrow(/utility process or a forked child/);
+  });
+});
