@@ -101,7 +101,14 @@ export function serveServicesHost(port: HostPort, create: (ctx: HostContext) => 
 
   port.onMessage((raw) => {
     const parsed = mainToHostSchema.safeParse(raw);
-    if (!parsed.success) return;
+    if (!parsed.success) {
+      // A malformed reply to a private request still ends that request.
+      const { t, id } = (typeof raw === 'object' && raw !== null ? raw : {}) as { t?: unknown; id?: unknown };
+      if (t === 'private-reply' && typeof id === 'number') {
+        client.settle(id, { ok: false, error: { code: 'internal', message: 'The app gave the background service an answer it could not read.', hint: 'Try again; if it persists, report it with the log file.' } });
+      }
+      return;
+    }
     const msg = parsed.data;
     switch (msg.t) {
       case 'init': {

@@ -53,6 +53,19 @@ export function hostStoppedError(code: number | null): ErrorDto {
 
 const CLOSED: ErrorDto = { code: 'cancelled', message: 'The app is closing; the operation was not run.', hint: 'Start the app again.', remedy: { action: 'retry-later' } };
 
+const MALFORMED: ErrorDto = {
+  code: 'internal',
+  message: 'The app\'s background service gave an answer the app could not read.',
+  hint: 'Try again; if it persists, report it with the log file.',
+  remedy: { action: 'report-bug' },
+};
+
+function answerId(raw: unknown): number | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const { t, id } = raw as { t?: unknown; id?: unknown };
+  return t === 'result' && typeof id === 'number' ? id : undefined;
+}
+
 export function createRelay(channel: HostChannel, init: InitMessage, handlers: PrivateHandlers, opts: { log?: (msg: string) => void } = {}): Relay {
   const bus = new EventBus();
   const pending = new Map<number, (r: Result<unknown>) => void>();
@@ -97,6 +110,13 @@ export function createRelay(channel: HostChannel, init: InitMessage, handlers: P
     const parsed = hostToMainSchema.safeParse(raw);
     if (!parsed.success) {
       opts.log?.('services host sent a message that is not part of the protocol; ignored');
+      // A malformed answer still ends its call, so nothing waits for an answer that was already sent.
+      const id = answerId(raw);
+      const resolve = id === undefined ? undefined : pending.get(id);
+      if (id !== undefined && resolve) {
+        pending.delete(id);
+        resolve({ ok: false, error: MALFORMED });
+      }
       return;
     }
     const msg = parsed.data;

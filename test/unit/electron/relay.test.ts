@@ -78,6 +78,7 @@ describe('the relay to the services host (a forked child standing in for the uti
       error: { code: 'consent-missing', message: 'Admin consent has not been granted.', hint: 'Ask a Privileged Role Administrator to grant admin consent.' },
     });
     expect(ok(await relay.dispatch('test.garbage', {}))).toBe('after garbage');
+    expect(await relay.dispatch('test.malformed', {})).toMatchObject({ ok: false, error: { code: 'internal', remedy: { action: 'report-bug' } } });
     expect(relay.alive()).toBe(true);
     await relay.close();
   });
