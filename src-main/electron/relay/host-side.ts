@@ -48,9 +48,9 @@ export class PrivateClient {
   }
 }
 
+/** An error main returned on the private channel, thrown again in the services with its remedy. */
 function fromDto(e: ErrorDto): OperatorError {
-  const code = e.code === 'busy' ? 'internal' : e.code;
-  return new OperatorError(code, e.message, { hint: e.hint, ...(e.who ? { who: e.who } : {}) });
+  return new OperatorError(e.code, e.message, { hint: e.hint, ...(e.who ? { who: e.who } : {}), ...(e.remedy ? { remedy: e.remedy } : {}) });
 }
 
 /**
