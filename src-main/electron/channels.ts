@@ -17,6 +17,9 @@ export const UNSUBSCRIBE_CHANNEL = `${PREFIX}:events:unsubscribe`;
 /** Main sends event payloads on this channel: (eventName, payload). */
 export const EVENT_CHANNEL = `${PREFIX}:events`;
 
+/** Desktop-only: the native folder picker (browser mode downloads instead). */
+export const CHOOSE_FOLDER_CHANNEL = `${PREFIX}:desktop:chooseFolder`;
+
 export const EVENT_NAMES = Object.keys(EVENTS) as EventName[];
 
 export function isEventName(name: unknown): name is EventName {

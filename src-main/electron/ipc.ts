@@ -1,7 +1,7 @@
 import { OP_NAMES, type EventName, type SubscribeFn } from '../shared/contract';
 import type { ErrorDto, Result } from '../shared/errors';
 import type { Dispatch } from '../core/services/dispatch';
-import { EVENT_CHANNEL, SUBSCRIBE_CHANNEL, UNSUBSCRIBE_CHANNEL, isEventName, opChannel } from './channels';
+import { CHOOSE_FOLDER_CHANNEL, EVENT_CHANNEL, SUBSCRIBE_CHANNEL, UNSUBSCRIBE_CHANNEL, isEventName, opChannel } from './channels';
 import { isTrustedSender, type SenderFrame } from './security';
 
 /**
@@ -42,6 +42,8 @@ export interface ContractIpcOptions {
   subscribe: SubscribeFn;
   /** The dev server's origin in an unpackaged run (see security.devServerOrigin). */
   devOrigin?: string;
+  /** Desktop only: the native folder picker for this window; undefined when cancelled. */
+  chooseFolder?: (contents: SenderContents, purpose: 'exports') => Promise<string | undefined>;
 }
 
 export const SENDER_REFUSED: ErrorDto = {
@@ -126,6 +128,21 @@ export function registerContractIpc(opts: ContractIpcOptions): ContractIpc {
     return { ok: true, value: null };
   });
   channels.push(UNSUBSCRIBE_CHANNEL);
+
+  const { chooseFolder } = opts;
+  if (chooseFolder) {
+    ipcMain.handle(CHOOSE_FOLDER_CHANNEL, async (event, purpose): Promise<Result<{ path: string } | null>> => {
+      if (!trusted(event)) return { ok: false, error: SENDER_REFUSED };
+      if (purpose !== 'exports') return { ok: false, error: { code: 'bad-input', message: 'Unknown folder purpose.', hint: 'The window and the app are out of step; restart the app.', remedy: { action: 'report-bug' } } };
+      try {
+        const path = await chooseFolder(event.sender, purpose);
+        return { ok: true, value: path ? { path } : null };
+      } catch {
+        return { ok: false, error: UNEXPECTED };
+      }
+    });
+    channels.push(CHOOSE_FOLDER_CHANNEL);
+  }
 
   return {
     channels,

@@ -1,4 +1,4 @@
-import { app, BrowserWindow, ipcMain, session, utilityProcess } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, session, utilityProcess, type WebContents } from 'electron';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultDataDir } from '../core/paths';
@@ -66,7 +66,13 @@ if (primary) {
       );
     });
 
-    const ipc = registerContractIpc({ ipcMain, dispatch: relay.dispatch, subscribe: relay.subscribe, ...(devOrigin ? { devOrigin } : {}) });
+    const chooseFolder = async (contents: { id: number }): Promise<string | undefined> => {
+      const owner = BrowserWindow.fromWebContents(contents as WebContents);
+      const options = { title: 'Choose the folder for the CSV files', properties: ['openDirectory', 'createDirectory'] as Array<'openDirectory' | 'createDirectory'> };
+      const r = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
+      return r.canceled ? undefined : r.filePaths[0];
+    };
+    const ipc = registerContractIpc({ ipcMain, dispatch: relay.dispatch, subscribe: relay.subscribe, chooseFolder, ...(devOrigin ? { devOrigin } : {}) });
 
     mainWindow = createHardenedWindow({ preload: join(__dirname, '../preload/index.cjs'), devTools: !app.isPackaged, policy });
     mainWindow.on('closed', () => (mainWindow = undefined));

@@ -1,4 +1,5 @@
 import type { RemoteApi, SubscribeFn } from '../shared/contract';
+import type { Result } from '../shared/errors';
 
 /**
  * The typed surface the preload exposes to the renderer as `window.reconciler`: one
@@ -7,7 +8,16 @@ import type { RemoteApi, SubscribeFn } from '../shared/contract';
  * `{ok: false, error}`, plus `subscribe(event, listener)`, which returns the function
  * that removes exactly that listener. Derived from the contract; nothing is restated.
  */
-export type ReconcilerApi = RemoteApi & { readonly subscribe: SubscribeFn };
+export type ReconcilerApi = RemoteApi & { readonly subscribe: SubscribeFn; readonly desktop?: DesktopApi };
+
+/**
+ * What only the desktop app offers, beside the contract; absent in browser mode.
+ * `chooseFolder` opens the native folder picker and resolves to the chosen folder, or
+ * null when the operator cancels.
+ */
+export interface DesktopApi {
+  chooseFolder(purpose: 'exports'): Promise<Result<{ path: string } | null>>;
+}
 
 /** Kept for existing imports. */
 export type RendererApi = ReconcilerApi;

@@ -1,6 +1,6 @@
 import { OP_NAMES, type EventName, type RemoteApi, type SubscribeFn } from '../shared/contract';
-import { EVENT_CHANNEL, SUBSCRIBE_CHANNEL, UNSUBSCRIBE_CHANNEL, isEventName, opChannel } from '../electron/channels';
-import type { ReconcilerApi } from './api';
+import { CHOOSE_FOLDER_CHANNEL, EVENT_CHANNEL, SUBSCRIBE_CHANNEL, UNSUBSCRIBE_CHANNEL, isEventName, opChannel } from '../electron/channels';
+import type { DesktopApi, ReconcilerApi } from './api';
 
 /** The part of Electron's ipcRenderer the bridge uses; the renderer never sees it. */
 export interface IpcRendererLike {
@@ -47,5 +47,9 @@ export function createBridgeApi(ipc: IpcRendererLike): ReconcilerApi {
     };
   };
 
-  return Object.freeze({ ...(ops as unknown as RemoteApi), subscribe }) satisfies ReconcilerApi;
+  const desktop: DesktopApi = Object.freeze({
+    chooseFolder: (purpose: 'exports') => ipc.invoke(CHOOSE_FOLDER_CHANNEL, purpose) as ReturnType<DesktopApi['chooseFolder']>,
+  });
+
+  return Object.freeze({ ...(ops as unknown as RemoteApi), subscribe, desktop }) satisfies ReconcilerApi;
 }

@@ -3,7 +3,7 @@ import { OP_NAMES, type EventName, type ServicesApi } from '../../../src-main/sh
 import type { Result } from '../../../src-main/shared/errors';
 import { EventBus, createDispatcher, type Dispatch } from '../../../src-main/core/services/dispatch';
 import { OperatorError } from '../../../src-main/core/errors/operator-error';
-import { EVENT_CHANNEL, SUBSCRIBE_CHANNEL, UNSUBSCRIBE_CHANNEL, opChannel } from '../../../src-main/electron/channels';
+import { CHOOSE_FOLDER_CHANNEL, EVENT_CHANNEL, SUBSCRIBE_CHANNEL, UNSUBSCRIBE_CHANNEL, opChannel } from '../../../src-main/electron/channels';
 import { SENDER_REFUSED, registerContractIpc, type InvokeEvent, type IpcMainLike, type SenderContents } from '../../../src-main/electron/ipc';
 import { createBridgeApi, type IpcRendererLike } from '../../../src-main/preload/bridge';
 import type { ReconcilerApi } from '../../../src-main/preload/api';
@@ -182,6 +182,39 @@ describe('the IPC wrapper', () => {
   });
 });
 
+describe('the desktop folder picker', () => {
+  it('answers the app\'s own window with the chosen folder, or null when cancelled, and refuses others', async () => {
+    const ipcMain = new FakeIpcMain();
+    const asked: Array<[number, string]> = [];
+    let answer: string | undefined = '/home/op/exports';
+    registerContractIpc({
+      ipcMain,
+      dispatch: async () => ({ ok: true, value: null }),
+      subscribe: () => () => undefined,
+      chooseFolder: async (contents, purpose) => {
+        asked.push([contents.id, purpose]);
+        return answer;
+      },
+    });
+    const c = new FakeContents(3);
+    expect(await ipcMain.invoke(topFrame(c), CHOOSE_FOLDER_CHANNEL, 'exports')).toEqual({ ok: true, value: { path: '/home/op/exports' } });
+    answer = undefined;
+    expect(await ipcMain.invoke(topFrame(c), CHOOSE_FOLDER_CHANNEL, 'exports')).toEqual({ ok: true, value: null });
+    expect(await ipcMain.invoke(topFrame(c), CHOOSE_FOLDER_CHANNEL, '/etc')).toMatchObject({ ok: false, error: { code: 'bad-input' } });
+    expect(await ipcMain.invoke({ sender: c, senderFrame: { url: 'https://evil.example/', parent: null } }, CHOOSE_FOLDER_CHANNEL, 'exports')).toEqual({ ok: false, error: SENDER_REFUSED });
+    expect(await ipcMain.invoke({ sender: c, senderFrame: { url: 'app://renderer/index.html', parent: {} } }, CHOOSE_FOLDER_CHANNEL, 'exports')).toEqual({ ok: false, error: SENDER_REFUSED });
+    expect(asked).toEqual([
+      [3, 'exports'],
+      [3, 'exports'],
+    ]);
+  });
+
+  it('is not registered where no picker exists', () => {
+    const { ipcMain } = setup();
+    expect(ipcMain.handlers.has(CHOOSE_FOLDER_CHANNEL)).toBe(false);
+  });
+});
+
 /** The preload's bridge wired to the wrapper through fake ipcRenderer/ipcMain, as in the app. */
 function wired() {
   const { ipcMain, bus, ipc, calls } = setup();
@@ -203,9 +236,11 @@ function wired() {
 describe('the preload API', () => {
   it('has one method per contract operation plus subscribe, and nothing raw', () => {
     const { api, rendererListeners } = wired();
-    expect(Object.keys(api).sort()).toEqual([...OP_NAMES, 'subscribe'].sort());
-    for (const k of Object.keys(api)) expect(typeof (api as unknown as Record<string, unknown>)[k], k).toBe('function');
+    expect(Object.keys(api).sort()).toEqual([...OP_NAMES, 'desktop', 'subscribe'].sort());
+    for (const k of [...OP_NAMES, 'subscribe']) expect(typeof (api as unknown as Record<string, unknown>)[k], k).toBe('function');
+    expect(Object.keys(api.desktop!)).toEqual(['chooseFolder']);
     expect(Object.isFrozen(api)).toBe(true);
+    expect(Object.isFrozen(api.desktop)).toBe(true);
     for (const raw of ['invoke', 'send', 'on', 'ipcRenderer', 'removeListener', 'sendSync']) expect(api).not.toHaveProperty(raw);
     // One listener on the event channel, registered once.
     expect([...rendererListeners.keys()]).toEqual([EVENT_CHANNEL]);

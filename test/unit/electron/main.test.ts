@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OP_NAMES } from '../../../src-main/shared/contract';
-import { opChannel } from '../../../src-main/electron/channels';
+import { CHOOSE_FOLDER_CHANNEL, opChannel } from '../../../src-main/electron/channels';
 
 /**
  * main.ts against a stand-in Electron that records, in order, what the shell asks of it.
@@ -128,8 +128,9 @@ describe('the desktop shell (main.ts)', () => {
     expect((host.posted[0] as { secretStore: { description: string } }).secretStore.description).toMatch(/^memory \(not persisted: /);
     expect(host.posted[0]).not.toHaveProperty('sqliteNativeBinding');
 
-    // Every contract operation has a handler.
+    // Every contract operation has a handler, and the desktop's folder picker is offered.
     for (const op of OP_NAMES) expect(f.handled, op).toContain(opChannel(op));
+    expect(f.handled).toContain(CHOOSE_FOLDER_CHANNEL);
   });
 
   it('a second instance quits at once and builds nothing', async () => {

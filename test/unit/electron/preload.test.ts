@@ -28,7 +28,7 @@ describe('the preload entry', () => {
     expect(electron.exposed).toHaveLength(1);
     const [key, api] = electron.exposed[0]!;
     expect(key).toBe('reconciler');
-    expect(Object.keys(api as object).sort()).toEqual([...OP_NAMES, 'subscribe'].sort());
+    expect(Object.keys(api as object).sort()).toEqual([...OP_NAMES, 'desktop', 'subscribe'].sort());
     expect(electron.on).toEqual([EVENT_CHANNEL]);
     await (api as Record<string, (a?: unknown) => Promise<unknown>>)['sync.status']!({ jobId: 'j' });
     await (api as Record<string, (a?: unknown) => Promise<unknown>>)['profiles.list']!();
