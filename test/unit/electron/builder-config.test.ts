@@ -51,7 +51,7 @@ describe('electron-builder configuration', () => {
 
   it('includes the built app (main, services host, preload, renderer) and the CLI, not the sources', () => {
     // electron-builder's loader turns the list into one file set.
-    expect(config.files).toEqual([{ filter: ['out/**', 'bin/**', 'resources/**', '!resources/build/**', '!out/**/*.map', 'package.json'] }]);
+    expect(config.files).toEqual([{ filter: ['out/**', 'bin/**', 'resources/**', '!resources/build/**', '!out/**/*.map', '!out/electron-native/**', 'package.json'] }]);
     expect(pkg.main).toBe('out/main/index.cjs');
     expect(config.directories).toEqual({ output: 'dist', buildResources: 'resources/build' });
   });
