@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
 import { defaultDataDir, dataPaths, type DataPaths } from '../core/paths';
+import { prepareDataDir } from '../core/fs/data-dir';
 import { createLogger, type Logger } from '../core/log/logger';
 import { ProfileStore } from '../core/profile/store';
 import { openDatabase, type Db } from '../core/store/db';
@@ -27,8 +27,9 @@ export class CliContext {
     readonly env: NodeJS.ProcessEnv,
   ) {
     this.paths = dataPaths(opts.dataDir ?? defaultDataDir(env));
-    mkdirSync(this.paths.root, { recursive: true });
+    const { notices } = prepareDataDir(this.paths.root);
     this.logger = createLogger({ file: this.paths.logFile, level: opts.verbose ? 'debug' : 'info', ...(opts.verbose ? { echo: stderr } : {}) });
+    for (const n of notices) this.logger.warn(n);
     this.profiles = new ProfileStore(this.paths.profiles);
   }
 
