@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { link, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
 import { OperatorError } from '../errors/operator-error';
 
 /**
@@ -82,6 +83,19 @@ export class PendingFile {
       }
     }
     if (size > 0) await this.handle.write(Buffer.concat(block));
+  }
+
+  /**
+   * A Writable on the temporary file, for writers that want a stream (a workbook library,
+   * for example). It never closes the file: call `commit` or `abort` after it finishes.
+   */
+  writable(): Writable {
+    const handle = this.handle;
+    return new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        handle.write(chunk).then(() => callback(), callback);
+      },
+    });
   }
 
   /** Flush to disk and close the temporary file (it is not yet renamed). */

@@ -1,10 +1,12 @@
 import { X509Certificate } from 'node:crypto';
 import { existsSync, lstatSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeKeyFile, writePublicFiles } from '../../../src-main/core/certs/manage';
 import { writeCsv } from '../../../src-main/core/export/csv';
-import { temporaryNameFor, writeFileAtomic, writePrivateFileAtomic } from '../../../src-main/core/fs/atomic-write';
+import { PendingFile, temporaryNameFor, writeFileAtomic, writePrivateFileAtomic } from '../../../src-main/core/fs/atomic-write';
 import { makeSelfSignedCert } from '../../helpers/cert-fixture';
 import { tempDir } from '../../helpers/fs';
 
@@ -77,6 +79,17 @@ describe('writeFileAtomic', () => {
       expect(readFileSync(target, 'utf8')).toBe('the operator must not overwrite this\n');
     }
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('a pending file takes a stream (as a workbook writer would) and appears only on commit', async () => {
+    const dir = tempDir('atomic-');
+    const path = join(dir, 'workbook.xlsx');
+    const pending = await PendingFile.create(path);
+    await pipeline(Readable.from([Buffer.from('PK'), Buffer.from('\u0003\u0004')]), pending.writable());
+    expect(existsSync(path)).toBe(false);
+    await pending.commit();
+    expect(readFileSync(path, 'latin1')).toBe('PK\u0003\u0004');
+    expect(readdirSync(dir)).toEqual(['workbook.xlsx']);
   });
 
   it('a failed write leaves the previous file and no temporary file', async () => {
