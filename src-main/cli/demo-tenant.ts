@@ -79,7 +79,8 @@ export async function writeTenantFiles(tenant: DemoTenant, dir: string): Promise
   const root = resolve(dir);
   await mkdir(root, { recursive: true, mode: 0o700 });
   const caFile = join(root, 'ca.pem');
-  await writeFile(caFile, tenant.caPem, { mode: 0o644 });
+  // Ends with a newline, so the file can be appended to a CA bundle (REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS).
+  await writeFile(caFile, tenant.caPem.endsWith('\n') ? tenant.caPem : `${tenant.caPem}\n`, { mode: 0o644 });
   const apps = {} as Record<DemoAppName, AppFiles>;
   for (const name of DEMO_APP_NAMES) {
     const app = tenant.apps[name];

@@ -121,7 +121,8 @@ export function parseDelegatedScopes(raw: string, graphOrigin: string): ParsedSc
   const oidc: string[] = [];
   const graph: string[] = [];
   let defaultScope = false;
-  const graphPrefixes = [`${graphOrigin.toLowerCase()}/`, `${GRAPH_APP_ID}/`];
+  // "<graph>//.default" (Graph's identifier with its trailing slash, as az derives it) first: the longest prefix wins.
+  const graphPrefixes = [`${graphOrigin.toLowerCase()}//`, `${graphOrigin.toLowerCase()}/`, `${GRAPH_APP_ID}/`];
   for (const s of raw.trim().split(/\s+/).filter(Boolean)) {
     const lower = s.toLowerCase();
     if ((OIDC_SCOPES as readonly string[]).includes(lower)) {

@@ -24,6 +24,7 @@ import {
 } from '../data';
 import { graphError, type GraphApi, type GraphApiOptions, type GraphRequest, type HandlerResult } from './contract';
 import { TokenSigner } from './signed-token';
+import { createAppRegistrations } from './app-registrations';
 
 export type { GraphApi, GraphApiOptions, GraphRequest, HandlerResult } from './contract';
 
@@ -190,6 +191,7 @@ export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): 
   const signer = new TokenSigner();
   const concealKey = createHash('sha256').update(`conceal:${opts.seed}:${opts.tenantId}`).digest();
   let conceal = opts.concealNames;
+  const registrations = createAppRegistrations({ tenantId: opts.tenantId, seed: opts.seed, now });
 
   function nextLink(req: GraphRequest, resource: 'users' | 'groups', state: PageToken): string {
     const q: string[] = [];
@@ -350,6 +352,8 @@ export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): 
   }
 
   function handle(req: GraphRequest): HandlerResult {
+    const registration = registrations.handle(req);
+    if (registration) return registration;
     let path = safeDecode(req.url.pathname);
     if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
     const r = route(path);
@@ -411,5 +415,6 @@ export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): 
     setConcealNames(on: boolean) {
       conceal = on;
     },
+    registrations,
   };
 }
