@@ -35,6 +35,7 @@ const argsSchema = z.object({
   retryAfter: z.coerce.number().int().min(0).max(3600).default(1),
   resetEvery: z.coerce.number().int().min(1).optional(),
   truncateEvery: z.coerce.number().int().min(1).optional(),
+  deviceCodeInterval: z.coerce.number().int().min(1).max(60).default(5),
 });
 type Args = z.infer<typeof argsSchema>;
 
@@ -203,6 +204,7 @@ export function parseArgs(argv: readonly string[]): Args {
     .option('--retry-after <seconds>', 'fault: Retry-After sent with throttled requests', '1')
     .option('--reset-every <n>', 'fault: every Nth Graph request has its connection reset')
     .option('--truncate-every <n>', 'fault: every Nth Graph JSON response is cut off halfway')
+    .option('--device-code-interval <seconds>', 'polling interval the device code endpoint announces (Entra ID: 5)', '5')
     .exitOverride();
   program.parse([...argv]);
   const parsed = argsSchema.safeParse(program.opts());
@@ -221,6 +223,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     p1: args.p1,
     concealNames: args.concealNames,
     faults: faultsFromArgs(args),
+    deviceCodeIntervalSeconds: args.deviceCodeInterval,
   });
   let stopping = false;
   const stop = (): void => {

@@ -80,6 +80,7 @@ async function waitForFile(path: string, ms: number): Promise<void> {
 
 /** Runs the script with bash; signs in as `user` on the device code pages when az shows the code. */
 function runScript(script: string, user: string, label: string): Promise<ScriptRun> {
+  const started = Date.now();
   return new Promise((resolvePromise, reject) => {
     const child = spawn('bash', [script], { env: azEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -98,7 +99,7 @@ function runScript(script: string, user: string, label: string): Promise<ScriptR
     });
     child.on('error', reject);
     child.on('close', (code) => {
-      transcript.push(`===== ${label}: bash register-lab.sh (exit ${String(code)}) =====`, '--- stdout ---', stdout.trimEnd(), '--- stderr ---', stderr.trimEnd());
+      transcript.push(`===== ${label}: bash register-lab.sh (exit ${String(code)}, ${((Date.now() - started) / 1000).toFixed(1)} s) =====`, '--- stdout ---', stdout.trimEnd(), '--- stderr ---', stderr.trimEnd());
       resolvePromise({ code, stdout, stderr });
     });
   });
@@ -109,7 +110,7 @@ beforeAll(async () => {
   transcript.push(`Azure CLI ${version}`);
   dir = tempDir('m365lr-az-');
   const portFile = join(dir, 'tenant.json');
-  tenantProcess = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'src-main/cli/demo-tenant.ts'), '--users', '60', '--seed', 'az-e2e', '--dir', join(dir, 'tenant'), '--port-file', portFile], {
+  tenantProcess = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'src-main/cli/demo-tenant.ts'), '--users', '60', '--seed', 'az-e2e', '--dir', join(dir, 'tenant'), '--port-file', portFile, '--device-code-interval', '1'], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   await waitForFile(portFile, 60_000);
