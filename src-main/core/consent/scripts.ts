@@ -256,8 +256,12 @@ export const REPLICATION_ERRORS = [
 /** Attempts (and so the bound of the backoff: 2+4+8+16+32 s) before a replication wait gives up. */
 export const REPLICATION_ATTEMPTS = 6;
 
-/** Minimum Microsoft Graph PowerShell SDK: 2.0.0 introduced Connect-MgGraph -NoWelcome. */
-export const MG_SDK_MIN_VERSION = '2.0.0';
+/**
+ * Minimum Microsoft Graph PowerShell SDK: Connect-MgGraph -NoWelcome first shipped in 2.4.0
+ * (microsoftgraph/msgraph-sdk-powershell pull request 2241, release 2.4.0; 2.2.0 refuses the
+ * parameter, as maester365/maester issue 618 found).
+ */
+export const MG_SDK_MIN_VERSION = '2.4.0';
 
 /** What the consent step prints when the person running it may not grant Microsoft Graph app roles. */
 export const CONSENT_REFUSED_MESSAGE =

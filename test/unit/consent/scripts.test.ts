@@ -338,20 +338,43 @@ describe('defects of the first review, run in bash', () => {
     expect(s).toContain("Invoke-AfterReplication 'the new service principal' { New-MgServicePrincipalAppRoleAssignment");
   });
 
+  /*
+   * PowerShell cannot run here; each cmdlet and parameter the script uses is documented on Microsoft Learn:
+   * - #Requires -Modules with @{ ModuleName; ModuleVersion } (a minimum): learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_requires
+   * - Connect-MgGraph -Environment -TenantId -Scopes -NoWelcome: learn.microsoft.com/powershell/module/microsoft.graph.authentication/connect-mggraph
+   *   (-NoWelcome since SDK 2.4.0: microsoftgraph/msgraph-sdk-powershell pull request 2241)
+   * - Add-MgEnvironment -Name -AzureADEndpoint -GraphEndpoint: learn.microsoft.com/powershell/module/microsoft.graph.authentication/add-mgenvironment
+   * - Get-MgApplication -Filter -All -ApplicationId -Property: learn.microsoft.com/powershell/module/microsoft.graph.applications/get-mgapplication
+   * - New-MgApplication -DisplayName -SignInAudience -Web -PublicClient -IsFallbackPublicClient -RequiredResourceAccess:
+   *   learn.microsoft.com/powershell/module/microsoft.graph.applications/new-mgapplication
+   * - Update-MgApplication -ApplicationId -KeyCredentials: learn.microsoft.com/powershell/module/microsoft.graph.applications/update-mgapplication
+   *   (keyCredentials: learn.microsoft.com/graph/api/resources/keycredential; key returned only with $select on one object)
+   * - Get-MgServicePrincipal -Filter, New-MgServicePrincipal -AppId: learn.microsoft.com/powershell/module/microsoft.graph.applications/get-mgserviceprincipal,
+   *   .../new-mgserviceprincipal
+   * - Get-MgServicePrincipalAppRoleAssignment -ServicePrincipalId -All,
+   *   New-MgServicePrincipalAppRoleAssignment -ServicePrincipalId -PrincipalId -ResourceId -AppRoleId:
+   *   learn.microsoft.com/powershell/module/microsoft.graph.applications/new-mgserviceprincipalapproleassignment
+   *   (Graph: learn.microsoft.com/graph/api/serviceprincipal-post-approleassignments)
+   * - Get-MgOauth2PermissionGrant -Filter, Update-MgOauth2PermissionGrant -OAuth2PermissionGrantId -Scope,
+   *   New-MgOauth2PermissionGrant -BodyParameter: learn.microsoft.com/powershell/module/microsoft.graph.identity.signins/new-mgoauth2permissiongrant
+   * - Start-Sleep -Seconds, Write-Host, Write-Warning: learn.microsoft.com/powershell/module/microsoft.powershell.utility/start-sleep
+   * - [System.Security.Cryptography.X509Certificates.X509Certificate2]::new(byte[]) (.NET Framework 4.5+, so Windows PowerShell 5.1):
+   *   learn.microsoft.com/dotnet/api/system.security.cryptography.x509certificates.x509certificate2.-ctor
+   */
   it('3 and 4. PowerShell: no #Requires -Version (Windows PowerShell 5.1 runs it); the SDK minimum is pinned', () => {
     for (const p of [profile('global'), profile('global', { kind: 'delegated', flow: 'interactive' })]) {
       const s = registrationScript(p, { shell: 'powershell' }).content;
       expect(s).not.toMatch(/#Requires -Version/i);
       const requires = s.split('\n')[0] ?? '';
       expect(requires).toMatch(/^#Requires -Modules /);
-      expect(requires).toContain("@{ ModuleName = 'Microsoft.Graph.Authentication'; ModuleVersion = '2.0.0' }");
-      expect(requires).toContain("@{ ModuleName = 'Microsoft.Graph.Applications'; ModuleVersion = '2.0.0' }");
+      expect(requires).toContain("@{ ModuleName = 'Microsoft.Graph.Authentication'; ModuleVersion = '2.4.0' }");
+      expect(requires).toContain("@{ ModuleName = 'Microsoft.Graph.Applications'; ModuleVersion = '2.4.0' }");
       expect(s).toContain('-NoWelcome');
       // PowerShell 7 syntax that 5.1 lacks stays out: ternary, null-coalescing, pipeline chains.
       expect(s).not.toMatch(/ \?\? | \? .* : |&&|\|\|/);
     }
     expect(registrationScript(profile('global', { kind: 'delegated', flow: 'interactive' }), { shell: 'powershell' }).content.split('\n')[0]).toContain(
-      "@{ ModuleName = 'Microsoft.Graph.Identity.SignIns'; ModuleVersion = '2.0.0' }",
+      "@{ ModuleName = 'Microsoft.Graph.Identity.SignIns'; ModuleVersion = '2.4.0' }",
     );
   });
 
