@@ -178,7 +178,7 @@ export interface IdentityOptions {
   /** Polling interval announced by the device code endpoint (default 5 s). */
   deviceCodeIntervalSeconds?: number;
   /** App registrations created through Graph at run time (graph/app-registrations.ts): token requests of these apps are served too. */
-  registrations?: { app(appId: string): RegisteredApp | undefined };
+  registrations?: { app(appId: string): RegisteredApp | undefined; grantAdminConsent(appId: string): void };
 }
 
 export interface Identity {
@@ -400,6 +400,18 @@ export function createIdentity(material: IdentityMaterial, opts: IdentityOptions
         grant: () => {
           if (pub.delegatedScopes.length === 0) pub.delegatedScopes.push(...requiredDelegatedScopes());
         },
+      };
+    }
+    // An app registered through Graph (graph/app-registrations.ts): consent assigns the app roles it asks for.
+    const created = opts.registrations?.app(id);
+    const directory = opts.registrations;
+    if (created && directory) {
+      return {
+        clientId: created.appId,
+        displayName: created.displayName,
+        redirectUris: created.redirectUris,
+        permissionType: 'application',
+        grant: () => directory.grantAdminConsent(created.appId),
       };
     }
     return undefined;

@@ -154,6 +154,31 @@ describe('app registrations in the demo tenant', () => {
     expect(request(dir, 'cloud-app-admin', 'PATCH', `/v1.0/applications/${id}`, patch).status).toBe(204);
   });
 
+  it('admin consent (the admin-consent link) assigns the Graph app roles the registration asks for, once, creating the service principal if needed', () => {
+    const dir = createAppRegistrations({ tenantId: 't', seed: 'unit' });
+    const created = request(dir, 'app-admin', 'POST', '/v1.0/applications', {
+      displayName: 'consent by link',
+      requiredResourceAccess: [
+        {
+          resourceAppId: MICROSOFT_GRAPH_APP_ID,
+          resourceAccess: [
+            { id: appRoleId('User.Read.All'), type: 'Role' },
+            { id: appRoleId('Reports.Read.All'), type: 'Role' },
+            { id: '37f7f235-527c-4136-accd-4a02d197296e', type: 'Scope' },
+          ],
+        },
+      ],
+    });
+    const appId = String(bodyOf(created)['appId']);
+    expect(dir.app(appId)?.servicePrincipalId).toBeUndefined();
+    dir.grantAdminConsent(appId);
+    dir.grantAdminConsent(appId);
+    expect(dir.app(appId)?.servicePrincipalId).toBeDefined();
+    expect(dir.app(appId)?.roles.sort()).toEqual(['Reports.Read.All', 'User.Read.All']);
+    const spId = dir.app(appId)?.servicePrincipalId ?? '';
+    expect((bodyOf(request(dir, 'pra', 'GET', `/v1.0/servicePrincipals/${spId}/appRoleAssignments`))['value'] as unknown[]).length).toBe(2);
+  });
+
   it('answers the resource manager\'s subscription and tenant lists empty (az login --allow-no-subscriptions)', () => {
     const dir = createAppRegistrations({ tenantId: 't', seed: 'unit' });
     for (const path of ['/subscriptions?api-version=2022-12-01', '/tenants?api-version=2022-12-01']) {

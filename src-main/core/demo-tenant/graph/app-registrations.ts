@@ -65,6 +65,12 @@ export interface AppRegistrationDirectory {
   handle(req: GraphRequest): HandlerResult | null;
   /** The app registered with this client id, if any. */
   app(appId: string): RegisteredApp | undefined;
+  /**
+   * Tenant-wide admin consent through the admin-consent endpoint (v2-admin-consent): creates the
+   * service principal when missing and assigns every Microsoft Graph app role the registration
+   * asks for (requiredResourceAccess, type Role) that is not assigned yet.
+   */
+  grantAdminConsent(appId: string): void;
 }
 
 interface KeyCredential {
@@ -583,5 +589,36 @@ export function createAppRegistrations(opts: { tenantId: string; seed: string; n
     };
   }
 
-  return { handle, app };
+  function grantAdminConsent(appId: string): void {
+    const a = byAppId.get(appId.toLowerCase());
+    if (!a) return;
+    let s = spByAppId.get(a.appId);
+    if (!s) {
+      s = { id: randomUUID(), appId: a.appId, displayName: a.displayName, servicePrincipalType: 'Application', accountEnabled: true, appRoles: [], owners: new Set(a.owners) };
+      servicePrincipals.set(s.id, s);
+      spByAppId.set(s.appId, s);
+    }
+    const list = assignments.get(s.id) ?? [];
+    for (const rra of a.requiredResourceAccess) {
+      if (rra.resourceAppId.toLowerCase() !== MICROSOFT_GRAPH_APP_ID) continue;
+      for (const access of rra.resourceAccess) {
+        if (access.type !== 'Role' || list.some((x) => x.appRoleId === access.id.toLowerCase())) continue;
+        const role = graphSp.appRoles.find((r) => r.id === access.id.toLowerCase());
+        if (!role) continue;
+        list.push({
+          id: Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url'),
+          appRoleId: role.id,
+          createdDateTime: new Date(now()).toISOString(),
+          principalDisplayName: s.displayName,
+          principalId: s.id,
+          principalType: 'ServicePrincipal',
+          resourceDisplayName: graphSp.displayName,
+          resourceId: graphSp.id,
+        });
+      }
+    }
+    assignments.set(s.id, list);
+  }
+
+  return { handle, app, grantAdminConsent };
 }
