@@ -436,10 +436,9 @@ function azcli(p: Plan): string {
           '# resource ids end with a slash as in az\'s own clouds, so sign-in asks for "<graph>//.default".',
           'printf \'{"endpoints":{"activeDirectory":"%s","activeDirectoryResourceId":"%s/","activeDirectoryGraphResourceId":"%s/","microsoftGraphResourceId":"%s/","resourceManager":"%s"}}\' "$LOGIN" "$GRAPH" "$GRAPH" "$GRAPH" "$RESOURCE_MANAGER" > "$BODY"',
           'step "Registering the custom cloud with the Azure CLI" "Check the login and Graph URLs at the top of this script."',
-          'if az cloud show --name "$CLOUD_NAME" --only-show-errors >/dev/null 2>&1; then',
-          '  az cloud update --name "$CLOUD_NAME" --cloud-config "@$BODY" --only-show-errors >/dev/null',
-          'else',
-          '  az cloud register --name "$CLOUD_NAME" --cloud-config "@$BODY" --only-show-errors >/dev/null',
+          'if ! az cloud register --name "$CLOUD_NAME" --cloud-config "@$BODY" --only-show-errors >/dev/null 2>"$ERRORS"; then',
+          '  grep -q "is already registered" "$ERRORS"',
+          '  az cloud update --name "$CLOUD_NAME" --cloud-config "@$BODY" --only-show-errors >/dev/null 2>"$ERRORS"',
           'fi',
           'az cloud set --name "$CLOUD_NAME" --only-show-errors >/dev/null',
         ].join('\n')
@@ -465,15 +464,15 @@ function azcli(p: Plan): string {
           '#    The app\'s other keys stay: they are sent back by keyId (as "az ad app credential reset --append"',
           '#    does), so a certificate kept for "cert rollback" survives a re-run.',
           'step "Step 3: reading the app\'s certificates" "Check that you may read the app registration."',
-          'KEYS=$(retry "the new app registration" graph GET "/applications/$APP_OBJECT_ID" --url-parameters \'$select=keyCredentials\' --query \'keyCredentials[].keyId\' -o tsv)',
-          'HAS_CERT=$(graph GET "/applications/$APP_OBJECT_ID" --url-parameters \'$select=keyCredentials\' --query "length(keyCredentials[?key==\'$CERT_B64\' || customKeyIdentifier==\'$CERT_THUMBPRINT_B64\' || customKeyIdentifier==\'$CERT_THUMBPRINT\'])" -o tsv)',
-          'if [ "$HAS_CERT" = "0" ]; then',
+          '# One line per key: its keyId, and whether it is this certificate (same key, or its thumbprint).',
+          'KEYS=$(retry "the new app registration" graph GET "/applications/$APP_OBJECT_ID" --url-parameters \'$select=keyCredentials\' --query "keyCredentials[].join(\' \', [keyId, to_string(key==\'$CERT_B64\' || customKeyIdentifier==\'$CERT_THUMBPRINT_B64\' || customKeyIdentifier==\'$CERT_THUMBPRINT\')])" -o tsv)',
+          'if ! printf \'%s\\n\' "$KEYS" | grep -q \' true$\'; then',
           '  step "Step 3: uploading the certificate" "An Application Administrator, a Cloud Application Administrator or an owner of the app can upload it."',
           '  KEPT=""',
-          '  for KEY_ID in $KEYS; do KEPT="$KEPT{\\"keyId\\":\\"$KEY_ID\\"},"; done',
+          '  for KEY_ID in $(printf \'%s\\n\' "$KEYS" | cut -d\' \' -f1); do KEPT="$KEPT{\\"keyId\\":\\"$KEY_ID\\"},"; done',
           '  printf \'{"keyCredentials":[%s{"type":"AsymmetricX509Cert","usage":"Verify","key":"%s","displayName":"%s"}]}\' "$KEPT" "$CERT_B64" "$APP_NAME" > "$BODY"',
           '  retry "the new app registration" graph PATCH "/applications/$APP_OBJECT_ID" --body "@$BODY" >/dev/null',
-          '  echo "Certificate uploaded, thumbprint $CERT_THUMBPRINT ($(printf \'%s\\n\' $KEYS | grep -c . || true) other key(s) kept)."',
+          '  echo "Certificate uploaded, thumbprint $CERT_THUMBPRINT ($(printf \'%s\' "$KEYS" | grep -c . || true) other key(s) kept)."',
           'else',
           '  echo "Certificate $CERT_THUMBPRINT is already registered."',
           'fi',
@@ -591,9 +590,10 @@ fi
 if [ -n "$APP_ID" ]; then
   # Reused as it is (a Privileged Role Administrator finishing the consent need not edit it).
   step "Step 1: reading app registration $APP_ID" "Check APP_ID at the top of this script."
-  APP_OBJECT_ID=$(graph GET "/applications(appId='$APP_ID')" --query id -o tsv)
+  READ=$(graph GET "/applications(appId='$APP_ID')" --query "join(' ', [id, to_string(contains(to_array(${p.kind === 'application' ? 'web' : 'publicClient'}.redirectUris), '$REDIRECT_URI'))])" -o tsv)
+  read -r APP_OBJECT_ID HAS_REDIRECT <<<"$READ" || true
+  if [ -z "\${APP_OBJECT_ID:-}" ]; then false; fi
   echo "Reusing app registration $APP_ID."
-  HAS_REDIRECT=$(graph GET "/applications/$APP_OBJECT_ID" --query "contains(to_array(${p.kind === 'application' ? 'web' : 'publicClient'}.redirectUris), '$REDIRECT_URI')" -o tsv)
   if [ "$HAS_REDIRECT" != "true" ]; then
     echo "Warning: the app does not list $REDIRECT_URI as a ${p.kind === 'application' ? 'web' : 'public client'} redirect URI; add it (Authentication blade) or the admin-consent URL fails with AADSTS50011." >&2
   fi

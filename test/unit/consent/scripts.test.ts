@@ -244,7 +244,6 @@ function runScript(p: Profile, rules: Rule[], extraEnv: Record<string, string> =
 function freshTenant(overrides: Rule[] = []): Rule[] {
   return [
     ...overrides,
-    { match: '^cloud show', status: 1, stderr: "ERROR: The cloud 'M365ReconcilerCustom' is not registered." },
     { match: '^cloud (register|update|set)' },
     { match: '^login ' },
     { match: 'GET --url \\S+/v1\\.0/applications .*--url-parameters' },
@@ -252,8 +251,7 @@ function freshTenant(overrides: Rule[] = []): Rule[] {
     { match: 'GET --url \\S+/v1\\.0/servicePrincipals .*--url-parameters' },
     { match: 'POST --url \\S+/v1\\.0/servicePrincipals ', stdout: 'sp-1\n' },
     { match: "GET --url \\S+/v1\\.0/servicePrincipals\\(appId='00000003", stdout: 'graph-sp\n' },
-    { match: 'GET --url \\S+/applications/obj-1 .*keyCredentials\\[\\]\\.keyId', stdout: 'kept-key-1\nkept-key-2\n' },
-    { match: 'GET --url \\S+/applications/obj-1 .*length\\(', stdout: '0\n' },
+    { match: 'GET --url \\S+/applications/obj-1 .*keyCredentials\\[\\]\\.join', stdout: 'kept-key-1 false\nkept-key-2 false\n' },
     { match: 'PATCH --url \\S+/applications/obj-1 ' },
     { match: 'GET --url \\S+/appRoleAssignments', stdout: '' },
     { match: 'POST --url \\S+/appRoleAssignments', stdout: '{}' },
@@ -272,6 +270,24 @@ describe('defects of the first review, run in bash', () => {
     expect(r.stdout).toContain('Created service principal sp-1.');
     expect(restCalls(r, 'POST', /appRoleAssignments$/)).toHaveLength(APP_ROLE_IDS.length);
     expect(r.stdout).toContain('Done. Application (client) ID: app-1');
+  });
+
+  it('a re-run reuses everything: nothing is created, uploaded or granted twice; a missing redirect URI is reported', () => {
+    const r = runScript(
+      CUSTOM,
+      freshTenant([
+        { match: 'GET --url \\S+/v1\\.0/applications .*--url-parameters', stdout: 'app-1\n' },
+        { match: "GET --url \\S+/v1\\.0/applications\\(appId='app-1'\\)", stdout: 'obj-1 false\n' },
+        { match: 'GET --url \\S+/v1\\.0/servicePrincipals .*--url-parameters', stdout: 'sp-1\n' },
+        { match: 'GET --url \\S+/applications/obj-1 .*keyCredentials', stdout: 'key-1 true\n' },
+        { match: 'GET --url \\S+/appRoleAssignments', stdout: `${APP_ROLE_IDS.join('\n')}\n` },
+      ]),
+    );
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('Reusing app registration app-1.');
+    expect(r.stderr).toContain('Warning: the app does not list http://localhost as a web redirect URI');
+    expect(r.calls.filter((c) => c.args[0] === 'rest' && c.args[c.args.indexOf('--method') + 1] !== 'GET')).toEqual([]);
+    expect(r.stdout).not.toMatch(/Created|Granted|uploaded/);
   });
 
   it('1. custom cloud: registered with --cloud-config holding every endpoint az requires, updated when it exists', () => {
@@ -293,10 +309,11 @@ describe('defects of the first review, run in bash', () => {
     expect(names.indexOf('cloud set')).toBeGreaterThan(names.indexOf('cloud register'));
     expect(names.indexOf('login --tenant')).toBeGreaterThan(names.indexOf('cloud set'));
 
-    const again = runScript(CUSTOM, freshTenant([{ match: '^cloud show' }]));
+    const again = runScript(CUSTOM, freshTenant([{ match: '^cloud register', status: 1, stderr: "ERROR: The cloud 'M365ReconcilerCustom' is already registered.\n" }]));
     expect(again.status).toBe(0);
-    expect(again.calls.some((c) => c.args[0] === 'cloud' && c.args[1] === 'update' && c.args.includes('--cloud-config'))).toBe(true);
-    expect(again.calls.some((c) => c.args[1] === 'register')).toBe(false);
+    const update = again.calls.find((c) => c.args[0] === 'cloud' && c.args[1] === 'update');
+    expect(update?.args).toEqual(expect.arrayContaining(['--name', 'M365ReconcilerCustom', '--cloud-config']));
+    expect(JSON.parse(Object.values(update?.files ?? {})[0] ?? '{}')).toEqual(config);
     // A refused registration is no longer hidden: the script stops there.
     const refused = runScript(CUSTOM, freshTenant([{ match: '^cloud register', status: 1, stderr: 'ERROR: The following endpoints are required' }]));
     expect(refused.status).not.toBe(0);
@@ -388,13 +405,13 @@ describe('defects of the first review, run in bash', () => {
       { type: 'AsymmetricX509Cert', usage: 'Verify', key: CERT_B64, displayName: 'M365 Licence Reconciler (read-only)' },
     ]);
     expect(r.stdout).toContain('(2 other key(s) kept)');
-    const present = runScript(CUSTOM, freshTenant([{ match: 'GET --url \\S+/applications/obj-1 .*length\\(', stdout: '1\n' }]));
+    const present = runScript(CUSTOM, freshTenant([{ match: 'GET --url \\S+/applications/obj-1 .*keyCredentials', stdout: 'kept-key-1 false\nsame-key true\n' }]));
     expect(present.status).toBe(0);
     expect(restCalls(present, 'PATCH', /applications/)).toHaveLength(0);
     expect(present.stdout).toContain('is already registered.');
     // The check matches the key itself or its thumbprint (customKeyIdentifier).
     const script = registrationScript(CUSTOM, { shell: 'azcli', certificate: CERT_PEM }).content;
-    expect(script).toContain("keyCredentials[?key=='$CERT_B64' || customKeyIdentifier=='$CERT_THUMBPRINT_B64' || customKeyIdentifier=='$CERT_THUMBPRINT']");
+    expect(script).toContain("to_string(key=='$CERT_B64' || customKeyIdentifier=='$CERT_THUMBPRINT_B64' || customKeyIdentifier=='$CERT_THUMBPRINT')");
 
     const ps1 = registrationScript(profile('global'), { shell: 'powershell', certificate: CERT_PEM }).content;
     expect(ps1).toContain('$newKeys = @($keys | ForEach-Object { @{ KeyId = $_.KeyId } }) + @(@{ Type');
