@@ -491,6 +491,7 @@ function azcli(p: Plan): string {
           '  printf \'{"principalId":"%s","resourceId":"%s","appRoleId":"%s"}\' "$SP_ID" "$GRAPH_SP_ID" "$ROLE_ID" > "$BODY"',
           '  if ! retry "the new service principal" graph POST "/servicePrincipals/$SP_ID/appRoleAssignments" --body "@$BODY" >/dev/null; then',
           '    if grep -qE \'Authorization_RequestDenied|Insufficient privileges\' "$ERRORS"; then',
+          '      cat "$ERRORS" >&2',
           `      echo ${sh(CONSENT_REFUSED_MESSAGE)} >&2`,
           '      STEP=""',
           '      exit 3',

@@ -342,7 +342,8 @@ describe('defects of the first review, run in bash', () => {
     expect(refused.status).toBe(3);
     expect(refused.sleeps).toEqual([]);
     expect(restCalls(refused, 'POST', /appRoleAssignments$/)).toHaveLength(1);
-    expect(refused.stderr).toContain(CONSENT_REFUSED_MESSAGE);
+    // Graph's own answer first, then what to do.
+    expect(refused.stderr).toBe(`${denied}${CONSENT_REFUSED_MESSAGE}\n`);
     expect(refused.stdout).not.toContain('Done.');
   });
 
