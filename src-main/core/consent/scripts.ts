@@ -277,7 +277,9 @@ function powershell(p: Plan): string {
   const envSetup =
     p.names === undefined
       ? [
-          '# Custom endpoints: register them as a Microsoft Graph PowerShell environment first.',
+          '# Custom endpoints: register them as a Microsoft Graph PowerShell environment first (an earlier',
+          '# registration of that name is replaced, so a re-run with new endpoints uses them).',
+          `if (@(Get-MgEnvironment | Where-Object { $_.Name -eq ${ps(CUSTOM_ENVIRONMENT)} }).Count -gt 0) { Remove-MgEnvironment -Name ${ps(CUSTOM_ENVIRONMENT)} | Out-Null }`,
           `Add-MgEnvironment -Name ${ps(CUSTOM_ENVIRONMENT)} -AzureADEndpoint ${ps(p.loginUrl)} -GraphEndpoint ${ps(p.graphUrl)} | Out-Null`,
         ].join('\n') + '\n'
       : '';

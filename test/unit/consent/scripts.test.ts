@@ -170,8 +170,11 @@ describe('script generation', () => {
     }
   });
 
-  it('custom endpoints register an environment first', () => {
+  it('custom endpoints register an environment first, replacing an earlier one of that name', () => {
     const p: Profile = { ...profile('custom'), customEndpoints: { loginUrl: 'https://127.0.0.1:4443', graphUrl: 'https://127.0.0.1:4444' } };
+    const ps1 = registrationScript(p, { shell: 'powershell' }).content;
+    expect(ps1.indexOf("Remove-MgEnvironment -Name 'M365ReconcilerCustom'")).toBeLessThan(ps1.indexOf('Add-MgEnvironment'));
+    expect(ps1.indexOf('Add-MgEnvironment')).toBeLessThan(ps1.indexOf('Connect-MgGraph -Environment'));
     expect(registrationScript(p, { shell: 'powershell' }).content).toContain(
       "Add-MgEnvironment -Name 'M365ReconcilerCustom' -AzureADEndpoint 'https://127.0.0.1:4443' -GraphEndpoint 'https://127.0.0.1:4444'",
     );
@@ -361,7 +364,8 @@ describe('defects of the first review, run in bash', () => {
    * - #Requires -Modules with @{ ModuleName; ModuleVersion } (a minimum): learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_requires
    * - Connect-MgGraph -Environment -TenantId -Scopes -NoWelcome: learn.microsoft.com/powershell/module/microsoft.graph.authentication/connect-mggraph
    *   (-NoWelcome since SDK 2.4.0: microsoftgraph/msgraph-sdk-powershell pull request 2241)
-   * - Add-MgEnvironment -Name -AzureADEndpoint -GraphEndpoint: learn.microsoft.com/powershell/module/microsoft.graph.authentication/add-mgenvironment
+   * - Add-MgEnvironment -Name -AzureADEndpoint -GraphEndpoint, Get-MgEnvironment, Remove-MgEnvironment -Name:
+   *   learn.microsoft.com/powershell/module/microsoft.graph.authentication/add-mgenvironment (and .../get-mgenvironment, .../remove-mgenvironment)
    * - Get-MgApplication -Filter -All -ApplicationId -Property: learn.microsoft.com/powershell/module/microsoft.graph.applications/get-mgapplication
    * - New-MgApplication -DisplayName -SignInAudience -Web -PublicClient -IsFallbackPublicClient -RequiredResourceAccess:
    *   learn.microsoft.com/powershell/module/microsoft.graph.applications/new-mgapplication
