@@ -20,10 +20,12 @@
  * REQUESTS_CA_BUNDLE, a copy of the system bundle with the demo tenant's ca.pem appended.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { generateCertificate } from '../../src-main/core/certs/generate';
 import { CONSENT_REFUSED_MESSAGE } from '../../src-main/core/consent/scripts';
 import { requiredApplicationPermissions } from '../../src-main/core/permissions/matrix';
@@ -32,20 +34,21 @@ import { caFetch, type CaFetch } from '../helpers/demo-fetch';
 import { signInWithDeviceCode, type PageFetch } from '../helpers/sign-in-pages';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+// tsx's command line (its package exports "./cli"), as `npm run demo-tenant` runs it.
+const TSX_CLI = createRequire(import.meta.url).resolve('tsx/cli');
 const SITECUSTOMIZE = fileURLToPath(new URL('./fixtures/az-sitecustomize', import.meta.url));
 const SIGN_IN_LINE = 'az login --tenant "$TENANT_ID" --allow-no-subscriptions --only-show-errors >/dev/null';
 // The one line the test changes: the device code flow instead of a browser on this machine.
 const DEVICE_CODE_LINE = 'az login --use-device-code --tenant "$TENANT_ID" --allow-no-subscriptions --only-show-errors >/dev/null';
 
-const PortFileSchema = {
-  parse(raw: unknown): { loginUrl: string; graphUrl: string; tenantId: string; caFile: string; users: Record<string, { upn: string; passwordFile: string }> } {
-    const v = raw as { loginUrl?: unknown; graphUrl?: unknown; tenantId?: unknown; caFile?: unknown; users?: unknown };
-    if (typeof v.loginUrl !== 'string' || typeof v.graphUrl !== 'string' || typeof v.tenantId !== 'string' || typeof v.caFile !== 'string' || typeof v.users !== 'object' || v.users === null) {
-      throw new Error('unexpected port file');
-    }
-    return v as ReturnType<typeof PortFileSchema.parse>;
-  },
-};
+/** What the standalone runner writes to --port-file (src-main/cli/demo-tenant.ts). */
+const PortFileSchema = z.object({
+  loginUrl: z.url(),
+  graphUrl: z.url(),
+  tenantId: z.string(),
+  caFile: z.string(),
+  users: z.record(z.string(), z.object({ upn: z.string(), passwordFile: z.string() })),
+});
 
 interface ScriptRun {
   code: number | null;
@@ -55,7 +58,7 @@ interface ScriptRun {
 
 let dir = '';
 let tenantProcess: ChildProcess | undefined;
-let info: ReturnType<typeof PortFileSchema.parse>;
+let info: z.infer<typeof PortFileSchema>;
 let web: CaFetch;
 let azEnv: NodeJS.ProcessEnv;
 let adminConfigDir = '';
@@ -110,7 +113,7 @@ beforeAll(async () => {
   transcript.push(`Azure CLI ${version}`);
   dir = tempDir('m365lr-az-');
   const portFile = join(dir, 'tenant.json');
-  tenantProcess = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'src-main/cli/demo-tenant.ts'), '--users', '60', '--seed', 'az-e2e', '--dir', join(dir, 'tenant'), '--port-file', portFile, '--device-code-interval', '1'], {
+  tenantProcess = spawn(process.execPath, [TSX_CLI, join(ROOT, 'src-main/cli/demo-tenant.ts'), '--users', '60', '--seed', 'az-e2e', '--dir', join(dir, 'tenant'), '--port-file', portFile, '--device-code-interval', '1'], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   await waitForFile(portFile, 60_000);
