@@ -349,6 +349,7 @@ export function createIdentity(material: IdentityMaterial, opts: IdentityOptions
     const r = opts.registrations?.app(clientId);
     if (!r || r.servicePrincipalId === undefined) return undefined;
     return {
+      // Not one of the demo's named apps; the name only satisfies the type and is never read for it.
       name: 'reader',
       clientId: r.appId,
       secret: randomBytes(32).toString('hex'),
