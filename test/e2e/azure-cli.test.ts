@@ -136,6 +136,8 @@ beforeAll(async () => {
     AZURE_CORE_COLLECT_TELEMETRY: 'false',
     REQUESTS_CA_BUNDLE: bundle,
     PYTHONPATH: SITECUSTOMIZE,
+    // No __pycache__ next to the sitecustomize in the source tree.
+    PYTHONDONTWRITEBYTECODE: '1',
   };
   mkdirSync(join(dir, 'home'));
 }, 90_000);
