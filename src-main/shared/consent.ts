@@ -36,6 +36,8 @@ export const consentScriptSchema = z.object({
   /** Suggested file name (register-<profile>.ps1 / .sh). */
   fileName: z.string(),
   content: z.string(),
+  /** Where it was saved, when a path was given. */
+  savedTo: z.string().optional(),
 });
 
 export const consentUrlSchema = z.object({

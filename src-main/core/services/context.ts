@@ -44,7 +44,9 @@ export class ServiceContext {
 
   /** The writer connection, opened on first use. */
   database(): Db {
-    this.#db ??= openDatabase(this.paths.database);
+    // The integrity check runs before a snapshot is written (sync), not on every open: at
+    // 1,000,000 users it reads the whole file.
+    this.#db ??= openDatabase(this.paths.database, { integrityCheck: false });
     return this.#db;
   }
 

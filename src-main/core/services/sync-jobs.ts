@@ -8,6 +8,7 @@ import type { SyncResult } from '../sync/engine';
 import type { ServiceContext } from './context';
 import { toErrorDto } from './dispatch';
 import { syncProfile } from './sync-service';
+import { checkDatabaseIntegrity } from '../store/db';
 
 interface JobRecord {
   job: SyncJob;
@@ -74,6 +75,8 @@ export function syncService(ctx: ServiceContext, prepare: (r: Awaited<ReturnType
     record.done = (async () => {
       try {
         await prepare(resolved, controller.signal);
+        // Never write a new snapshot onto a damaged file: the check names it and leaves it untouched.
+        checkDatabaseIntegrity(ctx.database());
         const result = await syncProfile({
           profile: resolved.profile,
           ...(resolved.credential ? { credential: resolved.credential } : {}),
