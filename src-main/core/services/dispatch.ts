@@ -16,16 +16,7 @@ export function isOpName(op: string): op is OpName {
 
 /** An error as data, whatever was thrown. The cause chain and stack never leave the process. */
 export function toErrorDto(e: unknown): ErrorDto {
-  if (isOperatorError(e)) {
-    const dto: ErrorDto = { code: e.code, message: e.message, hint: e.hint };
-    if (e.who) dto.who = e.who;
-    if (e.aadsts !== undefined) dto.aadsts = e.aadsts;
-    if (e.status !== undefined) dto.status = e.status;
-    if (e.requestId) dto.requestId = e.requestId;
-    const remedy = (e as { remedy?: ErrorDto['remedy'] }).remedy;
-    if (remedy) dto.remedy = remedy;
-    return dto;
-  }
+  if (isOperatorError(e)) return e.toDto();
   return { code: 'internal', message: 'An unexpected error occurred.', hint: 'Try again; if it persists, report it with the log file.', remedy: { action: 'report-bug' } };
 }
 
