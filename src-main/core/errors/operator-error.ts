@@ -1,4 +1,4 @@
-import type { ErrorCode, ErrorDto, Remedy } from '../../shared/errors';
+import type { ErrorCode, ErrorDto, Remedy, RemedyAction } from '../../shared/errors';
 
 /**
  * The one error type that crosses module boundaries. Every failure an operator
@@ -68,6 +68,16 @@ export class OperatorError extends Error {
     if (this.requestId) dto.requestId = this.requestId;
     return dto;
   }
+}
+
+const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/**
+ * A remedy for a profile. A name that is not a valid profile name is never carried (it
+ * would end up on a command line or a button).
+ */
+export function remedyFor(action: RemedyAction, profile?: string, extra: Omit<Remedy, 'action' | 'profile'> = {}): Remedy {
+  return { action, ...(profile !== undefined && PROFILE_NAME.test(profile) ? { profile } : {}), ...extra };
 }
 
 export function isOperatorError(e: unknown): e is OperatorError {
