@@ -35,6 +35,7 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'busy':
       return EXIT.throttled;
     case 'store':
+    case 'busy':
       return EXIT.store;
     case 'cancelled':
       return EXIT.cancelled;

@@ -44,4 +44,3 @@ describe('refreshRefused', () => {
     expect(r.remedy).toEqual(remedy);
   });
 });
-});
