@@ -49,6 +49,7 @@ export function syncService(ctx: ServiceContext, prepare: (r: Awaited<ReturnType
     if (running) {
       throw new OperatorError('busy', `A sync of profile "${args.profile}" is already running.`, {
         hint: 'Wait for it to finish, or cancel it, then start again.',
+        remedy: { action: 'retry-later' },
       });
     }
     // Resolve first, so an unknown profile fails the start itself.
