@@ -45,7 +45,7 @@ export function lastSignInCell(r: Pick<UserAssignmentRow, 'lastSignIn' | 'lastNo
 export async function exportSnapshot(db: Db, snapshotId: number, outDir: string): Promise<ExportResult> {
   const snapshot = getSnapshot(db, snapshotId);
   if (!snapshot) {
-    throw new OperatorError('bad-input', `Snapshot ${snapshotId} does not exist.`, { hint: 'List the snapshots of the profile and pick an existing id.' });
+    throw new OperatorError('bad-input', `Snapshot ${snapshotId} does not exist.`, { hint: 'List the snapshots of the profile and pick an existing id.', remedy: { action: 'list-snapshots' } });
   }
   const dir = resolve(outDir);
   try {

@@ -88,5 +88,5 @@ export class ProfileStore {
 
 export function invalid(what: string, error: z.ZodError): OperatorError {
   const issues = error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-  return new OperatorError('bad-input', `Invalid ${what}: ${issues}`, { hint: 'Correct the values named above and try again.' });
+  return new OperatorError('bad-input', `Invalid ${what}: ${issues}`, { hint: 'Correct the values named above and try again.', remedy: { action: 'fix-input' } });
 }

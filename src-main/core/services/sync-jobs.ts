@@ -116,7 +116,7 @@ export function syncService(ctx: ServiceContext, prepare: (r: Awaited<ReturnType
       const j = get(args.jobId);
       await j.done;
       if (j.result) return j.result;
-      throw j.thrown ?? new OperatorError('internal', 'The sync ended without a result.', { hint: 'This is a bug in the app; please report it.' });
+      throw j.thrown ?? new OperatorError('internal', 'The sync ended without a result.', { hint: 'This is a bug in the app; please report it.', remedy: { action: 'report-bug' } });
     },
   };
 
