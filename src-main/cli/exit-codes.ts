@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../shared/errors';
+import type { OperatorErrorCode } from '../core/errors/operator-error';
 
 /** Exit codes the CLI documents in its help and the README. */
 export const EXIT = {
@@ -13,7 +13,7 @@ export const EXIT = {
   cancelled: 130,
 } as const;
 
-export function exitCodeFor(code: ErrorCode): number {
+export function exitCodeFor(code: OperatorErrorCode): number {
   switch (code) {
     case 'bad-input':
     case 'profile-not-found':
@@ -30,9 +30,6 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'host-refused':
       return EXIT.network;
     case 'throttled':
-      return EXIT.throttled;
-    // A sync of this profile already runs: like throttling, the remedy is to wait and retry.
-    case 'busy':
       return EXIT.throttled;
     case 'store':
     case 'busy':
@@ -52,6 +49,6 @@ export const EXIT_HELP = `Exit codes:
   3    sign-in failed (AADSTS error)
   4    missing consent, permission or licence
   5    network, TLS or refused host
-  6    throttled after retries, or a sync of the profile already runs
+  6    throttled after retries
   7    local database problem
   130  cancelled`;

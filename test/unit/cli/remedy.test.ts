@@ -102,8 +102,8 @@ describe('OperatorError as data', () => {
     expect(JSON.parse(JSON.stringify(e))).toMatchObject({ code: 'permission-denied', remedy: dto.remedy });
   });
 
-  it('every shared error code has an exit code; busy waits like throttling', () => {
+  it('every shared error code has an exit code; busy is a concurrent writer, like the store', () => {
     for (const code of ERROR_CODES) expect(Object.values(EXIT)).toContain(exitCodeFor(code));
-    expect(exitCodeFor('busy')).toBe(EXIT.throttled);
+    expect(exitCodeFor('busy')).toBe(EXIT.store);
   });
 });
