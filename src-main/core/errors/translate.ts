@@ -2,8 +2,6 @@ import { z } from 'zod';
 import type { Remedy, RemedyAction } from '../../shared/errors';
 import { OperatorError, remedyFor, type OperatorErrorCode } from './operator-error';
 
-export { remedyFor };
-
 /**
  * Turns Entra ID (AADSTS) and Microsoft Graph failures into OperatorErrors that
  * say what happened, what to do and who can do it.
