@@ -66,3 +66,4 @@ export function createServices(deps: ServicesDeps): Services {
     },
   };
 }
+export * from './front-end';
