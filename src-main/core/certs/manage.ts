@@ -13,10 +13,11 @@
  * replacement before the upload cannot silently drop the last working key.
  */
 import { X509Certificate } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { assertKeyMatches, parseCertificate, parsePrivateKey } from '../auth/credentials';
 import { OperatorError, remedyFor } from '../errors/operator-error';
+import { writeFileAtomic } from '../fs/atomic-write';
 import { redactor } from '../log/redact';
 import type { Profile } from '../profile/schema';
 import type { ProfileStore } from '../profile/store';
@@ -110,8 +111,8 @@ export async function writePublicFiles(dir: string, profileName: string, certifi
   const base = join(dir, `${profileName}-${x.fingerprint.replace(/:/g, '').slice(0, 8).toLowerCase()}`);
   const pemPath = `${base}.pem`;
   const cerPath = `${base}.cer`;
-  await writeFile(pemPath, x.toString(), { mode: 0o644 });
-  await writeFile(cerPath, x.raw, { mode: 0o644 });
+  await writeFileAtomic(pemPath, x.toString(), { mode: 0o644 });
+  await writeFileAtomic(cerPath, x.raw, { mode: 0o644 });
   return { pemPath, cerPath };
 }
 
@@ -342,7 +343,7 @@ export async function exportProfileKey(profile: Profile, outPath: string, deps: 
 export async function writeKeyFile(path: string, pem: string): Promise<string> {
   const full = resolve(path);
   try {
-    await writeFile(full, pem, { mode: 0o600, flag: 'wx' });
+    await writeFileAtomic(full, pem, { mode: 0o600, noOverwrite: true });
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') {
