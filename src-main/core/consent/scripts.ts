@@ -144,7 +144,7 @@ export function embeddedCertificate(input: string | Uint8Array): EmbeddedCertifi
   const text = typeof input === 'string' ? input : Buffer.from(input).toString('latin1');
   if (/PRIVATE KEY/.test(text)) {
     throw new OperatorError('bad-input', 'The certificate file holds a private key; the registration script takes the PUBLIC certificate only.', {
-      hint: 'Give the public certificate (the .pem that "cert create" exported, or a .cer), never the key.',
+      hint: 'Give the public certificate (the .pem written when the certificate was created, or a .cer), never the key.',
     });
   }
   let cert: X509Certificate;
@@ -170,7 +170,7 @@ function plan(profile: Profile, opts: ScriptOptions): Plan {
   const kind = profile.credential.kind === 'delegated' ? 'delegated' : 'application';
   if (kind === 'delegated' && opts.certificate !== undefined && opts.certificate !== null) {
     throw new OperatorError('bad-input', 'A delegated profile signs in as a user: its public client app has no certificate.', {
-      hint: 'Leave out --certificate, or use a profile whose credential is a certificate.',
+      hint: 'Leave out the certificate, or use a profile whose credential is a certificate.',
     });
   }
   const permissions =

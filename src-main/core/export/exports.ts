@@ -57,7 +57,7 @@ export interface ExportOptions {
 export async function exportSnapshot(db: Db, snapshotId: number, outDir: string, opts: ExportOptions = {}): Promise<ExportResult> {
   const snapshot = readOrExplain(db, () => getSnapshot(db, snapshotId));
   if (!snapshot) {
-    throw new OperatorError('bad-input', `Snapshot ${snapshotId} does not exist.`, { hint: 'List the snapshots of the profile and pick an existing id.' });
+    throw new OperatorError('bad-input', `Snapshot ${snapshotId} does not exist.`, { hint: 'List the snapshots of the profile and pick an existing id.', remedy: { action: 'list-snapshots' } });
   }
   const dir = resolve(outDir);
   try {

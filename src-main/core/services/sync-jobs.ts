@@ -50,6 +50,7 @@ export function syncService(ctx: ServiceContext, prepare: (r: Awaited<ReturnType
     if (running) {
       throw new OperatorError('busy', `A sync of profile "${args.profile}" is already running.`, {
         hint: 'Wait for it to finish, or cancel it, then start again.',
+        remedy: { action: 'retry-later' },
       });
     }
     // Resolve first, so an unknown profile fails the start itself.
@@ -122,7 +123,7 @@ export function syncService(ctx: ServiceContext, prepare: (r: Awaited<ReturnType
       const j = get(args.jobId);
       await j.done;
       if (j.result) return j.result;
-      throw j.thrown ?? new OperatorError('internal', 'The sync ended without a result.', { hint: 'This is a bug in the app; please report it.' });
+      throw j.thrown ?? new OperatorError('internal', 'The sync ended without a result.', { hint: 'This is a bug in the app; please report it.', remedy: { action: 'report-bug' } });
     },
   };
 
