@@ -5,8 +5,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { OperatorError } from '../../../src-main/core/errors/operator-error';
 import { openDatabase } from '../../../src-main/core/store/db';
 import { currentSnapshot, datasetRuns, getSnapshot, listSnapshots, skuSummary, snapshotCounts, userAssignments } from '../../../src-main/core/store/queries';
+import { packRows } from '../../../src-main/core/datasets';
+import { groups } from '../../../src-main/core/datasets/groups';
 import { SnapshotWriter } from '../../../src-main/core/store/writer';
-import { killMidSnapshot, user, writeSnapshot } from '../../helpers/store';
+import { insertUsers, killMidSnapshot, user, writeSnapshot } from '../../helpers/store';
 
 const dir = mkdtempSync(join(tmpdir(), 'store-writer-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,7 +34,7 @@ describe('SnapshotWriter', () => {
     const first = writeSnapshot(w, 'p', 2);
     const before = snapshotCounts(db, first);
     const second = w.begin({ profileName: 'p', tenantId: 'tenant-1', startedAt: '2025-02-01T00:00:00Z', tokenRoles: [] });
-    w.insertUsers([user('new-1'), user('new-2'), user('new-3')]);
+    insertUsers(w, [user('new-1'), user('new-2'), user('new-3')]);
     // Inside the transaction the new snapshot is 'running', never current.
     expect(currentSnapshot(db, 'p')?.id).toBe(first);
     w.rollback();
@@ -42,7 +44,7 @@ describe('SnapshotWriter', () => {
     expect(snapshotCounts(db, first)).toEqual(before);
     expect((db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n).toBe(2);
     expect(db.inTransaction).toBe(false);
-    expect(() => w.insertUsers([user('late')])).toThrow(OperatorError);
+    expect(() => insertUsers(w, [user('late')])).toThrow(OperatorError);
     w.rollback(); // idempotent
   });
 
@@ -53,7 +55,7 @@ describe('SnapshotWriter', () => {
     const w = new SnapshotWriter(db);
     const first = writeSnapshot(w, 'p', 1);
     w.begin({ profileName: 'p', tenantId: 't', startedAt: 'x', tokenRoles: [] });
-    w.insertUsers([user('a')]);
+    insertUsers(w, [user('a')]);
     expect(currentSnapshot(reader, 'p')?.id).toBe(first);
     expect((reader.prepare('SELECT count(*) AS n FROM snapshots').get() as { n: number }).n).toBe(1);
     const second = w.commit({ finishedAt: 'y', warnings: ['w1'], userCount: 1 });
@@ -66,7 +68,7 @@ describe('SnapshotWriter', () => {
     const db = openDatabase(':memory:');
     const a = new SnapshotWriter(db);
     const b = new SnapshotWriter(db);
-    expect(() => a.insertUsers([user('x')])).toThrow(OperatorError);
+    expect(() => insertUsers(a, [user('x')])).toThrow(OperatorError);
     a.begin({ profileName: 'p', tenantId: 't', startedAt: 'x', tokenRoles: [] });
     expect(() => a.begin({ profileName: 'p', tenantId: 't', startedAt: 'x', tokenRoles: [] })).toThrow(OperatorError);
     const e = (() => {
@@ -81,14 +83,14 @@ describe('SnapshotWriter', () => {
     a.rollback();
   });
 
-  it('discardDataset removes only that dataset rows of the open snapshot', () => {
+  it('discardRows removes only the named tables\' rows of the open snapshot', () => {
     const db = openDatabase(':memory:');
     const w = new SnapshotWriter(db);
     const first = writeSnapshot(w, 'p', 2);
     const id = w.begin({ profileName: 'p', tenantId: 't', startedAt: 'x', tokenRoles: [] });
-    w.insertUsers([user('a', { licenses: [{ skuId: 's', source: 'group', groupId: 'g', state: 'Active', error: 'None', disabledPlans: ['p1'], lastUpdated: null }] })]);
-    w.insertGroups([{ id: 'g', displayName: 'G', licenses: [{ skuId: 's', disabledPlans: [] }] }]);
-    w.discardDataset('users');
+    insertUsers(w, [user('a', { licenses: [{ skuId: 's', source: 'group', groupId: 'g', state: 'Active', error: 'None', disabledPlans: ['p1'], lastUpdated: null }] })]);
+    for (const { table, cells } of packRows(groups, [{ id: 'g', displayName: 'G', licenses: [{ skuId: 's', disabledPlans: [] }] }])) w.insertRows(table, cells);
+    w.discardRows(['users', 'user_licenses']);
     expect(snapshotCounts(db, id)).toMatchObject({ users: 0, user_licenses: 0, groups: 1, group_licenses: 1 });
     expect(snapshotCounts(db, first).users).toBe(2);
     w.rollback();
@@ -98,7 +100,7 @@ describe('SnapshotWriter', () => {
     const db = openDatabase(':memory:');
     const w = new SnapshotWriter(db);
     w.begin({ profileName: 'p', tenantId: 't', startedAt: 'x', tokenRoles: [] });
-    expect(() => w.insertUsers([user('a', { licenses: [{ skuId: 's', source: 'group', groupId: null, state: null, error: null, disabledPlans: [], lastUpdated: null }] })])).toThrow(/CHECK/);
+    expect(() => insertUsers(w, [user('a', { licenses: [{ skuId: 's', source: 'group', groupId: null, state: null, error: null, disabledPlans: [], lastUpdated: null }] })])).toThrow(/CHECK/);
     w.rollback();
   });
 
