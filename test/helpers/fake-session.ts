@@ -13,6 +13,8 @@ export interface FakeData {
   groups: unknown[][];
   reportSettings: unknown;
   reports: Partial<Record<DatasetId, Record<string, string>[]>>;
+  /** Collections of datasets a test registers itself (registry injection), by request path. */
+  collections?: { dataset: DatasetId; path: string; pages: unknown[][] }[];
 }
 
 export interface FakeHooks {
@@ -37,6 +39,7 @@ export class FakeSession implements GraphSession {
   ) {
     const paths = datasetPaths('D30');
     this.#byPath = new Map(DATASET_IDS.map((d) => [paths[d], d]));
+    for (const c of data.collections ?? []) this.#byPath.set(c.path, c.dataset);
   }
 
   #dataset(path: string): DatasetId {
@@ -71,8 +74,9 @@ export class FakeSession implements GraphSession {
   async *pages(path: string, opts?: RequestOptions): AsyncIterable<GraphPage> {
     const dataset = this.#dataset(path);
     this.requested.push({ dataset, path, ...(opts?.headers ? { headers: opts.headers } : {}) });
-    const source =
-      dataset === 'subscribedSkus' ? this.data.skus : dataset === 'users' ? this.data.users : dataset === 'signInActivity' ? this.data.signIns : dataset === 'groups' ? this.data.groups : undefined;
+    const extra = this.data.collections?.find((c) => c.path === path)?.pages;
+    const source = extra ??
+      (dataset === 'subscribedSkus' ? this.data.skus : dataset === 'users' ? this.data.users : dataset === 'signInActivity' ? this.data.signIns : dataset === 'groups' ? this.data.groups : undefined);
     if (!source) throw new Error(`fake session: ${dataset} is not a collection`);
     this.#enter();
     try {

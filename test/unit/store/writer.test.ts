@@ -96,6 +96,33 @@ describe('SnapshotWriter', () => {
     w.rollback();
   });
 
+  it('insertRows refuses a partial row and a table the snapshot does not write, and binds cells in column order', () => {
+    const db = openDatabase(':memory:');
+    const w = new SnapshotWriter(db);
+    const id = w.begin({ profileName: 'p', tenantId: 't', startedAt: 'x', tokenRoles: [] });
+    expect(() => w.insertRows('sign_in_activity', ['u1', 'a', 'b'])).toThrow(/partial row/);
+    expect(() => w.insertRows('no_such_table', ['x'])).toThrow(/not one this snapshot writes/);
+    expect(() => w.discardRows(['no_such_table'])).toThrow(/not one this snapshot writes/);
+    w.insertRows('sign_in_activity', ['u1', 'a', 'b', 'c', 'u2', null, null, 'd']);
+    // INSERT OR REPLACE, as the sign-in dataset describes its table.
+    w.insertRows('sign_in_activity', ['u2', 'e', null, null]);
+    expect(db.prepare('SELECT snapshot_id, user_id, last_sign_in, last_non_interactive, last_successful FROM sign_in_activity ORDER BY user_id').all()).toEqual([
+      { snapshot_id: id, user_id: 'u1', last_sign_in: 'a', last_non_interactive: 'b', last_successful: 'c' },
+      { snapshot_id: id, user_id: 'u2', last_sign_in: 'e', last_non_interactive: null, last_successful: null },
+    ]);
+    w.rollback();
+  });
+
+  it('begin takes the tables a snapshot may write and refuses others', () => {
+    const db = openDatabase(':memory:');
+    const w = new SnapshotWriter(db);
+    w.begin({ profileName: 'p', tenantId: 't', startedAt: 'x', tokenRoles: [] }, [{ name: 'groups', columns: ['id', 'display_name'] }]);
+    w.insertRows('groups', ['g1', 'G']);
+    expect(() => w.insertRows('users', ['u', null, null, null, null, null, null, null, null, null])).toThrow(/not one this snapshot writes/);
+    w.rollback();
+    expect(() => w.begin({ profileName: 'p', tenantId: 't', startedAt: 'x', tokenRoles: [] }, [{ name: 'groups; DROP TABLE users', columns: ['id'] }])).toThrow(/not a valid table/);
+  });
+
   it('the schema rejects inconsistent rows (group source without group id)', () => {
     const db = openDatabase(':memory:');
     const w = new SnapshotWriter(db);
