@@ -113,6 +113,23 @@ describe('SnapshotWriter', () => {
     w.rollback();
   });
 
+  it('insertRows writes pages larger than one multi-row insert in order (a later duplicate replaces, as row by row)', () => {
+    const db = openDatabase(':memory:');
+    const w = new SnapshotWriter(db);
+    const id = w.begin({ profileName: 'p', tenantId: 't', startedAt: 'x', tokenRoles: [] });
+    const cells: (string | null)[] = [];
+    for (let i = 0; i < 70; i++) cells.push(`u${i}`, `s${i}`, null, null);
+    cells.push('u3', 'late', null, null);
+    w.insertRows('sign_in_activity', cells);
+    expect(db.prepare('SELECT count(*) AS n FROM sign_in_activity WHERE snapshot_id = ?').get(id)).toEqual({ n: 70 });
+    expect(db.prepare("SELECT last_sign_in FROM sign_in_activity WHERE user_id IN ('u0', 'u3', 'u69') ORDER BY user_id").all()).toEqual([
+      { last_sign_in: 's0' },
+      { last_sign_in: 'late' },
+      { last_sign_in: 's69' },
+    ]);
+    w.rollback();
+  });
+
   it('begin takes the tables a snapshot may write and refuses others', () => {
     const db = openDatabase(':memory:');
     const w = new SnapshotWriter(db);
