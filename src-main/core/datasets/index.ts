@@ -18,6 +18,7 @@ import { mailboxUsageDetail } from './report-mailbox-usage-detail';
 import { reportSettings } from './report-settings';
 import { signInActivity } from './sign-in-activity';
 import { subscribedSkus } from './subscribed-skus';
+import { subscriptions } from './subscriptions';
 import type { Dataset, ReportPeriod, TableSpec } from './types';
 import { users } from './users';
 
@@ -30,6 +31,7 @@ const REGISTRY = [
   users,
   signInActivity,
   groups,
+  subscriptions,
   reportSettings,
   activeUserDetail,
   m365AppUserDetail,

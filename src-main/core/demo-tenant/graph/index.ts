@@ -24,6 +24,7 @@ import {
 } from '../data';
 import { graphError, type GraphApi, type GraphApiOptions, type GraphRequest, type HandlerResult } from './contract';
 import { TokenSigner } from './signed-token';
+import { demoSubscriptions, type DemoCompanySubscription } from './subscriptions';
 
 export type { GraphApi, GraphApiOptions, GraphRequest, HandlerResult } from './contract';
 
@@ -310,6 +311,8 @@ export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): 
     return { kind: 'redirect', status: 302, location: `${req.downloadOrigin}/data/download/${token}` };
   }
 
+  let subscriptions: DemoCompanySubscription[] | undefined;
+
   function route(path: string): { dataset: DatasetId | null; run: (req: GraphRequest) => HandlerResult } | null {
     const lower = path.toLowerCase();
     switch (lower) {
@@ -317,6 +320,14 @@ export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): 
         return {
           dataset: 'subscribedSkus',
           run: (req) => json({ '@odata.context': `${req.url.origin}/v1.0/$metadata#subscribedSkus`, value: data.skus }),
+        };
+      case '/v1.0/directory/subscriptions':
+        return {
+          dataset: 'subscriptions',
+          run: (req) => {
+            subscriptions ??= demoSubscriptions(data);
+            return json({ '@odata.context': `${req.url.origin}/v1.0/$metadata#directory/subscriptions`, value: subscriptions });
+          },
         };
       case '/v1.0/users':
         return { dataset: null, run: handleUsers };
