@@ -170,8 +170,9 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
   /** Write a dataset's packed cells, one insert batch per table that has rows. */
   const writeBatch = async (dataset: Dataset, batch: Cell[][]): Promise<void> => {
     for (let t = 0; t < batch.length; t++) {
-      const cells = batch[t] as Cell[];
-      if (cells.length > 0) await writer.insertRows((dataset.tables[t] as { name: string }).name, cells);
+      const cells = batch[t];
+      const table = dataset.tables[t];
+      if (table && cells && cells.length > 0) await writer.insertRows(table.name, cells);
     }
   };
   const pack = (dataset: Dataset, batch: Cell[][], value: unknown, position: string | (() => string)): void => {
@@ -208,7 +209,8 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         let rows = 0;
         for await (const row of opts.session.reportRows(path, requestOpts(headers))) {
           checkAbort();
-          pack(dataset, batch, row, `row ${items + rows + 1}`);
+          const n = items + rows + 1;
+          pack(dataset, batch, row, () => `row ${n}`);
           rows += 1;
           if (rows >= REPORT_BATCH) {
             await writeBatch(dataset, batch);
