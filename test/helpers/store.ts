@@ -22,7 +22,7 @@ export function insertUsers(w: SnapshotWriter, rows: readonly UserRow[]): void {
 
 /** The same through a snapshot sink (calling thread or writer thread). */
 export async function sinkUsers(sink: SnapshotSink, rows: readonly UserRow[]): Promise<void> {
-  for (const { table, cells } of packRows(usersDataset, rows)) if (cells.length > 0) await sink.insertRows(table, cells);
+  await sink.insertPage(packRows(usersDataset, rows));
 }
 
 function insertSkus(w: SnapshotWriter, rows: readonly SkuRow[]): void {

@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { OperatorError } from '../errors/operator-error';
 import type { Db } from './db';
 import type { DatasetRunRow, SnapshotBeginMeta, SnapshotFinalMeta } from './types';
-import { SnapshotWriter, type Cell, type TableSpec } from './writer';
+import { SnapshotWriter, type PackedRows, type TableSpec } from './writer';
 import type { SinkOp, WireError, WriterCalls, WriterOp, WriterReply, WriterRequest, WriterThreadData } from './writer-protocol';
 
 /**
@@ -51,7 +51,7 @@ export class LocalSnapshotSink implements SnapshotSink {
     this.#failure = null;
     return this.#w.begin(meta, tables);
   }
-  insertRows(table: string, cells: readonly Cell[]): Promise<void> { return this.#write(() => this.#w.insertRows(table, cells)); }
+  insertPage(page: readonly PackedRows[]): Promise<void> { return this.#write(() => this.#w.insertPage(page)); }
   datasetRun(row: DatasetRunRow): Promise<void> { return this.#write(() => this.#w.datasetRun(row)); }
   discardRows(tables: readonly string[]): Promise<void> { return this.#write(() => this.#w.discardRows(tables)); }
   async flush(): Promise<void> {
@@ -245,7 +245,7 @@ export class ThreadSnapshotSink implements SnapshotSink {
     if (id === null) throw new OperatorError('internal', 'The snapshot writer did not return a snapshot id.', { hint: BUG_HINT });
     return id;
   }
-  insertRows(table: string, cells: readonly Cell[]): Promise<void> { return this.#batch('insertRows', [table, cells]); }
+  insertPage(page: readonly PackedRows[]): Promise<void> { return this.#batch('insertPage', [page]); }
   datasetRun(row: DatasetRunRow): Promise<void> { return this.#batch('datasetRun', [row]); }
 
   async discardRows(tables: readonly string[]): Promise<void> {

@@ -34,7 +34,7 @@ const writer = new SnapshotWriter(db, data.cacheKib === undefined ? {} : { cache
 type Handlers = { [K in keyof WriterCalls]: (...args: WriterCalls[K]) => number | void };
 const handlers: Handlers = {
   begin: (meta, tables) => writer.begin(meta, tables),
-  insertRows: (table, cells) => writer.insertRows(table, cells),
+  insertPage: (page) => writer.insertPage(page),
   datasetRun: (row) => writer.datasetRun(row),
   discardRows: (tables) => writer.discardRows(tables),
   commit: (meta) => writer.commit(meta),

@@ -5,6 +5,12 @@ import type { DatasetRunRow, SnapshotBeginMeta, SnapshotFinalMeta } from './type
 
 export type { Cell, TableSpec };
 
+/** One table's packed rows of a page (see insertRows). */
+export interface PackedRows {
+  table: string;
+  cells: readonly Cell[];
+}
+
 const BUG_HINT = 'This is a bug in the tool; please report it.';
 
 /** An SQL identifier from a table description (never from outside data): letters, digits, underscores. */
@@ -201,6 +207,11 @@ export class SnapshotWriter {
       id, row.dataset, row.status, row.reason ?? null, row.missingPermission ?? null,
       row.items, row.expected ?? null, row.startedAt ?? null, row.finishedAt ?? null,
     );
+  }
+
+  /** A page of a dataset: packed rows for each of its tables, inserted in the order given. */
+  insertPage(page: readonly PackedRows[]): void {
+    for (const { table, cells } of page) if (cells.length > 0) this.insertRows(table, cells);
   }
 
   /** Remove the rows the open snapshot wrote to these tables (a dataset skipped after some pages). */

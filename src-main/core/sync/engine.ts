@@ -5,6 +5,7 @@ import { missingPermission } from '../permissions/matrix';
 import { excessWarning } from '../permissions/excess';
 import type { Db } from '../store/db';
 import { openSnapshotSink } from '../store/snapshot-sink';
+import type { PackedRows } from '../store/writer';
 import type { DatasetResult, SyncProgress, SyncResult } from '../../shared/sync';
 import { readAhead } from './read-ahead';
 
@@ -167,13 +168,15 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     if (ac.signal.aborted) throw cancelledError();
   };
 
-  /** Write a dataset's packed cells, one insert batch per table that has rows. */
+  /** Write a dataset's packed cells: one batch for the writer, holding each table that has rows. */
   const writeBatch = async (dataset: Dataset, batch: Cell[][]): Promise<void> => {
+    const page: PackedRows[] = [];
     for (let t = 0; t < batch.length; t++) {
       const cells = batch[t];
       const table = dataset.tables[t];
-      if (table && cells && cells.length > 0) await writer.insertRows(table.name, cells);
+      if (table && cells && cells.length > 0) page.push({ table: table.name, cells });
     }
+    if (page.length > 0) await writer.insertPage(page);
   };
   const pack = (dataset: Dataset, batch: Cell[][], value: unknown, position: string | (() => string)): void => {
     const warning = dataset.pack(batch, value, position);
