@@ -32,6 +32,13 @@ export async function buildRenderer(root: string, outDir: string): Promise<void>
     base: './',
     logLevel: 'warn',
     plugins: [svelte({ configFile: join(root, 'svelte.config.js') })],
-    build: { outDir, emptyOutDir: true, rollupOptions: { input: { index: join(root, 'src-renderer', 'index.html') } } },
+    build: { outDir, emptyOutDir: true, rollupOptions: {
+        input: { index: join(root, 'src-renderer', 'index.html') },
+        // zod's sources carry comments rollup cannot place; harmless, and noise for the operator.
+        onwarn: (w, warn) => {
+          if (w.code !== 'INVALID_ANNOTATION') warn(w);
+        },
+      },
+    },
   });
 }
