@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { credentialKindArg, demoAppArg, seedArg, usersArg, zodArg } from './options';
-import type { CredentialKind, DemoSetup } from '../core/services/demo';
+import type { CredentialKind, DemoSetup } from '../core/demo/session';
 import type { DemoAppName, DemoPublicAppName, DemoUserName } from '../core/demo-tenant/types';
 import { DEMO_PUBLIC_APP_NAMES } from '../core/demo-tenant/identity';
 import { DEMO_USER_NAMES } from '../core/demo-tenant/users';

@@ -32,6 +32,7 @@ export function exitCodeFor(code: OperatorErrorCode): number {
     case 'throttled':
       return EXIT.throttled;
     case 'store':
+    case 'busy':
       return EXIT.store;
     case 'cancelled':
       return EXIT.cancelled;

@@ -13,7 +13,7 @@ import { registerVerifyCommands } from './commands/verify';
 import { registerLoginCommands, withDemoDelegatedSession } from './commands/login';
 import { registerCertCommands } from './commands/cert';
 import type { SecretStore } from '../core/secrets/secret-store';
-import { DEMO_PROFILE_NAME, withDemoTenant, type DemoContext } from '../core/services/demo';
+import { DEMO_PROFILE_NAME, withDemoTenant, type DemoContext } from '../core/demo/session';
 import { syncProfile } from '../core/services/sync-service';
 import { exportSnapshot } from '../core/export/exports';
 import { currentSnapshot, getSnapshot, listSnapshots, skuSummary } from '../core/store/queries';

@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { op, type ApiOf, type GroupedApiOf, type RemoteApiOf, type Subscribe } from './contract-kit';
 import { profileNameSchema, profileSchema } from './profile';
 import { datasetIdSchema } from './datasets';
-import { syncJobSchema, syncResultSchema, syncProgressEventSchema, syncFinishedEventSchema } from './sync';
+import { syncJobSchema, syncResultSchema, syncProgressEventSchema, syncFinishedEventSchema, syncRetryingEventSchema } from './sync';
 import { exportFileIdSchema, exportProgressEventSchema, exportResultSchema, skuSummaryRowSchema, snapshotInfoSchema } from './snapshots';
 import { consentScriptSchema, consentUrlSchema, scriptShellSchema, verifyReportSchema, walkthroughSchema } from './consent';
-import { certificateReportSchema, credentialStatusSchema, deviceCodeEventSchema, signInResultSchema, signInStateEventSchema, writtenCertificateSchema } from './credentials';
+import { CERT_KEY_TYPES, MAX_CERT_DAYS, certificateImportSourceSchema, certificateReportSchema, rolledBackSchema, credentialStatusSchema, deviceCodeEventSchema, signInResultSchema, signInStateEventSchema, signOutResultSchema, writtenCertificateSchema } from './credentials';
 import { demoStartSchema, demoStatusSchema } from './demo';
 
 /**
@@ -20,6 +20,7 @@ const none = z.object({}).strict();
 /** Events, by name: the payload schema of each. */
 export const EVENTS = {
   'sync.progress': syncProgressEventSchema,
+  'sync.retrying': syncRetryingEventSchema,
   'sync.finished': syncFinishedEventSchema,
   'auth.deviceCode': deviceCodeEventSchema,
   'auth.state': signInStateEventSchema,
@@ -51,21 +52,41 @@ export const CONTRACT = {
     credentialStatusSchema,
     'keep a client secret in the secret store for the profile',
   ),
+  'credentials.setSecretExpiry': op(
+    z.object({ profile: profileNameSchema, expiresOn: z.iso.date() }),
+    credentialStatusSchema,
+    "record the client secret's expiry date (from the Entra admin center) for expiry warnings",
+  ),
   'credentials.clear': op(profileArg, credentialStatusSchema, 'remove the secret, key or sign-in the secret store keeps for the profile'),
 
   // Certificates instead of secrets.
   'certificates.create': op(
-    z.object({ profile: profileNameSchema, days: z.number().int().min(1).max(3650).optional(), keyType: z.enum(['rsa2048', 'rsa3072', 'rsa4096']).optional(), replace: z.boolean().default(false), discardPrevious: z.boolean().default(false) }),
+    z.object({
+      profile: profileNameSchema,
+      keyType: z.enum(CERT_KEY_TYPES).default('rsa2048'),
+      days: z.number().int().min(1).max(MAX_CERT_DAYS).optional(),
+      /** Folder for the public .cer/.pem (default: the data folder's certificates/<profile>). */
+      outDir: z.string().min(1).optional(),
+      /** Also write the private key to this new file (mode 0600); otherwise it stays in the secret store only. */
+      exportKeyPath: z.string().min(1).optional(),
+      replace: z.boolean().default(false),
+      discardPrevious: z.boolean().default(false),
+    }),
     writtenCertificateSchema,
     'create a self-signed certificate, keep its key in the secret store and write the .cer to upload',
   ),
   'certificates.import': op(
-    z.object({ profile: profileNameSchema, certificatePath: z.string().min(1), privateKeyPath: z.string().min(1).optional(), pfxPath: z.string().min(1).optional(), replace: z.boolean().default(false), discardPrevious: z.boolean().default(false) }),
+    z.object({ profile: profileNameSchema, source: certificateImportSourceSchema, outDir: z.string().min(1).optional(), replace: z.boolean().default(false), discardPrevious: z.boolean().default(false) }),
     writtenCertificateSchema,
-    'import a PEM or PFX certificate; the key moves into the secret store',
+    'import a PEM pair or a PFX; the key moves into the secret store',
   ),
-  'certificates.show': op(profileArg, certificateReportSchema, 'the certificate a profile names, its expiry and where its key is'),
-  'certificates.rollback': op(profileArg, certificateReportSchema, 'switch back to the certificate kept by the last replace'),
+  'certificates.show': op(profileArg, certificateReportSchema, 'what a profile signs in with: the certificate, its expiry and where its key is'),
+  'certificates.rollback': op(profileArg, rolledBackSchema, 'switch back to the certificate kept by the last replacement'),
+  'certificates.exportKey': op(
+    z.object({ profile: profileNameSchema, outPath: z.string().min(1) }),
+    z.object({ path: z.string() }),
+    "write the profile's private key from the secret store to a new file (mode 0600); the key itself never crosses the contract",
+  ),
 
   // The consent walkthrough.
   'consent.guide': op(z.object({ profile: profileNameSchema, redirectUri: z.url().optional() }), walkthroughSchema, 'the steps, who does each one'),
@@ -84,14 +105,14 @@ export const CONTRACT = {
     'sign a user in for a delegated profile',
     ['auth.deviceCode', 'auth.state'],
   ),
-  'auth.signOut': op(profileArg, z.object({ profile: z.string(), username: z.string().optional() }), 'forget the delegated sign-in of a profile', ['auth.state']),
+  'auth.signOut': op(profileArg, signOutResultSchema, 'forget the delegated sign-in of a profile', ['auth.state']),
 
   // Sync is a job: start returns an id, progress arrives as events, the outcome stays readable.
   'sync.start': op(
     z.object({ profile: profileNameSchema, datasets: z.array(datasetIdSchema).optional() }),
     z.object({ jobId: z.string() }),
     'start a sync of the profile into a new snapshot; refused while one of the same profile runs',
-    ['sync.progress', 'sync.finished'],
+    ['sync.progress', 'sync.retrying', 'sync.finished'],
   ),
   'sync.cancel': op(z.object({ jobId: z.string() }), syncJobSchema, 'cancel a running sync; the previous snapshot stays current', ['sync.finished']),
   'sync.status': op(z.object({ jobId: z.string() }), syncJobSchema, 'a sync job: running, or its result or error'),

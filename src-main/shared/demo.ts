@@ -65,3 +65,6 @@ export const demoStatusSchema = z.object({
   signIn: z.string().optional(),
 });
 export type DemoStatusDto = z.infer<typeof demoStatusSchema>;
+
+/** The reserved profile name that always means "the built-in demo tenant, in this process". */
+export const DEMO_PROFILE_NAME = 'demo';

@@ -25,11 +25,13 @@ export const secretCredentialSchema = z
     secretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
     /** Path to a file whose only content is the client secret. */
     secretFile: z.string().min(1).optional(),
+    /** The client secret is kept in the secret store (entered in the app; never written in clear text). */
+    secretInStore: z.literal(true).optional(),
     /** Expiry the operator entered for the secret (ISO date), for warnings. */
     expiresOn: z.iso.date().optional(),
   })
-  .refine((c) => Boolean(c.secretEnv) !== Boolean(c.secretFile), {
-    message: 'name exactly one of secretEnv or secretFile',
+  .refine((c) => [c.secretEnv, c.secretFile, c.secretInStore].filter(Boolean).length === 1, {
+    message: 'name exactly one of secretEnv, secretFile or secretInStore',
   });
 
 export const certificateCredentialSchema = z

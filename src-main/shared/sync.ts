@@ -4,13 +4,11 @@ import { errorDtoSchema, remedySchema } from './errors';
 
 /** Progress of one sync, as it is emitted while the job runs. */
 export const syncProgressSchema = z.object({
-  type: z.enum(['dataset-start', 'dataset-progress', 'dataset-done', 'dataset-skipped', 'throttled']),
+  type: z.enum(['dataset-start', 'dataset-progress', 'dataset-done', 'dataset-skipped']),
   dataset: datasetIdSchema,
   items: z.number().int().nonnegative(),
   expected: z.number().int().nonnegative().optional(),
   reason: z.string().optional(),
-  /** With 'throttled': how long the sync waits before the next attempt. */
-  waitMs: z.number().nonnegative().optional(),
 });
 export type SyncProgress = z.infer<typeof syncProgressSchema>;
 
@@ -64,5 +62,16 @@ export type SyncJob = z.infer<typeof syncJobSchema>;
 
 /** The sync.progress event: one job's progress. */
 export const syncProgressEventSchema = z.object({ jobId: z.string(), profile: z.string(), progress: syncProgressSchema });
+/** The sync.retrying event: Graph throttled or failed a request, and the sync waits before trying again. */
+export const syncRetryingEventSchema = z.object({
+  jobId: z.string(),
+  profile: z.string(),
+  attempt: z.number().int().positive(),
+  /** Why: "throttled (429)", "service unavailable (503)", "connection reset". */
+  reason: z.string(),
+  delayMs: z.number().nonnegative(),
+  host: z.string(),
+});
+
 /** The sync.finished event: the job's final state, with its result or error. */
 export const syncFinishedEventSchema = syncJobSchema;

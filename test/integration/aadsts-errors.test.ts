@@ -20,7 +20,7 @@ import { fromAuthorizeRedirect, fromGraphError, fromTokenEndpointError } from '.
 import { createGraphSession } from '../../src-main/core/graph/create-session';
 import { createNetwork, type Network } from '../../src-main/core/net/network';
 import type { Profile } from '../../src-main/core/profile/schema';
-import { demoCredential, demoProfile } from '../../src-main/core/services/demo';
+import { demoCredential, demoProfile } from '../../src-main/core/demo/session';
 import { failure } from '../helpers/operator-error';
 
 let tenant: DemoTenant;

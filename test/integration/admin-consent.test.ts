@@ -14,7 +14,7 @@ import { adminConsentUrl, DEFAULT_CONSENT_REDIRECT_URI } from '../../src-main/co
 import { verifyWithProfile } from '../../src-main/core/consent/verify-service';
 import { startDemoTenant, type DemoTenant, type DemoUserName } from '../../src-main/core/demo-tenant/index';
 import { DATASET_IDS } from '../../src-main/core/permissions/matrix';
-import { demoCredential, demoProfile } from '../../src-main/core/services/demo';
+import { demoCredential, demoProfile } from '../../src-main/core/demo/session';
 import { cli, tempDir } from '../helpers/cli';
 import { caFetch, type CaFetch } from '../helpers/demo-fetch';
 import { signInAtAuthorize, type SignInOutcome } from '../helpers/sign-in-pages';

@@ -7,7 +7,7 @@ import { createAppTokenProvider } from '../../src-main/core/auth/app-token';
 import { certificateCredential, loadAppCredential, type AppCredential } from '../../src-main/core/auth/credentials';
 import { tokenInfoFromJwt } from '../../src-main/core/auth/token-claims';
 import type { Profile } from '../../src-main/core/profile/schema';
-import { demoTenantProfile } from '../../src-main/core/services/demo';
+import { demoTenantProfile } from '../../src-main/core/demo/session';
 import { makeSelfSignedCert } from '../helpers/cert-fixture';
 import { failure } from '../helpers/operator-error';
 

@@ -16,7 +16,7 @@ import { MemorySecretStore } from '../../src-main/core/secrets/memory-store';
 import { SECRET_KEYS } from '../../src-main/core/secrets/secret-store';
 import { ProfileStore } from '../../src-main/core/profile/store';
 import type { Profile } from '../../src-main/core/profile/schema';
-import { demoTenantProfile } from '../../src-main/core/services/demo';
+import { demoTenantProfile } from '../../src-main/core/demo/session';
 import { syncProfile } from '../../src-main/core/services/sync-service';
 import { openDatabase } from '../../src-main/core/store/db';
 import { createLogger } from '../../src-main/core/log/logger';

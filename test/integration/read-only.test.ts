@@ -20,7 +20,7 @@ import { createGraphSession } from '../../src-main/core/graph/create-session';
 import { BearerAuth, ReadOnlyGuard, RequestState, UndiciFetchHandler } from '../../src-main/core/graph/middleware';
 import { createNetwork } from '../../src-main/core/net/network';
 import { DATASET_IDS, DATASET_PERMISSIONS, requiredApplicationPermissions, requiredDelegatedScopes } from '../../src-main/core/permissions/matrix';
-import { demoCredential, demoProfile } from '../../src-main/core/services/demo';
+import { demoCredential, demoProfile } from '../../src-main/core/demo/session';
 import { openDatabase, type Db } from '../../src-main/core/store/db';
 import { runSync } from '../../src-main/core/sync/engine';
 

@@ -14,7 +14,7 @@ import { createGraphSession } from '../../src-main/core/graph/create-session';
 import type { GraphSession } from '../../src-main/core/graph/session';
 import { createNetwork } from '../../src-main/core/net/network';
 import { DATASET_IDS } from '../../src-main/core/permissions/matrix';
-import { demoTenantProfile } from '../../src-main/core/services/demo';
+import { demoTenantProfile } from '../../src-main/core/demo/session';
 import { openDatabase, type Db } from '../../src-main/core/store/db';
 import { currentSnapshot, datasetRuns, listSnapshots, snapshotCounts } from '../../src-main/core/store/queries';
 import { runSync, type SyncProgress, type SyncResult } from '../../src-main/core/sync/engine';

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWithProfile } from '../../src-main/core/consent/verify-service';
 import { startDemoTenant, type DemoAppName, type DemoTenant } from '../../src-main/core/demo-tenant/index';
 import { DATASET_IDS } from '../../src-main/core/permissions/matrix';
-import { demoCredential, demoProfile } from '../../src-main/core/services/demo';
+import { demoCredential, demoProfile } from '../../src-main/core/demo/session';
 import { syncProfile } from '../../src-main/core/services/sync-service';
 import { createLogger } from '../../src-main/core/log/logger';
 import { openDatabase, type Db } from '../../src-main/core/store/db';

@@ -22,11 +22,11 @@ import {
 } from '../../core/certs/manage';
 import { credentialExpiry, type CredentialExpiry } from '../../core/certs/expiry';
 import type { CertificateInfo } from '../../core/certs/info';
-import { proveWithDemoTenant } from '../../core/certs/demo-proof';
+import { proveWithDemoTenant } from '../../core/demo/cert-proof';
 import { SECRETS_HELP, SECRETS_PASSPHRASE_ENV } from '../../core/secrets/cli-store';
 import { MemorySecretStore } from '../../core/secrets/memory-store';
 import { SECRET_KEYS } from '../../core/secrets/secret-store';
-import { DEMO_PROFILE_NAME } from '../../core/services/demo';
+import { DEMO_PROFILE_NAME } from '../../core/demo/session';
 import { OperatorError } from '../../core/errors/operator-error';
 import { redactor } from '../../core/log/redact';
 import { profileSchema } from '../../core/profile/schema';

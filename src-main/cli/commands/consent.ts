@@ -8,7 +8,7 @@ import { zodArg } from '../options';
 import { withProfile } from './profile-or-demo';
 import { OperatorError } from '../../core/errors/operator-error';
 import type { Profile } from '../../core/profile/schema';
-import type { DemoContext } from '../../core/services/demo';
+import type { DemoContext } from '../../core/demo/session';
 import { registrationScript, type ScriptShell } from '../../core/consent/scripts';
 import { adminConsentUrl } from '../../core/consent/urls';
 import { consentWalkthrough } from '../../core/consent/walkthrough';

@@ -1,6 +1,6 @@
 import type { CommandDeps } from '../command-deps';
 import { demoSetup, type DemoFlags } from '../demo-options';
-import { DEMO_PROFILE_NAME, withDemoTenant, type DemoContext } from '../../core/services/demo';
+import { DEMO_PROFILE_NAME, withDemoTenant, type DemoContext } from '../../core/demo/session';
 import type { Profile } from '../../core/profile/schema';
 
 /**

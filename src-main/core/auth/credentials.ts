@@ -78,6 +78,16 @@ export async function loadAppCredential(profile: Profile, deps: CredentialDeps):
       }
       return { kind: 'secret', secret };
     }
+    if (c.secretInStore) {
+      const stored = await deps.secretStore?.get(SECRET_KEYS.clientSecret(profile.name));
+      const secret = stored?.toString('utf8').trim() ?? '';
+      if (secret === '') {
+        throw new OperatorError('secret-missing', `The client secret of profile "${profile.name}" is not in ${deps.secretStore ? `this secret store (${deps.secretStore.description})` : 'a secret store this process can open'}.`, {
+          hint: 'Enter the client secret for the profile again.',
+        });
+      }
+      return { kind: 'secret', secret };
+    }
     throw new OperatorError('secret-missing', 'The profile names no client secret source.', {
       hint: 'Set secretEnv (an environment variable name) or secretFile (a path) in the profile.',
     });

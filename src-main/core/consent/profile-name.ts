@@ -1,4 +1,4 @@
-import { DEMO_PROFILE_NAME } from '../services/demo';
+import { DEMO_PROFILE_NAME } from '../demo/session';
 
 /** Stands in for a profile name the operator picks (the demo profile's name is reserved). */
 export const PROFILE_NAME_PLACEHOLDER = '<profile name>';

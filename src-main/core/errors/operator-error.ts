@@ -3,22 +3,9 @@
  * can act on (AADSTS codes, Graph 403s, bad input, network trouble) is turned
  * into an OperatorError that says what happened, what to do, and who can do it.
  */
-export type OperatorErrorCode =
-  | 'bad-input'
-  | 'profile-not-found'
-  | 'secret-missing'
-  | 'auth-failed'
-  | 'consent-missing'
-  | 'permission-denied'
-  | 'license-required'
-  | 'throttled'
-  | 'network'
-  | 'tls'
-  | 'host-refused'
-  | 'graph-error'
-  | 'cancelled'
-  | 'store'
-  | 'internal';
+import type { ErrorCode, Remedy } from '../../shared/errors';
+
+export type OperatorErrorCode = ErrorCode;
 
 export interface OperatorErrorDetails {
   /** What the operator must do next, in one or two sentences. */
@@ -35,6 +22,8 @@ export interface OperatorErrorDetails {
   permission?: string;
   /** Correlation / request id from the service, for support tickets. */
   requestId?: string;
+  /** What the operator can do, as data: the CLI prints a command, a screen shows a button. */
+  remedy?: Remedy;
   cause?: unknown;
 }
 
@@ -48,6 +37,7 @@ export class OperatorError extends Error {
   readonly graphCode: string | undefined;
   readonly permission: string | undefined;
   readonly requestId: string | undefined;
+  readonly remedy: Remedy | undefined;
 
   constructor(code: OperatorErrorCode, message: string, details: OperatorErrorDetails) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -59,6 +49,7 @@ export class OperatorError extends Error {
     this.graphCode = details.graphCode;
     this.permission = details.permission;
     this.requestId = details.requestId;
+    this.remedy = details.remedy;
   }
 
   /** Plain data for IPC and JSON logs; never includes the cause chain. */

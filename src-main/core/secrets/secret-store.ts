@@ -25,6 +25,8 @@ export interface SecretStore {
 export const SECRET_KEYS = {
   tokenCache: (profile: string) => `profile/${profile}/msal-token-cache`,
   certificateKey: (profile: string) => `profile/${profile}/certificate-private-key`,
+  /** A client secret entered in the app (profiles with secretInStore). */
+  clientSecret: (profile: string) => `profile/${profile}/client-secret`,
   /** The key a `cert create|import --replace` replaced, until `cert rollback` or the next replacement. */
   previousCertificateKey: (profile: string) => `profile/${profile}/certificate-private-key.previous`,
 } as const;

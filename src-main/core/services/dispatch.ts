@@ -22,8 +22,7 @@ export function toErrorDto(e: unknown): ErrorDto {
     if (e.aadsts !== undefined) dto.aadsts = e.aadsts;
     if (e.status !== undefined) dto.status = e.status;
     if (e.requestId) dto.requestId = e.requestId;
-    const remedy = (e as { remedy?: ErrorDto['remedy'] }).remedy;
-    if (remedy) dto.remedy = remedy;
+    if (e.remedy) dto.remedy = e.remedy;
     return dto;
   }
   return { code: 'internal', message: 'An unexpected error occurred.', hint: 'Try again; if it persists, report it with the log file.', remedy: { action: 'report-bug' } };

@@ -3,7 +3,7 @@ import { createAppTokenProvider } from '../auth/app-token';
 import { loadAppCredential, type AppCredential } from '../auth/credentials';
 import { createDelegatedTokenProvider } from '../auth/delegated-token';
 import { OperatorError } from '../errors/operator-error';
-import { createGraphSession } from '../graph/create-session';
+import { createGraphSession, type RetryEvent } from '../graph/create-session';
 import type { GraphSession } from '../graph/session';
 import { redactor } from '../log/redact';
 import { createNetwork } from '../net/network';
@@ -19,6 +19,8 @@ export interface GraphForProfileOptions {
   env?: NodeJS.ProcessEnv;
   /** Holds a delegated profile's sign-in (required for delegated profiles) and keys of certificates kept in the store. */
   secretStore?: SecretStore;
+  /** Called before each retry wait (throttling, 5xx, reset connections). */
+  onRetry?: (e: RetryEvent) => void;
 }
 
 export interface GraphForProfile {
@@ -49,7 +51,7 @@ export async function openGraphForProfile(opts: GraphForProfileOptions): Promise
     signIn.kind === 'app'
       ? createAppTokenProvider({ profile, credential: signIn.credential, network })
       : createDelegatedTokenProvider({ profile, network, secretStore: signIn.secretStore });
-  const session = createGraphSession({ profile, tokenProvider, network, ownsNetwork: false });
+  const session = createGraphSession({ profile, tokenProvider, network, ownsNetwork: false, ...(opts.onRetry ? { onRetry: opts.onRetry } : {}) });
   return {
     session,
     credential,

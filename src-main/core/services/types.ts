@@ -1,4 +1,5 @@
 import type { ServicesApi, SubscribeFn } from '../../shared/contract';
+import type { DemoStartOptions } from '../../shared/demo';
 import type { Logger } from '../log/logger';
 import type { SecretStore } from '../secrets/secret-store';
 import type { Dispatch } from './dispatch';
@@ -21,6 +22,13 @@ export interface ServicesDeps {
   openBrowser: BrowserOpener;
   /** Extra CA certificates (PEM) every connection trusts, e.g. a TLS-inspecting proxy's. */
   extraCaPem?: string[];
+  /** One-line notices for the operator (the CLI prints them on stderr, a screen shows them). */
+  notify?: (text: string) => void;
+  /**
+   * Start the demo tenant with these options when its profile is first used (the CLI's
+   * `--profile demo`); without it the demo runs only after demo.start.
+   */
+  demoAutoStart?: DemoStartOptions;
 }
 
 /** The services of one process: the grouped API, its events, and the dispatcher front ends call. */

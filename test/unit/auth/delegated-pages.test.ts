@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { errorPage, escapeHtml, successPage } from '../../../src-main/core/auth/delegated-pages';
-import { pageError, parseForms } from '../../../src-main/core/auth/delegated-demo-browser';
+import { pageError, parseForms } from '../../../src-main/core/demo/browser';
 
 /** The loopback's success and error pages: every interpolated value escaped, no script. */
 const hostile: [string, string][] = [

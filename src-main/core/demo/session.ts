@@ -3,9 +3,15 @@ import type { DemoAppName, DemoPublicAppName, DemoTenant, DemoTenantOptions } fr
 import { certificateCredential, type AppCredential } from '../auth/credentials';
 import type { Profile } from '../profile/schema';
 import { redactor } from '../log/redact';
+import type { z } from 'zod';
+import type { demoStartSchema } from '../../shared/demo';
+import { MemorySecretStore } from '../secrets/memory-store';
+import { DemoBrowser } from './browser';
+import type { DemoSession } from './manager';
 
-/** The reserved profile name that always means "the built-in demo tenant, in-process". */
-export const DEMO_PROFILE_NAME = 'demo';
+import { DEMO_PROFILE_NAME } from '../../shared/demo';
+
+export { DEMO_PROFILE_NAME };
 
 export type CredentialKind = 'secret' | 'certificate' | 'delegated';
 export type AppCredentialKind = Exclude<CredentialKind, 'delegated'>;
@@ -79,4 +85,40 @@ export async function withDemoTenant<T>(setup: DemoSetup, fn: (ctx: DemoContext)
   } finally {
     await tenant.close();
   }
+}
+
+/** A running demo session for the services (see manager.ts); the caller stops it with `tenant.close()`. */
+export async function startDemoSession(options: z.output<typeof demoStartSchema>): Promise<DemoSession> {
+  const tenant = await startDemoTenant({
+    users: options.users,
+    seed: options.seed,
+    p1: options.p1,
+    concealNames: options.concealNames,
+    // A short device code polling interval keeps the demo snappy (Entra ID announces 5 s).
+    ...(options.credential === 'delegated' ? { deviceCodeIntervalSeconds: 1 } : {}),
+  });
+  const kind = options.credential;
+  const credential = kind === 'delegated' ? undefined : demoCredential(tenant, options.app, kind);
+  const demoUser = options.demoUser;
+  const description =
+    kind === 'delegated'
+      ? demoUser
+        ? `user "${demoUser}" signing in to app "${options.publicApp}" (delegated, auth code + PKCE)`
+        : `app "${options.publicApp}" for a delegated sign-in`
+      : `app "${options.app}" signing in with a ${kind}`;
+  return {
+    tenant,
+    profile: demoProfile(tenant, options.app, kind, options.publicApp),
+    options,
+    credential,
+    extraCaPem: [tenant.caPem],
+    secretStore: new MemorySecretStore(),
+    description,
+    browser(network) {
+      if (!demoUser) return undefined;
+      const account = tenant.signInUsers[demoUser];
+      const b = new DemoBrowser({ network, user: { upn: account.upn, password: account.password } });
+      return { openBrowser: b.openBrowser, completeDeviceCode: (info) => b.completeDeviceCode(info) };
+    },
+  };
 }

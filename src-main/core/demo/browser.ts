@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { OperatorError } from '../errors/operator-error';
 import type { Network } from '../net/network';
-import type { DeviceCodeInfo, OpenBrowser } from './delegated-token';
+import type { DeviceCodeInfo, OpenBrowser } from '../auth/delegated-token';
 
 /**
  * DEMO AUTOMATION ONLY. A scripted "browser" for the built-in demo tenant's sign-in

@@ -12,7 +12,7 @@ import { loadAppCredential } from '../auth/credentials';
 import { createAppTokenProvider } from '../auth/app-token';
 import { tokenInfoFromJwt } from '../auth/token-claims';
 import { createNetwork } from '../net/network';
-import { demoTenantProfile } from '../services/demo';
+import { demoTenantProfile } from './session';
 import type { SecretStore } from '../secrets/secret-store';
 
 export interface DemoProof {

@@ -1,0 +1,52 @@
+import { mkdirSync } from 'node:fs';
+import { dataPaths, type DataPaths } from '../paths';
+import { ProfileStore } from '../profile/store';
+import { openDatabase, type Db } from '../store/db';
+import { DemoManager } from '../demo/manager';
+import { EventBus } from './dispatch';
+import { ProfileSource } from './profile-source';
+import type { ServicesDeps } from './types';
+
+/** What every service group shares in one process: paths, stores, the database, the demo, events. */
+export class ServiceContext {
+  readonly paths: DataPaths;
+  readonly profiles: ProfileStore;
+  readonly demo: DemoManager;
+  readonly source: ProfileSource;
+  readonly events = new EventBus();
+  readonly clock: () => Date;
+  #db: Db | undefined;
+
+  constructor(readonly deps: ServicesDeps) {
+    this.paths = dataPaths(deps.dataDir);
+    mkdirSync(this.paths.root, { recursive: true });
+    this.profiles = new ProfileStore(this.paths.profiles);
+    this.clock = deps.clock ?? (() => new Date());
+    this.demo = new DemoManager({ ...(deps.demoAutoStart ? { autoStart: deps.demoAutoStart } : {}), ...(deps.notify ? { notify: deps.notify } : {}) });
+    this.source = new ProfileSource(this.profiles, this.demo, deps.secretStore, deps.extraCaPem ?? []);
+  }
+
+  get logger(): ServicesDeps['logger'] {
+    return this.deps.logger;
+  }
+
+  get env(): NodeJS.ProcessEnv {
+    return this.deps.env;
+  }
+
+  notify(text: string): void {
+    this.deps.notify?.(text);
+  }
+
+  /** The writer connection, opened on first use. */
+  database(): Db {
+    this.#db ??= openDatabase(this.paths.database);
+    return this.#db;
+  }
+
+  async close(): Promise<void> {
+    await this.demo.stop();
+    this.#db?.close();
+    this.#db = undefined;
+  }
+}

@@ -1,0 +1,46 @@
+import { dataPaths, defaultDataDir } from '../paths';
+import { createLogger } from '../log/logger';
+import { createCliSecretStore } from '../secrets/cli-store';
+import { MemorySecretStore } from '../secrets/memory-store';
+import type { DemoStartOptions } from '../../shared/demo';
+import type { ServicesDeps } from './types';
+
+export interface NodeHostOptions {
+  /** The data folder (default: M365LR_DATA_DIR, or the per-user folder). */
+  dataDir?: string;
+  env: NodeJS.ProcessEnv;
+  /** Debug logging, echoed on this stream as well. */
+  verbose?: { write(s: string): unknown };
+  /**
+   * 'env': memory, or the encrypted file when M365LR_SECRETS_PASSPHRASE is set (the CLI);
+   * 'memory': memory only, gone when the process stops (browser mode).
+   */
+  secrets: 'env' | 'memory';
+  notify?: (text: string) => void;
+  demoAutoStart?: DemoStartOptions;
+}
+
+/** Opens a URL in the system browser (the `open` package: xdg-open, open, start). */
+async function openSystemBrowser(url: string): Promise<void> {
+  const open = (await import('open')).default;
+  const child = await open(url, { wait: false });
+  child.on('error', () => undefined);
+  child.unref();
+}
+
+/** The services' deps for a plain Node process: the CLI and the browser-mode server. */
+export function nodeServicesDeps(opts: NodeHostOptions): ServicesDeps {
+  const root = opts.dataDir ?? defaultDataDir(opts.env);
+  const paths = dataPaths(root);
+  const logger = createLogger({ file: paths.logFile, level: opts.verbose ? 'debug' : 'info', ...(opts.verbose ? { echo: opts.verbose } : {}) });
+  const secretStore = opts.secrets === 'memory' ? new MemorySecretStore() : createCliSecretStore({ dataDir: root, env: opts.env });
+  return {
+    dataDir: root,
+    secretStore,
+    logger,
+    env: opts.env,
+    openBrowser: openSystemBrowser,
+    ...(opts.notify ? { notify: opts.notify } : {}),
+    ...(opts.demoAutoStart ? { demoAutoStart: opts.demoAutoStart } : {}),
+  };
+}

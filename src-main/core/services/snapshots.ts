@@ -1,0 +1,52 @@
+import { resolve } from 'node:path';
+import type { OpArgs, OpResult } from '../../shared/contract';
+import { OperatorError } from '../errors/operator-error';
+import { exportSnapshot } from '../export/exports';
+import { currentSnapshot, getSnapshot, listSnapshots, skuSummary, type SnapshotInfo } from '../store/queries';
+import type { ServiceContext } from './context';
+
+function snapshotDto(s: SnapshotInfo): OpResult<'snapshots.list'>[number] {
+  return {
+    id: s.id,
+    profileName: s.profileName,
+    tenantId: s.tenantId,
+    startedAt: s.startedAt,
+    finishedAt: s.finishedAt,
+    userCount: s.userCount,
+    warnings: s.warnings,
+    tokenRoles: s.tokenRoles,
+    contentHash: s.contentHash,
+    prevHash: s.prevHash,
+  };
+}
+
+/** Snapshots of a profile and their exports. */
+export function snapshotServices(ctx: ServiceContext) {
+  /** The current snapshot of a profile, or the given one when it belongs to the profile. */
+  const pick = (profile: string, snapshotId: number | undefined): SnapshotInfo => {
+    const db = ctx.database();
+    const snapshot = snapshotId !== undefined ? getSnapshot(db, snapshotId) : currentSnapshot(db, profile);
+    if (!snapshot || snapshot.profileName !== profile) {
+      throw new OperatorError('bad-input', `Profile "${profile}" has no snapshot${snapshotId !== undefined ? ` ${snapshotId}` : ''}.`, {
+        hint: snapshotId !== undefined ? 'Pick one of the profile\'s snapshots.' : 'Sync the profile first.',
+        remedy: snapshotId !== undefined ? { action: 'list-snapshots', profile } : { action: 'run-sync', profile },
+      });
+    }
+    return snapshot;
+  };
+
+  const snapshots = {
+    list: async (args: OpArgs<'snapshots.list'>): Promise<OpResult<'snapshots.list'>> => listSnapshots(ctx.database(), args.profile).map(snapshotDto),
+    skuSummary: async (args: OpArgs<'snapshots.skuSummary'>): Promise<OpResult<'snapshots.skuSummary'>> => skuSummary(ctx.database(), args.snapshotId),
+  };
+
+  const exports = {
+    write: async (args: OpArgs<'exports.write'>): Promise<OpResult<'exports.write'>> => {
+      const snapshot = pick(args.profile, args.snapshotId);
+      const written = await exportSnapshot(ctx.database(), snapshot.id, resolve(args.outDir));
+      for (const file of written.files) ctx.events.emit('exports.progress', { file, rows: 0, done: true });
+      return { snapshotId: snapshot.id, contentHash: snapshot.contentHash, files: written.files, skuSummary: written.skuSummary };
+    },
+  };
+  return { snapshots, exports };
+}
