@@ -3,7 +3,7 @@ import { call } from '../lib/api';
 import type { profileSummarySchema } from '../../../src-main/shared/contract';
 import type { Profile } from '../../../src-main/shared/profile';
 import type { CredentialStatusDto } from '../../../src-main/shared/credentials';
-import type { DemoStatusDto } from '../../../src-main/shared/demo';
+import type { DemoStartOptions, DemoStatusDto } from '../../../src-main/shared/demo';
 import type { ErrorDto } from '../../../src-main/shared/errors';
 import { Loadable } from './async.svelte';
 import { go, nav, selectProfile } from './nav.svelte';
@@ -21,6 +21,7 @@ class ProfilesState {
 
   async load(): Promise<void> {
     await this.list.run(() => call('profiles.list', {}));
+    if (!this.demo.loading) void this.demo.run(() => call('demo.status', {}));
     const names = (this.list.value ?? []).map((p) => p.name);
     if (nav.profile && !names.includes(nav.profile)) selectProfile(undefined);
   }
@@ -37,6 +38,14 @@ class ProfilesState {
     await this.load();
     await this.open(status.profile);
     go('profiles');
+  }
+
+  /** Start the demo tenant again with other options (size, which of its apps signs in). */
+  async restartDemo(options: DemoStartOptions): Promise<void> {
+    await call('demo.stop', {});
+    const status = await this.demo.run(() => call('demo.start', options));
+    await this.load();
+    if (status) await this.open(status.profile);
   }
 
   /** Save a profile; then put a typed secret into the secret store (it never comes back). */

@@ -7,11 +7,18 @@ import { Loadable } from './async.svelte';
 
 export interface DatasetProgress {
   dataset: DatasetId;
-  state: 'running' | 'done' | 'skipped' | 'throttled';
+  state: 'running' | 'done' | 'skipped';
   items: number;
   expected?: number;
   reason?: string;
-  waitMs?: number;
+}
+
+/** Graph throttled or failed a request; the sync waits before its next attempt. */
+export interface RetryWait {
+  reason: string;
+  attempt: number;
+  delayMs: number;
+  until: number;
 }
 
 /**
@@ -27,6 +34,7 @@ class SyncState {
   job = $state<SyncJob | undefined>(undefined);
   error = $state<ErrorDto | undefined>(undefined);
   cancelling = $state(false);
+  retry = $state<RetryWait | undefined>(undefined);
   snapshots = new Loadable<SnapshotInfoDto[]>();
   skus = new Loadable<SkuSummaryRowDto[]>();
 
@@ -42,6 +50,10 @@ class SyncState {
       this.#pending.set(e.progress.dataset, toRow(e.progress, this.#pending.get(e.progress.dataset) ?? this.datasets.find((d) => d.dataset === e.progress.dataset)));
       if (!this.#frame) this.#frame = requestAnimationFrame(() => this.#flush());
     });
+    on('sync.retrying', (e) => {
+      if (e.jobId !== this.jobId) return;
+      this.retry = { reason: e.reason, attempt: e.attempt, delayMs: e.delayMs, until: Date.now() + e.delayMs };
+    });
     on('sync.finished', (job) => {
       if (job.jobId !== this.jobId) return;
       this.#flush();
@@ -52,6 +64,7 @@ class SyncState {
   #flush(): void {
     this.#frame = 0;
     if (this.#pending.size === 0) return;
+    if (this.retry && Date.now() >= this.retry.until) this.retry = undefined;
     const next = [...this.datasets];
     for (const row of this.#pending.values()) {
       const i = next.findIndex((d) => d.dataset === row.dataset);
@@ -92,6 +105,7 @@ class SyncState {
     this.error = undefined;
     this.job = undefined;
     this.datasets = [];
+    this.retry = undefined;
     this.#pending.clear();
     const r = await call('sync.start', { profile });
     if (!r.ok) {
@@ -119,22 +133,16 @@ class SyncState {
     if (this.job?.jobId === job.jobId && this.state !== 'running') return;
     this.job = job;
     this.state = job.state;
+    this.retry = undefined;
     this.error = job.error;
     await this.loadSnapshots();
   }
 }
 
 function toRow(p: SyncProgress, prev: DatasetProgress | undefined): DatasetProgress {
-  const state = p.type === 'dataset-done' ? 'done' : p.type === 'dataset-skipped' ? 'skipped' : p.type === 'throttled' ? 'throttled' : 'running';
+  const state = p.type === 'dataset-done' ? 'done' : p.type === 'dataset-skipped' ? 'skipped' : 'running';
   const expected = p.expected ?? prev?.expected;
-  return {
-    dataset: p.dataset,
-    state,
-    items: p.type === 'throttled' ? (prev?.items ?? p.items) : p.items,
-    ...(expected !== undefined ? { expected } : {}),
-    ...(p.reason ? { reason: p.reason } : {}),
-    ...(p.waitMs !== undefined ? { waitMs: p.waitMs } : {}),
-  };
+  return { dataset: p.dataset, state, items: p.items, ...(expected !== undefined ? { expected } : {}), ...(p.reason ? { reason: p.reason } : {}) };
 }
 
 export const sync = new SyncState();
