@@ -59,6 +59,11 @@ class ConsentState {
     void this.certificate.run(() => call('certificates.show', { profile }));
   }
 
+  /** Forget what was loaded (the profile changed underneath, e.g. the demo tenant restarted); the step is kept. */
+  forget(): void {
+    this.profile = undefined;
+  }
+
   #save(): void {
     if (this.profile) localStorage.setItem(KEY(this.profile), JSON.stringify({ step: this.step, how: this.how } satisfies Progress));
   }

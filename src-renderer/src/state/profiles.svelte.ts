@@ -7,6 +7,7 @@ import type { DemoStartOptions, DemoStatusDto } from '../../../src-main/shared/d
 import type { ErrorDto } from '../../../src-main/shared/errors';
 import { Loadable } from './async.svelte';
 import { go, nav, selectProfile } from './nav.svelte';
+import { consent } from './consent.svelte';
 
 export type ProfileSummary = z.infer<typeof profileSummarySchema>;
 
@@ -44,6 +45,7 @@ class ProfilesState {
   async restartDemo(options: DemoStartOptions): Promise<void> {
     await call('demo.stop', {});
     const status = await this.demo.run(() => call('demo.start', options));
+    consent.forget();
     await this.load();
     if (status) await this.open(status.profile);
   }
