@@ -244,7 +244,7 @@ describe('browser mode, the operator path', () => {
     await page.evaluate(() => {
       const g = globalThis as unknown as { longTasks: number[]; PerformanceObserver: typeof PerformanceObserver };
       g.longTasks = [];
-      const longtask = { type: 'longtask' } as unknown as Parameters<PerformanceObserver['observe']>[0];
+      const longtask = { type: 'longtask' } as unknown as Parameters<InstanceType<typeof PerformanceObserver>['observe']>[0];
       new g.PerformanceObserver((list) => {
         for (const e of list.getEntries()) g.longTasks.push(e.duration);
       }).observe(longtask);
