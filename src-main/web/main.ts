@@ -1,10 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultDataDir, dataPaths } from '../core/paths';
-import { createLogger } from '../core/log/logger';
-import { MemorySecretStore } from '../core/secrets/memory-store';
 import { createServices } from '../core/services/index';
+import { nodeServicesDeps } from '../core/services/node-host';
 import { buildRenderer, rendererIsStale } from './build-renderer';
 import { startWebServer } from './server';
 
@@ -49,21 +47,12 @@ async function main(): Promise<void> {
     process.stdout.write('Building the app for the browser...\n');
     await buildRenderer(root, outDir);
   }
-  const dataDir = args.dataDir ?? defaultDataDir();
-  const paths = dataPaths(dataDir);
-  const exportsDir = join(dataDir, 'exports');
+  // Secrets live in this process's memory only: the page says so, and they are gone when it stops.
+  const deps = nodeServicesDeps({ env: process.env, secrets: 'memory', ...(args.dataDir ? { dataDir: args.dataDir } : {}) });
+  const exportsDir = join(deps.dataDir, 'exports');
   mkdirSync(exportsDir, { recursive: true });
-  const secretStore = new MemorySecretStore();
-  const { default: open } = await import('open');
-  const services = await createServices({
-    dataDir,
-    secretStore,
-    logger: createLogger({ file: paths.logFile }),
-    env: process.env,
-    openBrowser: async (url) => {
-      await open(url);
-    },
-  });
+  const services = createServices(deps);
+  const secretStore = deps.secretStore;
   const server = await startWebServer({
     dispatch: services.dispatch,
     subscribe: services.subscribe,
@@ -72,8 +61,8 @@ async function main(): Promise<void> {
     session: { secretsPersistent: secretStore.persistent, secretStore: secretStore.description, exportsDir },
   });
   process.stdout.write(`M365 licence reconciler (browser mode) at ${server.url}\n`);
-  process.stdout.write('Secrets typed in this window stay in memory and are gone when this process stops. Ctrl+C stops it.\n');
-  if (args.open) await open(server.url).catch(() => process.stdout.write('Could not open a browser; open the URL above.\n'));
+  process.stdout.write("Secrets entered in the browser stay in this process's memory and are gone when it stops. Ctrl+C stops it.\n");
+  if (args.open) await deps.openBrowser(server.url).catch(() => process.stdout.write('Could not open a browser; open the address above.\n'));
 
   let closing = false;
   const stop = (): void => {

@@ -236,6 +236,18 @@ describe('browser mode, the operator path', () => {
       for (const row of rows) for (const cell of row) if (/[",\r\n]/.test(cell)) expect(text).toContain(`"${cell.replace(/"/g, '""')}"`);
     }
   });
+  it('follows the OS dark setting and Windows high contrast', async () => {
+    const { page } = app;
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await expect.poll(() => page.evaluate(() => (globalThis as unknown as { document: { documentElement: { dataset: Record<string, string> } } }).document.documentElement.dataset['theme'])).toBe('dark');
+    await screen('19-export-dark');
+    await page.getByRole('button', { name: /^Consent and verify/ }).first().click();
+    await screen('20-verify-dark');
+    await page.emulateMedia({ colorScheme: 'light', forcedColors: 'active' });
+    await screen('21-verify-forced-colors');
+    await page.emulateMedia({ colorScheme: 'light', forcedColors: 'none' });
+  });
+
   it('keeps the renderer free of long tasks during a 100,000-user sync', async () => {
     const { page } = app;
     await restartDemo('100,000', 'reader');

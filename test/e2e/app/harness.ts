@@ -5,9 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { EVENTS, type EventName } from '../../../src-main/shared/contract';
-import { nullLogger } from '../../../src-main/core/log/logger';
-import { MemorySecretStore } from '../../../src-main/core/secrets/memory-store';
 import { createServices } from '../../../src-main/core/services/index';
+import { nodeServicesDeps } from '../../../src-main/core/services/node-host';
 import type { Services } from '../../../src-main/core/services/types';
 import { buildRenderer, rendererIsStale } from '../../../src-main/web/build-renderer';
 import { startWebServer, type WebServer } from '../../../src-main/web/server';
@@ -48,8 +47,10 @@ export async function startBrowserModeApp(): Promise<BrowserModeApp> {
   const exportsDir = join(dataDir, 'exports');
   mkdirSync(exportsDir, { recursive: true });
   mkdirSync(SCREENSHOTS, { recursive: true });
-  const secretStore = new MemorySecretStore();
-  const services = await createServices({ dataDir, secretStore, logger: nullLogger, env: {}, openBrowser: () => Promise.resolve() });
+  // What `npm run web` builds, in a data folder of its own, without opening a real browser window.
+  const deps = { ...nodeServicesDeps({ dataDir, env: {}, secrets: 'memory' }), openBrowser: () => Promise.resolve() };
+  const secretStore = deps.secretStore;
+  const services = createServices(deps);
   const events: BrowserModeApp['events'] = [];
   for (const name of Object.keys(EVENTS) as EventName[]) services.subscribe(name, (p) => events.push({ name, json: JSON.stringify(p) }));
   const server = await startWebServer({
