@@ -30,4 +30,7 @@ export function readExport(path: string): Promise<Blob> {
   return transport.readExport(path);
 }
 
+/** The native folder picker where the desktop app offers one (undefined in browser mode). */
+export const chooseFolder: Transport['chooseFolder'] = transport.chooseFolder;
+
 export type { Platform };

@@ -5,7 +5,8 @@ import type { Platform, Transport } from './transport';
 /** What the desktop preload exposes as window.reconciler: the contract's methods, results as data, and subscriptions. */
 export type DesktopBridge = RemoteApi & {
   subscribe: SubscribeFn;
-  platform?: () => Promise<Omit<Platform, 'kind'>>;
+  /** What only the desktop app offers beside the contract. */
+  desktop?: { chooseFolder(purpose: 'exports'): Promise<Result<{ path: string } | null>> };
 };
 
 export function desktopBridge(): DesktopBridge | undefined {
@@ -21,12 +22,12 @@ export function createDesktopTransport(bridge: DesktopBridge): Transport {
     subscribe(event: EventName, listener: (payload: unknown) => void): () => void {
       return bridge.subscribe(event, listener);
     },
-    async platform(): Promise<Platform> {
-      const p = bridge.platform ? await bridge.platform() : { secretsPersistent: true, secretStore: 'the operating system\'s protected storage' };
-      return { kind: 'desktop', ...p };
+    platform(): Promise<Platform> {
+      return Promise.resolve({ kind: 'desktop', secretsPersistent: true, secretStore: "the operating system's protected storage" });
     },
     readExport(): Promise<Blob> {
       return Promise.reject(new Error('The desktop app writes exports to the folder you chose.'));
     },
+    ...(bridge.desktop ? { chooseFolder: () => bridge.desktop!.chooseFolder('exports') } : {}),
   };
 }

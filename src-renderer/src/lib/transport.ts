@@ -22,4 +22,6 @@ export interface Transport {
   platform(): Promise<Platform>;
   /** The bytes of a file an export wrote (browser mode), for a download. */
   readExport(path: string): Promise<Blob>;
+  /** The desktop app's native folder picker: the chosen folder, or null when cancelled. Absent in browser mode. */
+  chooseFolder?: () => Promise<Result<{ path: string } | null>>;
 }

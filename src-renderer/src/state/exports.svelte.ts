@@ -1,4 +1,5 @@
-import { call, on, readExport } from '../lib/api';
+import { call, chooseFolder, on, readExport } from '../lib/api';
+import type { ErrorDto } from '../../../src-main/shared/errors';
 import { saveBlob } from '../lib/files';
 import { EXPORT_FILE_IDS, type ExportResultDto } from '../../../src-main/shared/snapshots';
 import { Loadable } from './async.svelte';
@@ -19,6 +20,16 @@ class ExportsState {
   progress = $state<Record<string, { rows: number; done: boolean }>>({});
   result = new Loadable<ExportResultDto>();
   downloadError = $state<string | undefined>(undefined);
+  folder = $state('');
+  folderError = $state<ErrorDto | undefined>(undefined);
+  readonly canChooseFolder = chooseFolder !== undefined;
+
+  async chooseFolder(): Promise<void> {
+    if (!chooseFolder) return;
+    const r = await chooseFolder();
+    if (!r.ok) this.folderError = r.error;
+    else if (r.value) this.folder = r.value.path;
+  }
   #subscribed = false;
 
   toggle(id: ExportFileId, on: boolean): void {
