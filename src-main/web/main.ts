@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServices } from '../core/services/index';
 import { nodeServicesDeps } from '../core/services/node-host';
 import { buildRenderer, rendererIsStale } from './build-renderer';
 import { startWebServer } from './server';
+import { parseWebArgs } from './args';
 
 /**
  * `npm run web`: the app in the system browser, for operators without the desktop build.
@@ -15,30 +16,6 @@ import { startWebServer } from './server';
  *   --no-open     print the URL without opening the browser
  *   --data-dir D  the data folder (default: the app's per-user folder, or M365LR_DATA_DIR)
  */
-interface WebArgs {
-  port: number;
-  open: boolean;
-  dataDir: string | undefined;
-}
-
-export function parseWebArgs(argv: readonly string[]): WebArgs {
-  const out: WebArgs = { port: 0, open: true, dataDir: undefined };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--no-open') out.open = false;
-    else if (a === '--port') {
-      const n = Number(argv[++i]);
-      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error('--port needs a port number (0-65535).');
-      out.port = n;
-    } else if (a === '--data-dir') {
-      const d = argv[++i];
-      if (!d) throw new Error('--data-dir needs a folder.');
-      out.dataDir = resolve(d);
-    } else throw new Error(`Unknown option ${a}; use --port N, --no-open or --data-dir D.`);
-  }
-  return out;
-}
-
 async function main(): Promise<void> {
   const args = parseWebArgs(process.argv.slice(2));
   const root = fileURLToPath(new URL('../..', import.meta.url));

@@ -1,19 +1,9 @@
-import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { desktopAvailable } from './desktop-available';
 
-/**
- * `npm start`: the desktop app where the Electron runtime is installed and built,
- * browser mode otherwise, saying why in one line.
- */
-export function desktopAvailable(root: string): { ok: true } | { ok: false; why: string } {
-  const electron = join(root, 'node_modules', 'electron');
-  if (!existsSync(join(electron, 'path.txt')) || !existsSync(join(electron, 'dist'))) {
-    return { ok: false, why: 'the Electron runtime is not installed on this machine' };
-  }
-  return { ok: true };
-}
+/** `npm start`: the desktop app where the Electron runtime is installed, browser mode otherwise (saying why in one line). */
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const desktop = desktopAvailable(root);
