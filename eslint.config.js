@@ -2,6 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
+import layers from './eslint/layers.js';
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'exports/**', '.data/**', 'coverage/**'] },
@@ -15,6 +16,14 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    // The direction of imports between layers and front ends: see eslint/layers.js.
+    // net -> auth -> graph -> store/sync -> services -> cli/electron; shared imports only zod;
+    // the CLI imports only the services and the contract; production never imports the demo tenant.
+    files: ['src-main/**/*.ts'],
+    plugins: { layers },
+    rules: { 'layers/direction': 'error' },
   },
   {
     // Plain-Node core: no Electron, no DOM. The folder says which runtime a file may use.

@@ -1,11 +1,10 @@
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { credentialKindArg, demoAppArg, seedArg, usersArg, zodArg } from './options';
-import type { CredentialKind, DemoSetup } from '../core/demo/session';
-import type { DemoAppName, DemoPublicAppName, DemoUserName } from '../core/demo-tenant/types';
-import { DEMO_PUBLIC_APP_NAMES } from '../core/demo-tenant/identity';
-import { DEMO_USER_NAMES } from '../core/demo-tenant/users';
-import { OperatorError } from '../core/errors/operator-error';
+import { DEMO_PUBLIC_APP_NAMES, DEMO_USER_NAMES, type DemoAppName, type DemoPublicAppName, type DemoStartOptions, type DemoUserName } from '../shared/demo';
+import { OperatorError } from '../core/services/index';
+
+type CredentialKind = NonNullable<DemoStartOptions['credential']>;
 
 /** Options every command accepts for the built-in demo tenant (profile "demo"). */
 export interface DemoFlags {
@@ -43,6 +42,9 @@ export function demoPublicAppOption(): Option {
   );
 }
 
+/** Commands that sign in to the demo tenant (and so, delegated, need a demo user). */
+const SIGNS_IN = new Set(['demo', 'sync', 'verify']);
+
 /**
  * Refuses demo options that do not apply to the chosen credential, instead of silently
  * running against another app: --app names a confidential app (secret or certificate),
@@ -59,6 +61,11 @@ function checkDemoOptions(cmd: Command): void {
   if (o.credential !== 'delegated' && given('demoApp')) {
     throw new OperatorError('bad-input', `--demo-app ${o.demoApp ?? ''} is a public client app for a user sign-in; it does not apply to --credential ${o.credential ?? 'certificate'}.`, {
       hint: 'Add --credential delegated (and --demo-user) for a user sign-in, or pick the app registration with --app.',
+    });
+  }
+  if (o.credential === 'delegated' && !o.demoUser && SIGNS_IN.has(cmd.name())) {
+    throw new OperatorError('bad-input', `A delegated demo ${cmd.name()} needs a demo user to sign in as.`, {
+      hint: `Add --demo-user <name> (one of ${DEMO_USER_NAMES.join(', ')}); the command then signs in on the demo page itself.`,
     });
   }
   if (o.credential !== 'delegated' && given('demoUser')) {
@@ -81,13 +88,15 @@ export function demoOptions(cmd: Command): Command {
     .hook('preAction', (thisCommand) => checkDemoOptions(thisCommand));
 }
 
-export function demoSetup(f: DemoFlags): DemoSetup {
+/** The demo tenant's start options from a command's flags. */
+export function demoSetup(f: DemoFlags): DemoStartOptions {
   return {
     users: f.users,
     seed: f.seed,
     app: f.app,
-    credentialKind: f.credential,
+    credential: f.credential,
     ...(f.demoApp ? { publicApp: f.demoApp } : {}),
+    ...(f.demoUser ? { demoUser: f.demoUser } : {}),
     p1: f.p1,
     concealNames: Boolean(f.concealNames),
   };

@@ -32,7 +32,7 @@ const argsSchema = z.object({
   latencyMs: z.coerce.number().int().min(0).max(60_000).optional(),
   throttleEvery: z.coerce.number().int().min(1).optional(),
   throttleStatus: z.coerce.number().pipe(z.union([z.literal(429), z.literal(503), z.literal(504)])).default(429),
-  retryAfter: z.coerce.number().int().min(0).max(3600).default(1),
+  retryAfter: z.coerce.number().min(0).max(3600).default(1),
   resetEvery: z.coerce.number().int().min(1).optional(),
   truncateEvery: z.coerce.number().int().min(1).optional(),
 });
@@ -199,7 +199,7 @@ export function parseArgs(argv: readonly string[]): Args {
     .option('--latency-ms <ms>', 'added delay before every Graph response')
     .option('--throttle-every <n>', 'fault: every Nth Graph request is throttled')
     .option('--throttle-status <code>', 'fault: 429, 503 or 504 for throttled requests', '429')
-    .option('--retry-after <seconds>', 'fault: Retry-After sent with throttled requests', '1')
+    .option('--retry-after <seconds>', 'fault: Retry-After sent with throttled requests (fractional seconds allowed, e.g. 2.128)', '1')
     .option('--reset-every <n>', 'fault: every Nth Graph request has its connection reset')
     .option('--truncate-every <n>', 'fault: every Nth Graph JSON response is cut off halfway')
     .exitOverride();

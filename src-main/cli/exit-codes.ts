@@ -1,4 +1,4 @@
-import type { OperatorErrorCode } from '../core/errors/operator-error';
+import type { ErrorCode as OperatorErrorCode } from '../shared/errors';
 
 /** Exit codes the CLI documents in its help and the README. */
 export const EXIT = {

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { z } from 'zod';
+import { DEMO_APP_NAMES, DEMO_CREDENTIAL_KINDS } from '../shared/demo';
 
 /** commander argument parsers backed by zod, so bad values fail before any work starts. */
 export function zodArg<T>(schema: z.ZodType<T>, what: string): (value: string) => T {
@@ -13,11 +14,8 @@ export function zodArg<T>(schema: z.ZodType<T>, what: string): (value: string) =
 export const usersArg = zodArg(z.coerce.number().int().min(1).max(1_000_000), 'expected a whole number of users from 1 to 1000000');
 export const snapshotIdArg = zodArg(z.coerce.number().int().positive(), 'expected a snapshot id (a whole number) from "snapshots --profile P"');
 export const seedArg = zodArg(z.string().min(1).max(64), 'expected a seed of 1-64 characters');
-export const demoAppArg = zodArg(
-  z.enum(['reader', 'no-auditlog', 'over-granted', 'minimal', 'no-consent', 'expired-secret']),
-  'expected one of reader, no-auditlog, over-granted, minimal, no-consent, expired-secret',
-);
-export const credentialKindArg = zodArg(z.enum(['secret', 'certificate', 'delegated']), 'expected secret, certificate or delegated');
+export const demoAppArg = zodArg(z.enum(DEMO_APP_NAMES), `expected one of ${DEMO_APP_NAMES.join(', ')}`);
+export const credentialKindArg = zodArg(z.enum(DEMO_CREDENTIAL_KINDS), `expected ${DEMO_CREDENTIAL_KINDS.slice(0, -1).join(', ')} or ${DEMO_CREDENTIAL_KINDS.at(-1)}`);
 
 const SECRET_FLAGS = /^--(secret|client-secret|password|passphrase|private-key-pem|token|access-token)(=|$)/i;
 

@@ -1,6 +1,5 @@
-import type { SyncProgress } from '../core/sync/engine';
-import { isOperatorError } from '../core/errors/operator-error';
-import { redactor } from '../core/log/redact';
+import type { SyncProgress } from '../shared/sync';
+import { isOperatorError, redact } from '../core/services/index';
 
 export interface Out {
   write(s: string): unknown;
@@ -65,10 +64,12 @@ export function formatTable(headers: string[], rows: (string | number)[][], righ
 export function formatError(e: unknown): string {
   if (isOperatorError(e)) {
     const lines = [`error: ${e.message}`, `  what to do: ${e.hint}`];
+    const command = e.remedy?.action === 'run-sync' ? `sync --profile ${e.remedy.profile ?? '<name>'}` : e.remedy?.action === 'list-snapshots' ? `snapshots --profile ${e.remedy.profile ?? '<name>'}` : undefined;
+    if (command) lines.push(`  run: ${command}`);
     if (e.who) lines.push(`  who can do it: ${e.who}`);
     if (e.requestId) lines.push(`  request id: ${e.requestId}`);
-    return redactor.redact(lines.join('\n')) + '\n';
+    return redact(lines.join('\n')) + '\n';
   }
   const msg = e instanceof Error ? e.message : String(e);
-  return redactor.redact(`error: unexpected failure: ${msg}\n  what to do: run again with --verbose and report the log file if it persists.`) + '\n';
+  return redact(`error: unexpected failure: ${msg}\n  what to do: run again with --verbose and report the log file if it persists.`) + '\n';
 }

@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { OperatorError } from '../core/errors/operator-error';
-import { profileSchema, type Profile } from '../core/profile/schema';
-import { invalid } from '../core/profile/store';
+import { OperatorError, invalidInput as invalid } from '../core/services/index';
+import { profileSchema, type Profile } from '../shared/profile';
 
 export type ProfileFlags = Record<string, string | boolean | undefined>;
 

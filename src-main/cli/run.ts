@@ -3,7 +3,7 @@ import { buildProgram, type CliIo } from './program';
 import { EXIT, exitCodeFor } from './exit-codes';
 import { formatError } from './output';
 import { secretFlagIn } from './options';
-import { isOperatorError } from '../core/errors/operator-error';
+import { isOperatorError } from '../core/services/index';
 
 /** Run the CLI with the given argv (without node and script) and return the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -15,7 +15,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     );
     return EXIT.usage;
   }
-  const { program, context } = buildProgram(io);
+  const { program, host } = buildProgram(io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;
@@ -25,9 +25,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     io.stderr.write(formatError(e));
-    context()?.logger.error('command failed', { error: e instanceof Error ? e.message : String(e) });
+    host()?.logFailure(e);
     return isOperatorError(e) ? exitCodeFor(e.code) : EXIT.internal;
   } finally {
-    context()?.close();
+    await host()?.close();
   }
 }

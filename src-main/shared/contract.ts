@@ -7,6 +7,7 @@ import { exportFileIdSchema, exportProgressEventSchema, exportResultSchema, skuS
 import { consentScriptSchema, consentUrlSchema, scriptShellSchema, verifyReportSchema, walkthroughSchema } from './consent';
 import { CERT_KEY_TYPES, MAX_CERT_DAYS, certificateImportSourceSchema, certificateReportSchema, rolledBackSchema, credentialStatusSchema, deviceCodeEventSchema, signInResultSchema, signInStateEventSchema, signOutResultSchema, writtenCertificateSchema } from './credentials';
 import { demoStartSchema, demoStatusSchema } from './demo';
+import { catalogImportSummarySchema } from './catalog';
 
 /**
  * THE contract: every operation a front end can call, with its argument schema, its
@@ -126,6 +127,13 @@ export const CONTRACT = {
     exportResultSchema,
     'write the CSV exports of the current (or a given) snapshot',
     ['exports.progress'],
+  ),
+
+  // The SKU catalogue: Microsoft's product names and service plans.
+  'catalog.import': op(
+    z.object({ path: z.string().min(1) }),
+    catalogImportSummarySchema,
+    "import Microsoft's \"Product names and service plan identifiers for licensing\" CSV; it extends or overrides the built-in table",
   ),
 
   // The built-in demo tenant.

@@ -2,22 +2,24 @@
  * The read-only guarantee, end to end against the demo tenant over real HTTPS:
  * - a full sync of every dataset (and a verify) sends only GET requests to the Graph
  *   listener and never uses JSON batching ($batch), as the demo tenant's request log shows;
- * - the Graph client chain the session uses refuses POST/PATCH/PUT/DELETE before anything
- *   leaves the process;
+ * - the Graph client createGraphSession builds (captured as it is built, not a copy of its
+ *   middleware chain) refuses POST/PATCH/PUT/DELETE and $batch before anything leaves the
+ *   process, as the demo tenant's request log shows: not one request reaches it;
  * - the app never asks for a write scope: the app-only scope is `<graph>/.default` (the
  *   admin-consented read permissions) and the delegated scopes are the matrix's read scopes.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, ResponseType } from '@microsoft/microsoft-graph-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAppTokenProvider } from '../../src-main/core/auth/app-token';
 import { delegatedScopes } from '../../src-main/core/auth/delegated-token';
 import { verifyWithProfile } from '../../src-main/core/consent/verify-service';
 import { startDemoTenant, type DemoTenant } from '../../src-main/core/demo-tenant/index';
 import { createGraphSession } from '../../src-main/core/graph/create-session';
-import { BearerAuth, ReadOnlyGuard, RequestState, UndiciFetchHandler } from '../../src-main/core/graph/middleware';
+import { RequestState } from '../../src-main/core/graph/middleware';
 import { createNetwork } from '../../src-main/core/net/network';
 import { DATASET_IDS, DATASET_PERMISSIONS, requiredApplicationPermissions, requiredDelegatedScopes } from '../../src-main/core/permissions/matrix';
 import { demoCredential, demoProfile } from '../../src-main/core/demo/session';
@@ -84,26 +86,57 @@ describe('only GET reaches Microsoft Graph', () => {
     }
   });
 
-  it.each(['post', 'patch', 'put', 'delete'] as const)('the Graph client chain refuses %s before anything is sent', async (verb) => {
-    const profile = demoProfile(tenant, 'over-granted', 'secret');
+  /**
+   * The Graph client exactly as createGraphSession builds it: Client.initWithMiddleware is observed
+   * (and called through) while the session is created, so the middleware chain under test is the
+   * session's own. Were the read-only guard dropped from create-session.ts, the writes below would
+   * reach the demo tenant (the over-granted app holds Directory.ReadWrite.All) and its request log
+   * would show them.
+   */
+  function sessionClient(app: 'over-granted'): { client: Client; close: () => Promise<void> } {
+    const profile = demoProfile(tenant, app, 'secret');
     const network = createNetwork({ extraCaPem: [tenant.caPem], env: {} });
-    const tokenProvider = createAppTokenProvider({ profile, credential: demoCredential(tenant, 'over-granted', 'secret'), network });
-    // The same chain createGraphSession builds, minus retries.
-    const client = Client.initWithMiddleware({
-      baseUrl: `${tenant.graphUrl}/`,
-      defaultVersion: 'v1.0',
-      customHosts: new Set([new URL(tenant.graphUrl).hostname]),
-      middleware: [new ReadOnlyGuard(), new BearerAuth(tenant.graphUrl, (o) => tokenProvider.getToken(o)), new UndiciFetchHandler(network)],
-    });
+    const tokenProvider = createAppTokenProvider({ profile, credential: demoCredential(tenant, app, 'secret'), network });
+    const spy = vi.spyOn(Client, 'initWithMiddleware');
+    try {
+      const session = createGraphSession({ profile, tokenProvider, network, retry: { maxAttempts: 1 } });
+      expect(spy).toHaveBeenCalledTimes(1);
+      const client = spy.mock.results[0]?.value as Client | undefined;
+      if (!(client instanceof Client)) throw new Error('createGraphSession built no Graph client');
+      return { client, close: () => session.close() };
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it.each(['post', 'patch', 'put', 'delete'] as const)("the session's own Graph client refuses %s: nothing reaches the tenant", async (verb) => {
+    const { client, close } = sessionClient('over-granted');
     tenant.clearRequestLog();
-    const state = new RequestState(undefined);
-    const req = client.api(`${tenant.graphUrl}/v1.0/users/00000000-0000-0000-0000-000000000001`).responseType(ResponseType.RAW).middlewareOptions([state]);
-    const sent = verb === 'delete' ? req.delete() : req[verb]({ accountEnabled: false });
-    await expect(sent).rejects.toBeDefined();
-    expect(state.error?.message).toBe(`read-only: refused ${verb.toUpperCase()}`);
-    // Nothing reached the tenant: not even a token request.
+    try {
+      const state = new RequestState(undefined);
+      const req = client.api(`${tenant.graphUrl}/v1.0/users/${randomUUID()}`).responseType(ResponseType.RAW).middlewareOptions([state]);
+      const sent = verb === 'delete' ? req.delete() : req[verb]({ accountEnabled: false });
+      await expect(sent).rejects.toBeDefined();
+      expect(state.error?.message).toBe(`read-only: refused ${verb.toUpperCase()}`);
+    } finally {
+      await close();
+    }
+    // Not one request reached the demo tenant, whatever its answer would have been: no write, not even a token request.
+    expect(tenant.requestLog().filter((e) => e.method !== 'GET')).toEqual([]);
     expect(tenant.requestLog()).toEqual([]);
-    await network.close();
+  });
+
+  it("the session's own Graph client refuses JSON batching, even as a GET", async () => {
+    const { client, close } = sessionClient('over-granted');
+    tenant.clearRequestLog();
+    try {
+      const state = new RequestState(undefined);
+      await expect(client.api(`${tenant.graphUrl}/v1.0/$batch`).responseType(ResponseType.RAW).middlewareOptions([state]).get()).rejects.toBeDefined();
+      expect(state.error?.message).toBe('read-only: refused $batch');
+    } finally {
+      await close();
+    }
+    expect(tenant.requestLog()).toEqual([]);
   });
 });
 

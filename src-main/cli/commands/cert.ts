@@ -4,49 +4,28 @@ import { z } from 'zod';
 import type { CommandDeps } from '../command-deps';
 import { zodArg } from '../options';
 import type { Out } from '../output';
-import { DEFAULT_CERT_DAYS, MAX_CERT_DAYS, generateCertificate, type CertKeyType } from '../../core/certs/generate';
-import {
-  APP_CERT_KEY_TYPES,
-  assertAppAuthKeyType,
-  certificateCommonName,
-  createProfileCertificate,
-  defaultCertificateDir,
-  describeProfileCertificate,
-  exportProfileKey,
-  importProfileCertificate,
-  rollbackProfileCertificate,
-  type ImportSource,
-  writeKeyFile,
-  writePublicFiles,
-  type WrittenCertificate,
-} from '../../core/certs/manage';
-import { credentialExpiry, type CredentialExpiry } from '../../core/certs/expiry';
-import type { CertificateInfo } from '../../core/certs/info';
-import { proveWithDemoTenant } from '../../core/demo/cert-proof';
-import { SECRETS_HELP, SECRETS_PASSPHRASE_ENV } from '../../core/secrets/cli-store';
-import { MemorySecretStore } from '../../core/secrets/memory-store';
-import { SECRET_KEYS } from '../../core/secrets/secret-store';
-import { DEMO_PROFILE_NAME } from '../../core/demo/session';
-import { OperatorError } from '../../core/errors/operator-error';
-import { redactor } from '../../core/log/redact';
-import { profileSchema } from '../../core/profile/schema';
-import { invalid } from '../../core/profile/store';
+import { DEFAULT_CERT_DAYS, OperatorError, SECRETS_HELP, SECRETS_PASSPHRASE_ENV } from '../../core/services/index';
+import { CERT_KEY_TYPES, MAX_CERT_DAYS, type WrittenCertificateDto } from '../../shared/credentials';
+import type { OpResult } from '../../shared/contract';
+import { DEMO_PROFILE_NAME } from '../../shared/demo';
 
 const daysArg = zodArg(z.coerce.number().int().min(1).max(MAX_CERT_DAYS), `expected a whole number of days from 1 to ${MAX_CERT_DAYS}`);
 const envNameArg = zodArg(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be an environment variable NAME' }), 'expected the name of an environment variable');
-const isoDateArg = zodArg(z.iso.date(), 'expected a date as YYYY-MM-DD');
 
 const UPLOAD_STEPS = (cer: string) =>
   `Upload ${cer} to the app registration: Microsoft Entra admin center > App registrations > (your app) > Certificates & secrets > Certificates > Upload certificate.\n` +
   'Or let "consent script --profile <name>" upload it with the other registration steps.';
 
-function printInfo(out: Out, info: CertificateInfo): void {
+type Info = WrittenCertificateDto['info'];
+type Expiry = OpResult<'certificates.show'>['expiry'];
+
+function printInfo(out: Out, info: Info): void {
   const rows: [string, string][] = [
     ['Subject', info.subject],
     ['Issuer', info.issuer],
     ['Serial number', info.serialNumber],
-    ['Valid from', info.notBefore.toISOString()],
-    ['Valid until', info.notAfter.toISOString()],
+    ['Valid from', info.notBefore],
+    ['Valid until', info.notAfter],
     ['Key', info.keyDescription],
     ['Thumbprint (SHA-1)', `${info.thumbprintSha1}   (the Entra admin center shows this)`],
     ['Thumbprint (SHA-256)', info.thumbprintSha256],
@@ -54,26 +33,47 @@ function printInfo(out: Out, info: CertificateInfo): void {
   for (const [k, v] of rows) out.write(`  ${`${k}:`.padEnd(23)}${v}\n`);
 }
 
-function printExpiry(out: Out, e: CredentialExpiry): void {
+export function printExpiry(out: Out, e: Pick<Expiry, 'status' | 'message'>): void {
   const mark = e.status === 'ok' ? 'OK' : e.status === 'expiring' ? 'WARNING' : e.status === 'expired' ? 'EXPIRED' : 'UNKNOWN';
   out.write(`  ${'Expiry:'.padEnd(23)}${mark}: ${e.message}\n`);
 }
 
-function printWritten(out: Out, err: Out, w: WrittenCertificate, action: string): void {
-  out.write(`${action} for profile "${w.profile.name}".\n`);
+function printWritten(out: Out, err: Out, w: WrittenCertificateDto, action: string): void {
+  out.write(`${action} for profile "${w.profile}".\n`);
   printInfo(out, w.info);
   out.write(`  ${'Public certificate:'.padEnd(23)}${w.cerPath} (DER)\n  ${''.padEnd(23)}${w.pemPath} (PEM, named by the profile)\n`);
   out.write(`  ${'Private key:'.padEnd(23)}${w.keyLocation}\n`);
   if (w.previousCertificatePath) {
     err.write(
       `Note: the certificate this replaced (${w.previousCertificatePath}) and its key are kept. Until the new one is uploaded, sync fails;\n` +
-        `"cert rollback --profile ${w.profile.name}" switches back to the previous one at any time.\n`,
+        `"cert rollback --profile ${w.profile}" switches back to the previous one at any time.\n`,
     );
   } else if (w.replacedKey) {
     err.write('Note: the previous certificate key of this profile was replaced.\n');
   }
   if (w.exportedKeyPath) err.write(`WARNING: the private key was also written to ${w.exportedKeyPath} (mode 0600). Anyone who reads it can sign in as the app; keep it safe or delete it.\n`);
   out.write(`\nNext: ${UPLOAD_STEPS(w.cerPath)}\n`);
+}
+
+/** `cert create --profile demo`: the certificate, and the demo tenant's proof that it signs in. */
+function printDemoProof(out: Out, err: Out, w: WrittenCertificateDto, proof: NonNullable<WrittenCertificateDto['demoProof']>): void {
+  out.write('Certificate created for the demo tenant.\n');
+  printInfo(out, w.info);
+  out.write(`  ${'Public certificate:'.padEnd(23)}${w.cerPath} (DER)\n  ${''.padEnd(23)}${w.pemPath} (PEM)\n`);
+  out.write(`  ${'Private key:'.padEnd(23)}memory only: the "${w.profile}" profile is not persisted, so the key is discarded when this command exits\n`);
+  if (w.exportedKeyPath) err.write(`WARNING: the private key was also written to ${w.exportedKeyPath} (mode 0600). Anyone who reads it can sign in as the app; delete it when done.\n`);
+  out.write(
+    `\nThe demo tenant ${proof.tenantDomain} accepted it: app "${proof.app}" (${proof.clientId}) signed in with a client assertion\n` +
+      `made from this key and received an app-only token for Microsoft Graph (roles: ${proof.roles.join(', ') || 'none'}).\n\n` +
+      'With a real tenant the steps are the same, done by you:\n' +
+      `  1. cert create --profile <name>   (with ${SECRETS_PASSPHRASE_ENV} set, so the key is kept encrypted in the data folder)\n` +
+      `  2. ${UPLOAD_STEPS('the .cer file').replace(/\n/g, '\n     ')}\n` +
+      '  3. sync --profile <name>   (the key is read from the secret store; its thumbprint must match the uploaded certificate)\n',
+  );
+}
+
+function usage(message: string): OperatorError {
+  return new OperatorError('bad-input', message, { hint: 'See "cert import --help". Passwords and passphrases are read from environment variables, never from the command line.' });
 }
 
 export function registerCertCommands(program: Command, deps: CommandDeps): void {
@@ -88,7 +88,7 @@ export function registerCertCommands(program: Command, deps: CommandDeps): void 
     .command('create')
     .description('generate a self-signed certificate for app-only sign-in and switch the profile to it')
     .requiredOption('--profile <name>', `profile to create it for ("${DEMO_PROFILE_NAME}": try it against the built-in demo tenant)`)
-    .addOption(new Option('--key <type>', 'RSA key size (RSA only: MSAL Node signs the client assertion with PS256/RS256)').choices([...APP_CERT_KEY_TYPES]).default('rsa2048'))
+    .addOption(new Option('--key <type>', 'RSA key size (RSA only: MSAL Node signs the client assertion with PS256/RS256)').choices([...CERT_KEY_TYPES]).default('rsa2048'))
     .addOption(new Option('--days <n>', `validity in days (at most ${MAX_CERT_DAYS})`).argParser(daysArg).default(DEFAULT_CERT_DAYS))
     .option('--out <dir>', 'folder for the public .cer/.pem (default: <data-dir>/certificates/<profile>)')
     .option('--export-key <path>', 'also write the private key (PKCS#8 PEM, mode 0600) to this new file')
@@ -98,23 +98,21 @@ export function registerCertCommands(program: Command, deps: CommandDeps): void 
       'after',
       `\nThe private key goes only into the secret store, so ${SECRETS_PASSPHRASE_ENV} must be set (or --export-key given).\nValidity: ${DEFAULT_CERT_DAYS} days by default, at most ${MAX_CERT_DAYS}.\nKey: RSA only (2048, 3072 or 4096 bits). MSAL Node signs the client assertion with PS256/RS256, which need an RSA key, so an ECDSA (P-256) certificate could not sign in.\n${RENEWAL_HELP}`,
     )
-    .action(async (f: { profile: string; key: CertKeyType; days: number; out?: string; exportKey?: string; replace?: boolean; discardPrevious?: boolean }) => {
-      const c = deps.context();
-      if (f.profile === DEMO_PROFILE_NAME) return createForDemo(f, deps);
-      const profile = await c.profiles.get(f.profile);
-      const written = await createProfileCertificate(
-        profile,
-        {
-          keyType: f.key,
-          days: f.days,
-          ...(f.out ? { outDir: resolve(f.out) } : {}),
-          ...(f.exportKey ? { exportKeyPath: resolve(f.exportKey) } : {}),
-          ...(f.replace ? { replace: true } : {}),
-          ...(f.discardPrevious ? { discardPrevious: true } : {}),
-        },
-        { profiles: c.profiles, secrets: c.secretStore(), dataDir: c.paths.root, env: io.env },
-      );
-      printWritten(io.stdout, io.stderr, written, 'Certificate created');
+    .action(async (f: { profile: string; key: (typeof CERT_KEY_TYPES)[number]; days: number; out?: string; exportKey?: string; replace?: boolean; discardPrevious?: boolean }) => {
+      const host = deps.host();
+      // The demo profile's certificate is proven against a demo tenant of its own.
+      host.useDemo({ users: 10, seed: 'demo', credential: 'certificate' });
+      const written = await host.api.certificates.create({
+        profile: f.profile,
+        keyType: f.key,
+        days: f.days,
+        ...(f.out ? { outDir: resolve(f.out) } : {}),
+        ...(f.exportKey ? { exportKeyPath: resolve(f.exportKey) } : {}),
+        replace: Boolean(f.replace),
+        discardPrevious: Boolean(f.discardPrevious),
+      });
+      if (written.demoProof) printDemoProof(io.stdout, io.stderr, written, written.demoProof);
+      else printWritten(io.stdout, io.stderr, written, 'Certificate created');
     });
 
   cert
@@ -131,13 +129,7 @@ export function registerCertCommands(program: Command, deps: CommandDeps): void 
     .option('--discard-previous', 'with --replace: drop the certificate kept from an earlier replacement')
     .addHelpText('after', `\n${RENEWAL_HELP}`)
     .action(async (f: { profile: string; pem?: string; key?: string; keyPassphraseEnv?: string; pfx?: string; pfxPasswordEnv?: string; out?: string; replace?: boolean; discardPrevious?: boolean }) => {
-      const c = deps.context();
-      if (f.profile === DEMO_PROFILE_NAME) {
-        throw new OperatorError('bad-input', `The "${DEMO_PROFILE_NAME}" profile is not persisted, so there is nothing to import into.`, {
-          hint: `Try "cert create --profile ${DEMO_PROFILE_NAME}" to see a certificate work against the demo tenant, or import into a real profile.`,
-        });
-      }
-      let source: ImportSource;
+      let source: { kind: 'pfx'; pfxPath: string; passwordEnv: string } | { kind: 'pem'; certificatePath: string; keyPath: string; keyPassphraseEnv?: string };
       if (f.pfx !== undefined && f.pem === undefined && f.key === undefined) {
         if (!f.pfxPasswordEnv) throw usage('--pfx needs --pfx-password-env <VAR> naming the variable that holds the PFX password.');
         source = { kind: 'pfx', pfxPath: resolve(f.pfx), passwordEnv: f.pfxPasswordEnv };
@@ -146,13 +138,12 @@ export function registerCertCommands(program: Command, deps: CommandDeps): void 
       } else {
         throw usage('Give either --pem CERT --key KEY [--key-passphrase-env VAR], or --pfx FILE --pfx-password-env VAR.');
       }
-      const profile = await c.profiles.get(f.profile);
-      const opts = { ...(f.out ? { outDir: resolve(f.out) } : {}), ...(f.replace ? { replace: true } : {}), ...(f.discardPrevious ? { discardPrevious: true } : {}) };
-      const written = await importProfileCertificate(profile, source, opts, {
-        profiles: c.profiles,
-        secrets: c.secretStore(),
-        dataDir: c.paths.root,
-        env: io.env,
+      const written = await deps.host().api.certificates.import({
+        profile: f.profile,
+        source,
+        ...(f.out ? { outDir: resolve(f.out) } : {}),
+        replace: Boolean(f.replace),
+        discardPrevious: Boolean(f.discardPrevious),
       });
       printWritten(io.stdout, io.stderr, written, 'Certificate imported');
     });
@@ -162,29 +153,23 @@ export function registerCertCommands(program: Command, deps: CommandDeps): void 
     .description("show a profile's certificate: thumbprints, validity, key, expiry warning, where the key is")
     .requiredOption('--profile <name>', 'profile')
     .action(async (f: { profile: string }) => {
-      const c = deps.context();
-      if (f.profile === DEMO_PROFILE_NAME) {
-        throw new OperatorError('bad-input', `The "${DEMO_PROFILE_NAME}" profile is not persisted and has no certificate on disk.`, {
-          hint: `Run "cert create --profile ${DEMO_PROFILE_NAME}" to generate one and see it accepted by the demo tenant.`,
-        });
-      }
-      const profile = await c.profiles.get(f.profile);
-      if (profile.credential.kind !== 'certificate') {
-        io.stdout.write(`Profile "${profile.name}" signs in with ${profile.credential.kind === 'secret' ? 'a client secret' : 'a user account (delegated)'}.\n`);
-        printExpiry(io.stdout, credentialExpiry(profile, { now: new Date() }));
+      const report = await deps.host().api.certificates.show({ profile: f.profile });
+      const c = report.certificate;
+      if (!c) {
+        io.stdout.write(`Profile "${report.profile}" signs in with ${report.credentialKind === 'secret' ? 'a client secret' : 'a user account (delegated)'}.\n`);
+        printExpiry(io.stdout, report.expiry);
         return;
       }
-      const report = await describeProfileCertificate(profile, { secrets: c.secretStore() });
-      io.stdout.write(`Certificate of profile "${profile.name}" (${report.certificatePath}):\n`);
-      printInfo(io.stdout, report.info);
-      io.stdout.write(`  ${'Private key:'.padEnd(23)}${report.key.description}\n`);
+      io.stdout.write(`Certificate of profile "${report.profile}" (${c.certificatePath}):\n`);
+      printInfo(io.stdout, c.info);
+      io.stdout.write(`  ${'Private key:'.padEnd(23)}${c.key.description}\n`);
       printExpiry(io.stdout, report.expiry);
-      if (report.previous) {
+      if (c.previous) {
         io.stdout.write(
-          `  ${'Previous certificate:'.padEnd(23)}${report.previous.certificatePath} (${report.previous.keyPresent ? `kept: "cert rollback --profile ${profile.name}" restores it` : 'its key is NOT in this secret store'})\n`,
+          `  ${'Previous certificate:'.padEnd(23)}${c.previous.certificatePath} (${c.previous.keyPresent ? `kept: "cert rollback --profile ${report.profile}" restores it` : 'its key is NOT in this secret store'})\n`,
         );
       }
-      if (!report.key.present) {
+      if (!c.key.present) {
         io.stderr.write(`The private key is not in this secret store: set ${SECRETS_PASSPHRASE_ENV} to the passphrase it was created with, or re-import it.\n`);
       }
     });
@@ -195,11 +180,7 @@ export function registerCertCommands(program: Command, deps: CommandDeps): void 
     .requiredOption('--profile <name>', 'profile')
     .addHelpText('after', `\n${RENEWAL_HELP}`)
     .action(async (f: { profile: string }) => {
-      const c = deps.context();
-      if (f.profile === DEMO_PROFILE_NAME) {
-        throw new OperatorError('bad-input', `The "${DEMO_PROFILE_NAME}" profile is not persisted and keeps no previous certificate.`, { hint: 'Roll back a real profile.' });
-      }
-      const done = await rollbackProfileCertificate(await c.profiles.get(f.profile), { profiles: c.profiles, secrets: c.secretStore() });
+      const done = await deps.host().api.certificates.rollback({ profile: f.profile });
       io.stdout.write(`Profile "${f.profile}" uses its previous certificate again (${done.certificatePath}).\n`);
       printInfo(io.stdout, done.info);
       if (done.previousCertificatePath) {
@@ -213,35 +194,9 @@ export function registerCertCommands(program: Command, deps: CommandDeps): void 
     .requiredOption('--profile <name>', 'profile')
     .requiredOption('--out <path>', 'new file to write (never overwritten)')
     .action(async (f: { profile: string; out: string }) => {
-      const c = deps.context();
-      if (f.profile === DEMO_PROFILE_NAME) {
-        throw new OperatorError('bad-input', `The "${DEMO_PROFILE_NAME}" profile keeps no key.`, { hint: `Use "cert create --profile ${DEMO_PROFILE_NAME} --export-key <path>" to see a key file written.` });
-      }
-      const written = await exportProfileKey(await c.profiles.get(f.profile), f.out, { secrets: c.secretStore() });
-      io.stderr.write(`WARNING: ${written} now holds the private key in clear text (mode 0600). Anyone who reads it can sign in as the app; delete it when done.\n`);
-      io.stdout.write(`${written}\n`);
-    });
-
-  // Client secrets have no readable expiry: the operator records it for warnings.
-  const profileCmd = program.commands.find((cmd) => cmd.name() === 'profile');
-  profileCmd
-    ?.command('set-secret-expiry')
-    .description("record the client secret's expiry date (from the Entra admin center) for expiry warnings")
-    .requiredOption('--profile <name>', 'profile')
-    .requiredOption('--date <yyyy-mm-dd>', 'expiry date of the client secret', isoDateArg)
-    .action(async (f: { profile: string; date: string }) => {
-      const c = deps.context();
-      const profile = await c.profiles.get(f.profile);
-      if (profile.credential.kind !== 'secret') {
-        throw new OperatorError('bad-input', `Profile "${profile.name}" does not sign in with a client secret.`, {
-          hint: profile.credential.kind === 'certificate' ? `A certificate's expiry is read from it: "cert show --profile ${profile.name}".` : 'Delegated sign-in has no secret to expire.',
-        });
-      }
-      const parsed = profileSchema.safeParse({ ...profile, credential: { ...profile.credential, expiresOn: f.date } });
-      if (!parsed.success) throw invalid('profile', parsed.error);
-      await c.profiles.upsert(parsed.data);
-      io.stdout.write(`Profile "${profile.name}": client secret expiry recorded as ${f.date}.\n`);
-      printExpiry(io.stdout, credentialExpiry(parsed.data, { now: new Date() }));
+      const { path } = await deps.host().api.certificates.exportKey({ profile: f.profile, outPath: f.out });
+      io.stderr.write(`WARNING: ${path} now holds the private key in clear text (mode 0600). Anyone who reads it can sign in as the app; delete it when done.\n`);
+      io.stdout.write(`${path}\n`);
     });
 }
 
@@ -250,39 +205,3 @@ const RENEWAL_HELP =
   '(its key stays in the secret store). Upload the new .cer to the app registration; until then sync fails, and\n' +
   '"cert rollback --profile <name>" switches back to the kept certificate (run it again to return to the new one).\n' +
   'One previous certificate is kept: replacing again while one is kept needs --discard-previous.';
-
-function usage(message: string): OperatorError {
-  return new OperatorError('bad-input', message, { hint: 'See "cert import --help". Passwords and passphrases are read from environment variables, never from the command line.' });
-}
-
-/** `cert create --profile demo`: generate, write the public files, prove the certificate against the demo tenant. */
-async function createForDemo(f: { key: CertKeyType; days: number; out?: string; exportKey?: string }, deps: CommandDeps): Promise<void> {
-  const { io } = deps;
-  const c = deps.context();
-  assertAppAuthKeyType(f.key);
-  const generated = await generateCertificate({ commonName: certificateCommonName({ name: DEMO_PROFILE_NAME }), keyType: f.key, days: f.days });
-  const files = await writePublicFiles(resolve(f.out ?? defaultCertificateDir(c.paths.root, DEMO_PROFILE_NAME)), DEMO_PROFILE_NAME, generated.certificatePem);
-  // The demo profile is not persisted: its key lives in a memory store for this run only.
-  const secrets = new MemorySecretStore();
-  await secrets.set(SECRET_KEYS.certificateKey(DEMO_PROFILE_NAME), Buffer.from(generated.privateKeyPem, 'utf8'));
-  redactor.add(generated.privateKeyPem);
-  io.stdout.write('Certificate created for the demo tenant.\n');
-  printInfo(io.stdout, generated.info);
-  io.stdout.write(`  ${'Public certificate:'.padEnd(23)}${files.cerPath} (DER)\n  ${''.padEnd(23)}${files.pemPath} (PEM)\n`);
-  io.stdout.write(`  ${'Private key:'.padEnd(23)}memory only: the "${DEMO_PROFILE_NAME}" profile is not persisted, so the key is discarded when this command exits\n`);
-  if (f.exportKey) {
-    const path = await writeKeyFile(f.exportKey, generated.privateKeyPem);
-    io.stderr.write(`WARNING: the private key was also written to ${path} (mode 0600). Anyone who reads it can sign in as the app; delete it when done.\n`);
-  }
-
-  io.stderr.write("Uploading it to the demo tenant's least-privilege app and signing in with it...\n");
-  const proof = await proveWithDemoTenant({ certificatePath: files.pemPath, secrets, profileName: DEMO_PROFILE_NAME });
-  io.stdout.write(
-    `\nThe demo tenant ${proof.tenantDomain} accepted it: app "${proof.app}" (${proof.clientId}) signed in with a client assertion\n` +
-      `made from this key and received an app-only token for Microsoft Graph (roles: ${proof.roles.join(', ') || 'none'}).\n\n` +
-      'With a real tenant the steps are the same, done by you:\n' +
-      `  1. cert create --profile <name>   (with ${SECRETS_PASSPHRASE_ENV} set, so the key is kept encrypted in the data folder)\n` +
-      `  2. ${UPLOAD_STEPS('the .cer file').replace(/\n/g, '\n     ')}\n` +
-      '  3. sync --profile <name>   (the key is read from the secret store; its thumbprint must match the uploaded certificate)\n',
-  );
-}

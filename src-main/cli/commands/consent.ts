@@ -1,41 +1,14 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import type { CommandDeps } from '../command-deps';
 import { demoOptions, type DemoFlags } from '../demo-options';
 import { zodArg } from '../options';
-import { withProfile } from './profile-or-demo';
-import { OperatorError } from '../../core/errors/operator-error';
-import type { Profile } from '../../core/profile/schema';
-import type { DemoContext } from '../../core/demo/session';
-import { registrationScript, type ScriptShell } from '../../core/consent/scripts';
-import { adminConsentUrl } from '../../core/consent/urls';
-import { consentWalkthrough } from '../../core/consent/walkthrough';
+import { SCRIPT_SHELLS } from '../../shared/consent';
 
-const shellArg = zodArg(z.enum(['powershell', 'azcli']), 'expected powershell or azcli');
-
-async function readCertificate(path: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (e) {
-    throw new OperatorError('bad-input', `Cannot read the certificate file ${path}.`, {
-      hint: 'Give the public certificate with --certificate <file> (the .pem that "cert create" exported).',
-      cause: e,
-    });
-  }
-}
-
-/**
- * The public certificate the script embeds: --certificate, else the profile's certificate
- * (the demo tenant's lives in memory), else none (secret and delegated profiles).
- */
-async function scriptCertificate(flag: string | undefined, profile: Profile, demo: DemoContext | undefined): Promise<string | Buffer | null> {
-  if (flag !== undefined) return readCertificate(resolve(flag));
-  if (profile.credential.kind !== 'certificate') return null;
-  if (demo) return Object.values(demo.tenant.apps).find((a) => a.clientId === profile.clientId)?.certificatePem ?? null;
-  return readCertificate(profile.credential.certificatePath);
-}
+type ScriptShell = (typeof SCRIPT_SHELLS)[number];
+const shellArg = zodArg(z.enum(SCRIPT_SHELLS), 'expected powershell or azcli');
 
 /**
  * consent script | url | guide: the consent walkthrough on the command line.
@@ -55,10 +28,11 @@ export function registerConsentCommands(program: Command, deps: CommandDeps): vo
       .option('--app-id <guid>', 'complete this existing app registration instead of finding it by display name')
       .option('--out <file>', 'write the script to this file instead of stdout'),
   ).action(async (flags: DemoFlags & { profile: string; shell: ScriptShell; certificate?: string; appId?: string; out?: string }) => {
-    await withProfile(deps, flags.profile, flags, async (profile, demo) => {
-      const script = registrationScript(profile, {
+    {
+      const script = await deps.host().api.consent.script({
+        profile: flags.profile,
         shell: flags.shell,
-        certificate: await scriptCertificate(flags.certificate, profile, demo),
+        ...(flags.certificate !== undefined ? { certificatePath: resolve(flags.certificate) } : {}),
         ...(flags.appId !== undefined ? { appId: flags.appId } : {}),
       });
       if (flags.out === undefined) {
@@ -69,7 +43,7 @@ export function registerConsentCommands(program: Command, deps: CommandDeps): vo
       await writeFile(out, script.content, { encoding: 'utf8', mode: flags.shell === 'azcli' ? 0o700 : 0o600 });
       io.stdout.write(`${out}\n`);
       io.stderr.write(`Script written. Read it, then have the right administrator run it (see the header, or "consent guide --profile ${flags.profile}").\n`);
-    });
+    }
   });
 
   demoOptions(
@@ -79,15 +53,13 @@ export function registerConsentCommands(program: Command, deps: CommandDeps): vo
       .requiredOption('--profile <name>', 'profile')
       .option('--redirect-uri <url>', 'where Entra ID sends the administrator afterwards (default http://localhost)'),
   ).action(async (flags: DemoFlags & { profile: string; redirectUri?: string }) => {
-    await withProfile(deps, flags.profile, flags, async (profile) => {
-      io.stdout.write(`${adminConsentUrl(profile, flags.redirectUri !== undefined ? { redirectUri: flags.redirectUri } : {})}\n`);
-      const kind = profile.credential.kind === 'delegated' ? 'delegated' : 'application';
-      io.stderr.write(
-        kind === 'application'
-          ? 'Open as a Privileged Role Administrator or Global Administrator (Cloud Application Administrator and Application Administrator cannot grant Microsoft Graph application permissions).\n'
-          : 'Open as a Cloud Application Administrator, Application Administrator, Privileged Role Administrator or Global Administrator.\n',
-      );
-    });
+    const consent = await deps.host().api.consent.url({ profile: flags.profile, ...(flags.redirectUri !== undefined ? { redirectUri: flags.redirectUri } : {}) });
+    io.stdout.write(`${consent.url}\n`);
+    io.stderr.write(
+      consent.kind === 'application'
+        ? 'Open as a Privileged Role Administrator or Global Administrator (Cloud Application Administrator and Application Administrator cannot grant Microsoft Graph application permissions).\n'
+        : 'Open as a Cloud Application Administrator, Application Administrator, Privileged Role Administrator or Global Administrator.\n',
+    );
   });
 
   demoOptions(
@@ -97,8 +69,8 @@ export function registerConsentCommands(program: Command, deps: CommandDeps): vo
       .requiredOption('--profile <name>', 'profile')
       .option('--redirect-uri <url>', 'redirect URI for the admin-consent URL'),
   ).action(async (flags: DemoFlags & { profile: string; redirectUri?: string }) => {
-    await withProfile(deps, flags.profile, flags, async (profile) => {
-      const w = consentWalkthrough(profile, flags.redirectUri !== undefined ? { redirectUri: flags.redirectUri } : {});
+    {
+      const w = await deps.host().api.consent.guide({ profile: flags.profile, ...(flags.redirectUri !== undefined ? { redirectUri: flags.redirectUri } : {}) });
       io.stdout.write(`Consent walkthrough for profile "${w.profileName}" (${w.kind} permissions: ${w.permissions.join(', ')})\n`);
       w.steps.forEach((step, i) => {
         io.stdout.write(`\n${i + 1}. ${step.title}\n`);
@@ -107,6 +79,6 @@ export function registerConsentCommands(program: Command, deps: CommandDeps): vo
         if (step.url) io.stdout.write(`   url: ${step.url}\n`);
         if (step.who) io.stdout.write(`   who: ${step.who}\n`);
       });
-    });
+    }
   });
 }

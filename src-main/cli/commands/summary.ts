@@ -1,5 +1,5 @@
-import type { SyncResult } from '../../core/sync/engine';
-import type { SkuSummaryRow } from '../../core/store/queries';
+import type { SyncResult } from '../../shared/sync';
+import type { SkuSummaryRowDto as SkuSummaryRow } from '../../shared/snapshots';
 import { formatTable, type Out } from '../output';
 
 /** The end-of-job summary: per SKU purchased / assigned / available, then what was skipped and why. */

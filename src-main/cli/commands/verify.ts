@@ -2,11 +2,9 @@ import type { Command } from 'commander';
 import type { CommandDeps } from '../command-deps';
 import { demoOptions, type DemoFlags } from '../demo-options';
 import { formatTable, type Out } from '../output';
-import { withProfile } from './profile-or-demo';
-import { withDemoDelegatedSession } from './login';
-import { OperatorError } from '../../core/errors/operator-error';
-import { describeMissing, type VerifyReport } from '../../core/consent/verify';
-import { verifyWithProfile } from '../../core/consent/verify-service';
+import { printLoginResult } from './login';
+import { OperatorError } from '../../core/services/index';
+import type { VerifyReportDto as VerifyReport } from '../../shared/consent';
 
 /**
  * verify --profile P: the permission self-check.
@@ -27,7 +25,7 @@ export function printVerifyReport(out: Out, r: VerifyReport): void {
   const rows = r.rows.map((row) => [
     row.label,
     row.status,
-    describeMissing(row, r.kind),
+    row.whatToAdd,
     row.probe.ok ? `ok (HTTP ${row.probe.httpStatus ?? '?'})` : row.probe.httpStatus !== undefined ? `failed (HTTP ${row.probe.httpStatus})` : (row.probe.note ?? 'failed'),
   ]);
   out.write(formatTable(['Feature', 'Status', 'Missing / what to add', 'Probe'], rows));
@@ -58,26 +56,16 @@ export function registerVerifyCommands(program: Command, deps: CommandDeps): voi
           '3 sign-in failed for another reason.',
       ),
   ).action(async (flags: DemoFlags & { profile: string }) => {
-    const report = await withProfile(deps, flags.profile, flags, (profile, demo) => {
-      if (demo && profile.credential.kind === 'delegated') {
-        // The demo signs its user in on the demo page first (--demo-user), as "sync" does.
-        return withDemoDelegatedSession(demo, { demoUser: flags.demoUser, io }, (secretStore) =>
-          verifyWithProfile({ profile, env: io.env, signal: io.signal, extraCaPem: demo.extraCaPem, secretStore }),
-        );
-      }
-      const usesStore = profile.credential.kind === 'delegated' || (profile.credential.kind === 'certificate' && profile.credential.privateKeyInStore === true);
-      return verifyWithProfile({
-        profile,
-        env: io.env,
-        signal: io.signal,
-        ...(demo ? { extraCaPem: demo.extraCaPem, ...(demo.credential ? { credential: demo.credential } : {}) } : {}),
-        ...(!demo && usesStore ? { secretStore: deps.context().secretStore() } : {}),
-      });
+    const svc = deps.host().services;
+    // A delegated demo run signs its demo user in first; say who signed in, as a login would.
+    const unsubscribe = svc.subscribe('auth.state', (e) => {
+      if (e.state === 'signed-in' && e.result) printLoginResult(io.stderr, e.result);
     });
+    const report = await svc.api.verify.run({ profile: flags.profile }).finally(unsubscribe);
     printVerifyReport(io.stdout, report);
     if (!report.signIn.ok) {
       const e = report.signIn.error;
-      throw new OperatorError(e.code, e.message, { hint: e.hint, ...(e.who ? { who: e.who } : {}), ...(e.aadsts !== undefined ? { aadsts: e.aadsts } : {}) });
+      throw new OperatorError(e.code as ConstructorParameters<typeof OperatorError>[0], e.message, { hint: e.hint, ...(e.who ? { who: e.who } : {}), ...(e.aadsts !== undefined ? { aadsts: e.aadsts } : {}) });
     }
     if (!report.allEnabled) {
       const missing = report.rows.filter((r) => r.status === 'missing');

@@ -18,20 +18,13 @@ import { fromMsalFailure, msalBaseConfiguration, signInContextOf, untilAborted, 
  * - MSAL's in-memory cache reuses a token until shortly before expiry;
  *   `forceRefresh` skips it (after Graph answers 401 InvalidAuthenticationToken).
  */
-export interface AccessToken {
-  accessToken: string;
-  expiresOn: Date;
-}
+import type { AccessToken, GetTokenOptions, TokenProvider } from './token-provider';
 
-export interface GetTokenOptions {
-  signal?: AbortSignal;
-  forceRefresh?: boolean;
-}
+export type { AccessToken, GetTokenOptions };
 
-export interface AppTokenProvider {
+export interface AppTokenProvider extends TokenProvider {
   /** Scope requested, e.g. https://graph.microsoft.com/.default */
   readonly scope: string;
-  getToken(opts?: GetTokenOptions): Promise<AccessToken>;
 }
 
 export interface AppTokenProviderOptions {

@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 import { z } from 'zod';
 import { OperatorError } from '../errors/operator-error';
-import type { TokenInfo } from '../graph/session';
+import type { TokenInfo } from './token-provider';
 
 /**
  * Reads what an access token grants. The signature is not verified: Graph does

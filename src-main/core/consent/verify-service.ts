@@ -1,5 +1,5 @@
 import type { AppCredential } from '../auth/credentials';
-import { openGraphForProfile, type GraphForProfileOptions } from '../services/graph-for-profile';
+import { openGraphForProfile, type GraphForProfileOptions } from '../graph/for-profile';
 import { verifyProfile, type CredentialExpiryInput, type VerifyReport } from './verify';
 
 /**

@@ -122,12 +122,18 @@ export async function generateIdentityMaterial(): Promise<IdentityMaterial> {
   // own thumbprints, which is what Entra ID matches a client assertion against; RSA key
   // generation is what makes a start slow, so the apps share one key pair.
   const [signing, appKey] = await rsaKeyPairs(2);
-  const certs = await Promise.all(DEMO_APP_NAMES.map((n) => generateClientCertificate(`demo-${n}`, appKey)));
+  const [signingCert, ...certs] = await Promise.all([
+    generateClientCertificate('demo-token-signing', signing),
+    ...DEMO_APP_NAMES.map((n) => generateClientCertificate(`demo-${n}`, appKey)),
+  ]);
   const jwk = await exportJWK(signing!.publicKey);
-  const kid = createHash('sha1').update(`${jwk.n ?? ''}.${jwk.e ?? ''}`).digest('base64url');
+  // Entra ID publishes each signing key with its self-signed certificate: kid and x5t are the
+  // certificate's base64url SHA-1 thumbprint and x5c holds the DER certificate (base64, not url).
+  const kid = Buffer.from(signingCert!.thumbprintSha1, 'hex').toString('base64url');
+  const x5c = signingCert!.certificatePem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, '');
   const appCertificates = Object.fromEntries(DEMO_APP_NAMES.map((n, i) => [n, certs[i]!])) as Record<DemoAppName, ClientCertificate>;
   return {
-    signingKey: { privateKey: signing!.privateKey, publicKey: signing!.publicKey, kid, jwk: { kty: jwk.kty, use: 'sig', kid, x5t: kid, n: jwk.n, e: jwk.e } },
+    signingKey: { privateKey: signing!.privateKey, publicKey: signing!.publicKey, kid, jwk: { kty: jwk.kty, use: 'sig', kid, x5t: kid, n: jwk.n, e: jwk.e, x5c: [x5c] } },
     appCertificates,
   };
 }
@@ -143,6 +149,8 @@ export interface LoginRequest {
   /** `client-request-id` header, echoed as the correlation id like Entra ID does. */
   clientRequestId: string | undefined;
   body: string;
+  /** The Authorization header, for HTTP Basic client authentication at the token endpoint (never logged). */
+  authorization?: string | undefined;
 }
 
 export interface LoginResponse {
@@ -478,6 +486,38 @@ export function createIdentity(material: IdentityMaterial, opts: IdentityOptions
     return parsed.data;
   }
 
+  /**
+   * client_secret_basic (RFC 6749 §2.3.1): client id and secret, each form-urlencoded, joined
+   * by ':' and base64-encoded in an HTTP Basic Authorization header. They join the form as if
+   * posted; a request may use one client authentication method only.
+   */
+  function withBasicAuth(form: TokenForm, authorization: string | undefined): TokenForm {
+    const m = authorization === undefined ? null : /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization);
+    if (!m) {
+      if (authorization !== undefined && /^Basic(\s|$)/i.test(authorization)) throw sts.invalidParameter('Authorization', 'The Basic credentials are not well formed.');
+      return form;
+    }
+    const decoded = Buffer.from(m[1] ?? '', 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon <= 0) throw sts.invalidParameter('Authorization', 'The Basic credentials are not well formed.');
+    const formDecode = (v: string): string => {
+      try {
+        return decodeURIComponent(v.replace(/\+/g, ' '));
+      } catch {
+        throw sts.invalidParameter('Authorization', 'The Basic credentials are not well formed.');
+      }
+    };
+    const id = formDecode(decoded.slice(0, colon));
+    const secret = formDecode(decoded.slice(colon + 1));
+    if (form.client_secret !== undefined || form.client_assertion !== undefined || form.client_assertion_type !== undefined) throw sts.multipleClientAuth();
+    if (form.client_id !== undefined && form.client_id.trim().toLowerCase() !== id.trim().toLowerCase()) {
+      throw sts.invalidParameter('client_id', 'It does not match the client identifier in the Authorization header.');
+    }
+    const parsed = tokenFormSchema.safeParse({ ...form, client_id: id, client_secret: secret });
+    if (!parsed.success) throw sts.assertionMalformed('A request parameter is too long.');
+    return parsed.data;
+  }
+
   function checkScope(scope: string | undefined): void {
     if (scope === undefined || scope.trim() === '') throw sts.missingParameter('scope');
     const scopes = scope.trim().split(/\s+/);
@@ -487,7 +527,7 @@ export function createIdentity(material: IdentityMaterial, opts: IdentityOptions
     if (scopes.length === 1 && bad !== undefined && /^(https?:\/\/[^\s/]+|api:\/\/[^\s/]+|[0-9a-f-]{36})\/\.default$/i.test(bad)) {
       throw sts.resourceNotFound(bad.slice(0, -'/.default'.length), domain);
     }
-    if (bad !== undefined || scopes.length !== 1) throw sts.invalidClientCredentialsScope(bad ?? scope);
+    if (bad !== undefined || scopes.length !== 1) throw sts.invalidClientCredentialsScope(scope.trim());
   }
 
   function secretMatches(given: string, expected: string): boolean {
@@ -538,7 +578,10 @@ export function createIdentity(material: IdentityMaterial, opts: IdentityOptions
         audience: acceptedAssertionAudiences(segment),
         issuer: reg.clientId,
         subject: reg.clientId,
-        requiredClaims: ['exp', 'nbf', 'aud', 'iss', 'sub'],
+        // nbf is optional: Entra ID accepts an assertion without it (MSAL Python, and so the Azure CLI,
+        // send none); when present it is checked. See "Microsoft identity platform application
+        // authentication certificate credentials" (learn.microsoft.com/entra/identity-platform/certificate-credentials).
+        requiredClaims: ['exp', 'aud', 'iss', 'sub'],
         clockTolerance: ASSERTION_SKEW_SECONDS,
         currentDate: new Date(now()),
       });
@@ -643,14 +686,16 @@ export function createIdentity(material: IdentityMaterial, opts: IdentityOptions
       method: 'GET',
       pattern: /^\/([^/]+)\/discovery\/v2\.0\/keys$/,
       tenant: true,
-      run: () => ({ status: 200, body: { keys: [material.signingKey.jwk] } }),
+      // Entra ID's JWKS adds `issuer` to each key: the v2.0 issuer with a {tenantid} placeholder
+      // (OpenID Connect metadata, "Validate the issuer": learn.microsoft.com/entra/identity-platform/access-tokens).
+      run: () => ({ status: 200, body: { keys: [{ ...material.signingKey.jwk, issuer: `${login}/{tenantid}/v2.0` }] } }),
     },
     {
       method: 'POST',
       pattern: /^\/([^/]+)\/oauth2\/v2\.0\/token$/,
       tenant: true,
       run: async (req, segment, kind) => {
-        const form = parseForm(req);
+        const form = withBasicAuth(parseForm(req), req.authorization);
         const grantType = form.grant_type?.trim();
         if (!grantType) throw sts.missingParameter('grant_type');
         const grant = grants[grantType];

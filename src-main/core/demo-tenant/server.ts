@@ -22,7 +22,9 @@ export type GraphApiFactory = (opts: GraphApiOptions) => GraphApi;
 type ListenerName = RequestLogEntry['listener'];
 
 const MAX_LOGIN_BODY = 64 * 1024;
-const JSON_CONTENT_TYPE = 'application/json; odata.metadata=minimal';
+/** What Microsoft Graph sends for JSON (with the charset), and OData-Version: 4.0 beside it. */
+const JSON_CONTENT_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+const ODATA_VERSION = '4.0';
 
 // ---------------------------------------------------------------------------
 // Options (validated: they may come from the CLI)
@@ -33,7 +35,9 @@ const faultPlanSchema = z.object({
     .object({
       everyNth: z.number().int().min(1),
       status: z.union([z.literal(429), z.literal(503), z.literal(504)]),
-      retryAfterSeconds: z.number().int().min(0).max(3600).optional(),
+      // Fractional seconds are allowed: "Microsoft Graph throttling guidance" shows `Retry-After: 2.128`.
+      retryAfterSeconds: z.number().min(0).max(3600).optional(),
+      limitPercentage: z.number().min(0.8).max(1.8).optional(),
     })
     .optional(),
   resetEveryNth: z.number().int().min(1).optional(),
@@ -51,7 +55,7 @@ const faultPlanSchema = z.object({
     .object({
       everyNth: z.number().int().min(1),
       status: z.union([z.literal(429), z.literal(503), z.literal(504)]),
-      retryAfterSeconds: z.number().int().min(0).max(3600).optional(),
+      retryAfterSeconds: z.number().min(0).max(3600).optional(),
     })
     .optional(),
 });
@@ -96,6 +100,33 @@ class RequestLog {
     this.next = 0;
     this.size = 0;
   }
+}
+
+/** Query parameters whose values are credentials or one-time codes: the log keeps their names only. */
+const SECRET_PARAMS = /^(?:code|client_secret|client_assertion|refresh_token|access_token|id_token|device_code|user_code|password|tempauth|token)$/i;
+
+/**
+ * The path and query as logged: a pre-authenticated download link's token (a credential, like
+ * reports.office.com's) and the values of credential-like query parameters are replaced.
+ */
+export function loggedPath(listener: ListenerName, raw: string): string {
+  const q = raw.indexOf('?');
+  let path = q < 0 ? raw : raw.slice(0, q);
+  const query = q < 0 ? '' : raw.slice(q + 1);
+  if (listener === 'download') path = path.replace(/^(\/data\/download\/).+$/, '$1[redacted]');
+  if (!query) return path;
+  const parts = query.split('&').map((kv) => {
+    const eq = kv.indexOf('=');
+    if (eq < 0) return kv;
+    let name = kv.slice(0, eq);
+    try {
+      name = decodeURIComponent(name);
+    } catch {
+      // keep the raw name
+    }
+    return SECRET_PARAMS.test(name) ? `${kv.slice(0, eq)}=[redacted]` : kv;
+  });
+  return `${path}?${parts.join('&')}`;
 }
 
 // ---------------------------------------------------------------------------
@@ -212,11 +243,26 @@ interface WriteContext {
   truncate?: boolean;
 }
 
+/**
+ * A Graph error body carries the response's own ids ("Microsoft Graph error responses and resource
+ * types", learn.microsoft.com/graph/errors): innerError.request-id is the request-id header and
+ * client-request-id echoes the caller's header, so an operator can quote them to Microsoft support.
+ */
+function stampInnerError(body: unknown, ctx: WriteContext): unknown {
+  if (typeof body !== 'object' || body === null || !('error' in body)) return body;
+  const error: unknown = (body as { error: unknown }).error;
+  if (typeof error !== 'object' || error === null || !('innerError' in error)) return body;
+  const inner: unknown = (error as { innerError: unknown }).innerError;
+  if (typeof inner !== 'object' || inner === null) return body;
+  return { ...body, error: { ...error, innerError: { ...inner, 'request-id': ctx.requestId, 'client-request-id': ctx.clientRequestId } } };
+}
+
 function writeJson(res: ServerResponse, ctx: WriteContext, status: number, body: unknown, extra: Record<string, string> = {}, contentType = JSON_CONTENT_TYPE): void {
-  const buf = Buffer.from(JSON.stringify(body), 'utf8');
+  const buf = Buffer.from(JSON.stringify(stampInnerError(body, ctx)), 'utf8');
   ctx.entry.status = status;
   res.writeHead(status, {
     ...extra,
+    ...(ctx.entry.listener === 'graph' ? { 'OData-Version': ODATA_VERSION } : {}),
     'Content-Type': contentType,
     'Content-Length': String(buf.length),
     'request-id': ctx.requestId,
@@ -262,6 +308,11 @@ async function writeResult(res: ServerResponse, ctx: WriteContext, result: Handl
   }
 }
 
+/** Retry-After as the throttle fault gives it: whole or fractional seconds (default 1). */
+function retryAfterValue(seconds: number | undefined): string {
+  return String(seconds ?? 1);
+}
+
 function newContext(entry: RequestLogEntry, req: IncomingMessage): WriteContext {
   const requestId = randomUUID();
   const given = headerValue(req, 'client-request-id');
@@ -278,7 +329,7 @@ function downloadThrottled(f: FaultState, res: ServerResponse, ctx: WriteContext
   const t = f.plan.downloadThrottle;
   if (!t || n % t.everyNth !== 0) return false;
   const code = GRAPH_CODES[t.status] ?? 'TooManyRequests';
-  writeJson(res, ctx, t.status, { error: { code, message: GRAPH_MESSAGES[t.status] ?? code } }, { 'Retry-After': String(t.retryAfterSeconds ?? 1) });
+  writeJson(res, ctx, t.status, { error: { code, message: GRAPH_MESSAGES[t.status] ?? code } }, { 'Retry-After': retryAfterValue(t.retryAfterSeconds) });
   return true;
 }
 
@@ -293,7 +344,7 @@ async function listen(tls: TlsMaterial, handler: (req: IncomingMessage, res: Ser
   const server = https.createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
     handler(req, res).catch(() => {
       if (!res.headersSent) {
-        res.writeHead(500, { 'Content-Type': 'application/json' });
+        res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8' });
         res.end(JSON.stringify({ error: { code: 'InternalServerError', message: 'The demo tenant failed to handle the request.' } }));
       } else {
         res.destroy();
@@ -337,7 +388,7 @@ export async function startDemoTenantWith(options: DemoTenantOptions | undefined
     const entry: RequestLogEntry = {
       listener,
       method: req.method ?? 'GET',
-      path: req.url ?? '',
+      path: loggedPath(listener, req.url ?? ''),
       hadAuthorization: req.headers.authorization !== undefined,
       status: 0,
     };
@@ -379,6 +430,7 @@ export async function startDemoTenantWith(options: DemoTenantOptions | undefined
       contentType: headerValue(req, 'content-type'),
       clientRequestId: headerValue(req, 'client-request-id'),
       body,
+      authorization: headerValue(req, 'authorization'),
     });
     if (out.location !== undefined || out.html !== undefined) return writeLoginPage(res, ctx, out);
     writeJson(res, ctx, out.status, out.body, { ...(out.headers ?? {}), 'x-ms-request-id': ctx.requestId }, 'application/json; charset=utf-8');
@@ -425,7 +477,7 @@ export async function startDemoTenantWith(options: DemoTenantOptions | undefined
     if (throttle && n % throttle.everyNth === 0) {
       const code = GRAPH_CODES[throttle.status] ?? 'TooManyRequests';
       const body = graphErrorBody(graphError(throttle.status, code, GRAPH_MESSAGES[throttle.status] ?? code, ctx.requestId));
-      return writeJson(res, ctx, throttle.status, body, { 'Retry-After': String(throttle.retryAfterSeconds ?? 1) });
+      return writeJson(res, ctx, throttle.status, body, { 'Retry-After': retryAfterValue(throttle.retryAfterSeconds) });
     }
     const url = requestUrl(origins.graph, req);
     if (!url) return writeJson(res, ctx, 400, graphErrorBody(graphError(400, 'BadRequest', 'Malformed request target.', ctx.requestId)));
@@ -457,7 +509,10 @@ export async function startDemoTenantWith(options: DemoTenantOptions | undefined
       const j = ++f.graphJsonResponses;
       ctx.truncate = Boolean(f.plan.truncateEveryNth && j % f.plan.truncateEveryNth === 0);
     }
-    await writeResult(res, ctx, result);
+    // "Microsoft Graph throttling guidance", identity and access limits: a regular response carries
+    // x-ms-throttle-limit-percentage (0.8 to 1.8) once the app has used more than 0.8 of its limit.
+    const pct = f.plan.throttle?.limitPercentage;
+    await writeResult(res, ctx, pct !== undefined && result.kind === 'json' && result.status < 400 ? { ...result, headers: { ...(result.headers ?? {}), 'x-ms-throttle-limit-percentage': String(pct) } } : result);
   }
 
   async function onDownload(req: IncomingMessage, res: ServerResponse): Promise<void> {

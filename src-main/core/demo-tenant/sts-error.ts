@@ -169,13 +169,22 @@ export const sts = {
       50194,
       `Application '${id}'(demo) is not configured as a multi-tenant application. Usage of the /common endpoint is not supported for such applications created after '10/15/2018'. Use a tenant-specific endpoint or configure the application to be multi-tenant.`,
     ),
+  /**
+   * Client credentials with a scope that is not one resource's `/.default`. Entra ID answers
+   * AADSTS1002012 naming the whole scope value (AADSTS70011 is the delegated flows' error).
+   * "Microsoft Entra authentication and authorization error codes":
+   * learn.microsoft.com/entra/identity-platform/reference-error-codes
+   */
   invalidClientCredentialsScope: (scope: string) =>
     new StsError(
       400,
       'invalid_scope',
-      70011,
-      `The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+      1002012,
+      `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
     ),
+  /** Client authentication with more than one method (RFC 6749 §2.3: the client MUST NOT). */
+  multipleClientAuth: () =>
+    new StsError(400, 'invalid_request', 900144, 'The request must use only one client authentication method: the Authorization header or the request body.'),
   missingCredential: () =>
     new StsError(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."),
   bothCredentials: () =>

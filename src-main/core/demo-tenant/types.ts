@@ -14,8 +14,13 @@ import type { DemoAppName, DemoPublicAppName, DemoUserName } from '../../shared/
 export interface FaultPlan {
   /** Added delay before every graph/download response, in ms. */
   latencyMs?: number;
-  /** Every Nth graph request answers `status` (429/503/504) with Retry-After. */
-  throttle?: { everyNth: number; status: 429 | 503 | 504; retryAfterSeconds?: number };
+  /**
+   * Every Nth graph request answers `status` (429/503/504) with Retry-After: `retryAfterSeconds`,
+   * whole or fractional (Microsoft's throttling guidance shows `2.128`; default 1). With
+   * `limitPercentage` (0.8-1.8) every successful graph response also carries
+   * x-ms-throttle-limit-percentage, as Graph does once an app uses more than 0.8 of its limit.
+   */
+  throttle?: { everyNth: number; status: 429 | 503 | 504; retryAfterSeconds?: number; limitPercentage?: number };
   /** Every Nth graph request has its socket destroyed before any response. */
   resetEveryNth?: number;
   /** Every Nth graph JSON response is cut off halfway (Content-Length kept). */
@@ -33,7 +38,7 @@ export interface FaultPlan {
 export interface RequestLogEntry {
   listener: 'login' | 'graph' | 'download' | 'foreign';
   method: string;
-  /** Path and query as received. */
+  /** Path and query as received, with credentials replaced by [redacted] (a download link's token, ?code=, ...). */
   path: string;
   /** Whether an Authorization header was present (its value is never kept). */
   hadAuthorization: boolean;
@@ -137,7 +142,7 @@ export interface DemoTenant {
   setFaults(plan: FaultPlan): void;
   /** Upload a certificate (PEM) to an app registration at run time, as an operator would in the portal. */
   registerCertificate(app: DemoAppName, certificatePem: string): void;
-  /** Recent requests, oldest first. */
+  /** Recent requests, oldest first: listener, method, path and status only (never a header value or a body). */
   requestLog(): readonly RequestLogEntry[];
   clearRequestLog(): void;
   close(): Promise<void>;

@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { startDemoTenant } from '../demo-tenant/index';
-import type { DemoAppName } from '../demo-tenant/types';
+import type { DemoAppName, DemoTenant } from '../demo-tenant/types';
 import { loadAppCredential } from '../auth/credentials';
 import { createAppTokenProvider } from '../auth/app-token';
 import { tokenInfoFromJwt } from '../auth/token-claims';
@@ -23,9 +23,10 @@ export interface DemoProof {
   tokenExpiresOn: Date;
 }
 
-export async function proveWithDemoTenant(opts: { certificatePath: string; secrets: SecretStore; profileName: string; app?: DemoAppName }): Promise<DemoProof> {
+export async function proveWithDemoTenant(opts: { certificatePath: string; secrets: SecretStore; profileName: string; app?: DemoAppName; tenant?: DemoTenant }): Promise<DemoProof> {
   const app = opts.app ?? 'reader';
-  const tenant = await startDemoTenant({ users: 10, seed: 'demo' });
+  const own = opts.tenant === undefined;
+  const tenant = opts.tenant ?? (await startDemoTenant({ users: 10, seed: 'demo' }));
   const network = createNetwork({ extraCaPem: [tenant.caPem], env: {} });
   try {
     tenant.registerCertificate(app, await readFile(opts.certificatePath, 'utf8'));
@@ -36,6 +37,6 @@ export async function proveWithDemoTenant(opts: { certificatePath: string; secre
     return { tenantDomain: tenant.domain, app, clientId: profile.clientId, roles: info.roles, tokenExpiresOn: token.expiresOn };
   } finally {
     await network.close();
-    await tenant.close();
+    if (own) await tenant.close();
   }
 }

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { cloudEndpoints } from '../clouds/clouds';
 import { OperatorError } from '../errors/operator-error';
 import { fromGraphError, type SignInContext } from '../errors/translate';
-import type { AppTokenProvider } from '../auth/app-token';
+import type { TokenProvider } from '../auth/token-provider';
 import { tokenInfoFromJwt } from '../auth/token-claims';
 import { assertGraphUrl, canonicalOrigin, checkReportRedirect, describeHost, hasUnsafeUrlChars, mayCarryBearer } from '../net/host-policy';
 import type { Network } from '../net/network';
@@ -18,7 +18,7 @@ import type { GraphPage, GraphSession, RequestOptions, TokenInfo } from './sessi
 
 export interface GraphSessionOptions {
   profile: Profile;
-  tokenProvider: Pick<AppTokenProvider, 'getToken'>;
+  tokenProvider: TokenProvider;
   network: Network;
   retry?: RetryOptions;
   /** Called before each retry wait (for the sync log). */

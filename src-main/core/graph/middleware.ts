@@ -1,6 +1,6 @@
 import type { Context, Middleware, MiddlewareOptions } from '@microsoft/microsoft-graph-client';
 import { OperatorError } from '../errors/operator-error';
-import type { AccessToken, GetTokenOptions } from '../auth/app-token';
+import type { AccessToken, GetTokenOptions } from '../auth/token-provider';
 import { mayCarryBearer, describeHost } from '../net/host-policy';
 import type { Network } from '../net/network';
 import { fromNetworkFailure, cancelledError } from '../net/net-errors';

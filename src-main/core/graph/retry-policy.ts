@@ -50,22 +50,63 @@ export function isRetryableStatus(status: number): boolean {
 }
 
 /**
- * Parses Retry-After into milliseconds: delta-seconds ("120") or an HTTP-date.
- * Returns undefined for a missing or malformed value; a date in the past gives 0.
+ * Parses Retry-After into milliseconds: delta-seconds ("120") or an HTTP-date (RFC 9110 §10.2.3),
+ * and fractional seconds as Microsoft Graph sends them ("Microsoft Graph throttling guidance",
+ * learn.microsoft.com/graph/throttling, shows `Retry-After: 2.128`), rounded up to the next
+ * millisecond so a retry never fires early. Returns undefined for a missing or malformed value;
+ * a date in the past gives 0.
  */
 export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
   if (value === null || value === undefined) return undefined;
   const v = value.trim();
   if (v === '') return undefined;
-  if (/^\d+$/.test(v)) {
-    const seconds = Number(v);
-    return Number.isSafeInteger(seconds) ? seconds * 1000 : undefined;
+  const m = /^(\d+)(?:\.(\d+))?$/.exec(v);
+  if (m) {
+    // Decimal arithmetic on the digits: 2.128 * 1000 in binary floating point is not exactly 2128.
+    const frac = m[2] ?? '';
+    const ms = Number(m[1]) * 1000 + Number(frac.slice(0, 3).padEnd(3, '0')) + (/[1-9]/.test(frac.slice(3)) ? 1 : 0);
+    return Number.isSafeInteger(ms) ? ms : undefined;
   }
   // HTTP-date (IMF-fixdate, or the obsolete RFC 850 / asctime forms Date.parse also accepts).
   if (!/[A-Za-z]{3}/.test(v) || !/\d{2}:\d{2}:\d{2}/.test(v)) return undefined;
   const t = Date.parse(v);
   if (Number.isNaN(t)) return undefined;
   return Math.max(0, t - now);
+}
+
+/**
+ * x-ms-throttle-limit-percentage: how much of its throttling limit the app has used, as a fraction.
+ * "Microsoft Graph throttling guidance" (identity and access service limits): returned only when
+ * the app has used more than 0.8 of its limit; the value runs from 0.8 to 1.8. Returns undefined
+ * for a missing or malformed value (a negative number, a percent sign, anything above 100).
+ */
+export function parseThrottleLimitPercentage(value: string | null | undefined): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const v = value.trim();
+  if (!/^\d+(?:\.\d+)?$/.test(v)) return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) && n <= 100 ? n : undefined;
+}
+
+/** What a Graph response says about throttling: the wait it asks for and how close the app is to its limit. */
+export interface ThrottleSignal {
+  /** Retry-After in ms, when present and well formed. */
+  retryAfterMs?: number;
+  /** x-ms-throttle-limit-percentage (a fraction, 0.8 to 1.8), when present and well formed. */
+  limitPercentage?: number;
+  /** True from 1.0 on: the app is at or past its limit, so slow down even before a 429. */
+  atLimit: boolean;
+}
+
+/** Reads the throttling headers of a response (for the retry event and the sync's pacing). */
+export function throttleSignal(headers: Pick<Headers, 'get'>, now: number = Date.now()): ThrottleSignal {
+  const retryAfterMs = parseRetryAfter(headers.get('retry-after'), now);
+  const limitPercentage = parseThrottleLimitPercentage(headers.get('x-ms-throttle-limit-percentage'));
+  return {
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    ...(limitPercentage !== undefined ? { limitPercentage } : {}),
+    atLimit: limitPercentage !== undefined && limitPercentage >= 1,
+  };
 }
 
 /** Wait before attempt `attempt + 1` (attempt is 1-based: the attempt that just failed). */

@@ -27,14 +27,9 @@ export interface GraphPage {
   count?: number;
 }
 
-export interface TokenInfo {
-  tenantId: string;
-  /** Application permissions (`roles` claim) of an app-only token. */
-  roles: string[];
-  /** Delegated scopes (`scp` claim), empty for app-only tokens. */
-  scopes: string[];
-  expiresOn: Date;
-}
+import type { TokenInfo } from '../auth/token-provider';
+
+export type { TokenInfo };
 
 export interface GraphSession {
   /** e.g. https://graph.microsoft.com/v1.0 */

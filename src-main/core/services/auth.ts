@@ -102,13 +102,18 @@ export function authService(ctx: ServiceContext) {
         hint: 'Start the demo tenant with a demo user; the app then signs in on the demo page itself.',
       });
     }
-    await signIn(r, { ...(signal ? { signal } : {}) });
+    const s = signal ?? ctx.deps.signal;
+    await signIn(r, { ...(s ? { signal: s } : {}) });
   };
 
   const api = {
     signIn: async (args: OpArgs<'auth.signIn'>) => {
       const r = await ctx.source.resolve(args.profile);
-      return signIn(r, { ...(args.flow ? { flow: args.flow } : {}), ...(args.timeoutSeconds ? { timeoutSeconds: args.timeoutSeconds } : {}) });
+      return signIn(r, {
+        ...(args.flow ? { flow: args.flow } : {}),
+        ...(args.timeoutSeconds ? { timeoutSeconds: args.timeoutSeconds } : {}),
+        ...(ctx.deps.signal ? { signal: ctx.deps.signal } : {}),
+      });
     },
     signOut: async (args: OpArgs<'auth.signOut'>): Promise<OpResult<'auth.signOut'>> => {
       const r = await ctx.source.resolve(args.profile);

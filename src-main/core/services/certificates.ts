@@ -82,7 +82,7 @@ export function certificateServices(ctx: ServiceContext) {
     const exportedKeyPath = args.exportKeyPath ? await writeKeyFile(args.exportKeyPath, generated.privateKeyPem) : undefined;
     ctx.notify("Uploading it to the demo tenant's least-privilege app and signing in with it...");
     const { proveWithDemoTenant } = await import('../demo/cert-proof');
-    const proof = await proveWithDemoTenant({ certificatePath: files.pemPath, secrets: r.secretStore, profileName: name });
+    const proof = await proveWithDemoTenant({ certificatePath: files.pemPath, secrets: r.secretStore, profileName: name, ...(r.demo ? { tenant: r.demo.tenant } : {}) });
     return {
       profile: name,
       info: infoDto(generated.info),

@@ -67,6 +67,7 @@ export function consentServices(ctx: ServiceContext, prepare: (r: ResolvedProfil
         extraCaPem: r.extraCaPem,
         secretStore: r.secretStore,
         now: ctx.clock,
+        ...(ctx.deps.signal ? { signal: ctx.deps.signal } : {}),
         ...(r.credential ? { credential: r.credential } : {}),
       });
       return { ...report, rows: report.rows.map((row) => ({ ...row, whatToAdd: describeMissing(row, report.kind) })) };

@@ -2,6 +2,7 @@ import { dataPaths, defaultDataDir } from '../paths';
 import { createLogger } from '../log/logger';
 import { createCliSecretStore } from '../secrets/cli-store';
 import { MemorySecretStore } from '../secrets/memory-store';
+import type { SecretStore } from '../secrets/secret-store';
 import type { DemoStartOptions } from '../../shared/demo';
 import type { ServicesDeps } from './types';
 
@@ -18,6 +19,7 @@ export interface NodeHostOptions {
   secrets: 'env' | 'memory';
   notify?: (text: string) => void;
   demoAutoStart?: DemoStartOptions;
+  signal?: AbortSignal;
 }
 
 /** Opens a URL in the system browser (the `open` package: xdg-open, open, start). */
@@ -28,12 +30,30 @@ async function openSystemBrowser(url: string): Promise<void> {
   child.unref();
 }
 
+/** Opens the secret store on first use, so a command that needs no secret never fails on its setting. */
+function lazySecretStore(open: () => SecretStore): SecretStore {
+  let store: SecretStore | undefined;
+  const s = (): SecretStore => (store ??= open());
+  return {
+    get description() {
+      return s().description;
+    },
+    get persistent() {
+      return s().persistent;
+    },
+    get: (key) => s().get(key),
+    set: (key, value) => s().set(key, value),
+    delete: (key) => s().delete(key),
+    keys: () => s().keys(),
+  };
+}
+
 /** The services' deps for a plain Node process: the CLI and the browser-mode server. */
 export function nodeServicesDeps(opts: NodeHostOptions): ServicesDeps {
   const root = opts.dataDir ?? defaultDataDir(opts.env);
   const paths = dataPaths(root);
   const logger = createLogger({ file: paths.logFile, level: opts.verbose ? 'debug' : 'info', ...(opts.verbose ? { echo: opts.verbose } : {}) });
-  const secretStore = opts.secrets === 'memory' ? new MemorySecretStore() : createCliSecretStore({ dataDir: root, env: opts.env });
+  const secretStore = opts.secrets === 'memory' ? new MemorySecretStore() : lazySecretStore(() => createCliSecretStore({ dataDir: root, env: opts.env }));
   return {
     dataDir: root,
     secretStore,
@@ -42,5 +62,6 @@ export function nodeServicesDeps(opts: NodeHostOptions): ServicesDeps {
     openBrowser: openSystemBrowser,
     ...(opts.notify ? { notify: opts.notify } : {}),
     ...(opts.demoAutoStart ? { demoAutoStart: opts.demoAutoStart } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
   };
 }

@@ -55,6 +55,9 @@ export function syncService(ctx: ServiceContext, prepare: (r: Awaited<ReturnType
     const resolved = await ctx.source.resolve(args.profile);
     const jobId = randomUUID();
     const controller = new AbortController();
+    const stop = () => controller.abort();
+    ctx.deps.signal?.addEventListener('abort', stop, { once: true });
+    if (ctx.deps.signal?.aborted) controller.abort();
     const latest = new Map<string, SyncProgress>();
     const job: SyncJob = { jobId, profile: args.profile, state: 'running', startedAt: ctx.clock().toISOString(), progress: [] };
     const record: JobRecord = { job, controller, done: Promise.resolve() };
@@ -94,6 +97,7 @@ export function syncService(ctx: ServiceContext, prepare: (r: Awaited<ReturnType
         job.error = dto;
         job.state = isOperatorError(e) && e.code === 'cancelled' ? 'cancelled' : 'failed';
       } finally {
+        ctx.deps.signal?.removeEventListener('abort', stop);
         job.finishedAt = ctx.clock().toISOString();
         ctx.events.emit('sync.finished', job);
         forget();

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { openGraphForProfile, type GraphForProfileOptions } from './graph-for-profile';
+import { openGraphForProfile, type GraphForProfileOptions } from '../graph/for-profile';
 import type { AppCredential } from '../auth/credentials';
 import { loadCredentialExpiry } from '../certs/expiry';
 import type { Profile } from '../profile/schema';

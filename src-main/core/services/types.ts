@@ -22,6 +22,8 @@ export interface ServicesDeps {
   openBrowser: BrowserOpener;
   /** Extra CA certificates (PEM) every connection trusts, e.g. a TLS-inspecting proxy's. */
   extraCaPem?: string[];
+  /** Aborts every running operation of these services (the CLI's Ctrl+C, the app quitting). */
+  signal?: AbortSignal;
   /** One-line notices for the operator (the CLI prints them on stderr, a screen shows them). */
   notify?: (text: string) => void;
   /**

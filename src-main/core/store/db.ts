@@ -41,7 +41,7 @@ export function openDatabase(path: string, opts: OpenDatabaseOptions = {}): Db {
   const known = opts.migrations ? (migrations[migrations.length - 1]?.version ?? 0) : LATEST_SCHEMA_VERSION;
   let db: Db;
   try {
-    db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+    db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false, ...nativeBinding() });
   } catch (e) {
     throw storeError(`Cannot open the database "${path}": ${(e as Error).message}`, 'Check that the folder exists and that you may read and write it.', e);
   }
@@ -95,4 +95,14 @@ export function openDatabase(path: string, opts: OpenDatabaseOptions = {}): Db {
 /** Schema version stored in the file. */
 export function schemaVersion(db: Db): number {
   return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * better-sqlite3's addon built for Electron, in an unpackaged desktop run (`npm run dev`):
+ * node_modules keeps Node's build for the CLI and the tests, and the services host names the
+ * Electron build here. Packaged apps and every other process use the default.
+ */
+export function nativeBinding(env: NodeJS.ProcessEnv = process.env): { nativeBinding?: string } {
+  const path = env['M365LR_SQLITE_BINDING'];
+  return path ? { nativeBinding: path } : {};
 }

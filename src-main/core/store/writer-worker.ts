@@ -7,6 +7,7 @@
  * rolls back and reports the first failure, so a snapshot never commits with a hole.
  */
 import Database from 'better-sqlite3';
+import { nativeBinding } from './db';
 import { parentPort, workerData } from 'node:worker_threads';
 import { isOperatorError } from '../errors/operator-error';
 import type { WireError, WriterCalls, WriterReply, WriterRequest, WriterThreadData } from './writer-protocol';
@@ -25,7 +26,7 @@ function wire(e: unknown): WireError {
 
 // The main thread opened (and migrated) the file already; this is a second connection
 // to it with the same pragmas, and no migrations.
-const db = new Database(data.path, { fileMustExist: true });
+const db = new Database(data.path, { fileMustExist: true, ...nativeBinding() });
 db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(data.busyTimeoutMs ?? 5000))}`);
 db.pragma('synchronous = NORMAL');
 db.pragma('foreign_keys = ON');

@@ -4,7 +4,7 @@
  * Shapes follow learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow
  * and .../reference-error-codes.
  */
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { X509Certificate, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, createLocalJWKSet, decodeJwt, importPKCS8, jwtVerify, type JSONWebKeySet } from 'jose';
 import { z } from 'zod';
@@ -95,7 +95,7 @@ async function jwks(): Promise<ReturnType<typeof createLocalJWKSet>> {
 
 async function assertion(
   app: DemoApp,
-  opts: { key?: string; x5tS256?: string; x5t?: string; aud?: string; iss?: string; exp?: number; nbf?: number; alg?: 'RS256' | 'PS256' } = {},
+  opts: { key?: string; x5tS256?: string; x5t?: string; aud?: string; iss?: string; exp?: number; nbf?: number | null; alg?: 'RS256' | 'PS256' } = {},
 ): Promise<string> {
   const alg = opts.alg ?? 'PS256';
   const key = await importPKCS8(opts.key ?? app.privateKeyPem, alg);
@@ -103,14 +103,15 @@ async function assertion(
   const header: Record<string, string> = { alg, typ: 'JWT' };
   if (opts.x5t !== undefined) header['x5t'] = opts.x5t;
   else header['x5t#S256'] = opts.x5tS256 ?? Buffer.from(app.thumbprintSha256, 'hex').toString('base64url');
-  return new SignJWT({ jti: randomUUID() })
+  const jwt = new SignJWT({ jti: randomUUID() })
     .setProtectedHeader(header as { alg: string })
     .setAudience(opts.aud ?? tokenUrl)
     .setIssuer(opts.iss ?? app.clientId)
     .setSubject(opts.iss ?? app.clientId)
-    .setNotBefore(opts.nbf ?? now)
-    .setExpirationTime(opts.exp ?? now + 600)
-    .sign(key);
+    .setExpirationTime(opts.exp ?? now + 600);
+  // null: no nbf at all, as MSAL Python (and so the Azure CLI) sends it.
+  if (opts.nbf !== null) jwt.setNotBefore(opts.nbf ?? now);
+  return jwt.sign(key);
 }
 
 function assertionForm(app: DemoApp, jwt: string): Record<string, string> {
@@ -143,6 +144,26 @@ describe('OpenID metadata', () => {
   it.each(['11111111-2222-3333-4444-555555555555', 'fabrikam.onmicrosoft.com', 'common%2Fx', '%E0%A4%A', 'x'.repeat(300)])('unknown tenant %s answers AADSTS90002', async (segment) => {
     const res = await http.fetch(`${t.loginUrl}/${segment}/v2.0/.well-known/openid-configuration`);
     await expectSts(Promise.resolve({ status: res.status, body: await res.json() }), 400, 'invalid_request', 90002);
+  });
+
+  // Entra ID's JWKS (e.g. login.microsoftonline.com/common/discovery/v2.0/keys) gives each key its
+  // certificate chain (x5c, RFC 7517 §4.7), x5t = kid = the certificate's base64url SHA-1 thumbprint,
+  // and `issuer` with the {tenantid} placeholder ("Access tokens in the Microsoft identity platform",
+  // learn.microsoft.com/entra/identity-platform/access-tokens, validating the signature and issuer).
+  it('publishes signing keys with x5c, x5t and issuer, as Entra ID does', async () => {
+    const res = await http.fetch(`${t.loginUrl}/${t.tenantId}/discovery/v2.0/keys`);
+    const body = z
+      .object({ keys: z.array(z.object({ kty: z.literal('RSA'), use: z.literal('sig'), kid: z.string(), x5t: z.string(), n: z.string(), e: z.string(), x5c: z.array(z.string()).min(1), issuer: z.string() })) })
+      .parse(await res.json());
+    for (const k of body.keys) {
+      expect(k.x5c[0]).toMatch(/^[A-Za-z0-9+/]+=*$/);
+      const cert = new X509Certificate(Buffer.from(k.x5c[0]!, 'base64'));
+      const pub = cert.publicKey.export({ format: 'jwk' });
+      expect([pub.n, pub.e]).toEqual([k.n, k.e]);
+      expect(k.x5t).toBe(Buffer.from(cert.fingerprint.replace(/:/g, ''), 'hex').toString('base64url'));
+      expect(k.kid).toBe(k.x5t);
+      expect(k.issuer).toBe(`${t.loginUrl}/{tenantid}/v2.0`);
+    }
   });
 
   it('answers instance discovery in the real shape', async () => {
@@ -189,6 +210,37 @@ describe('token endpoint: client secret', () => {
     const roles = decodeJwt(tok.access_token).roles as string[];
     expect(check(roles)).toBe(true);
     expect([...roles].sort()).toEqual([...t.apps[name].roles].sort());
+  });
+
+  // client_secret_basic is advertised in the metadata: RFC 6749 §2.3.1 (id and secret form-urlencoded,
+  // then base64 in an HTTP Basic Authorization header).
+  const basic = (id: string, secret: string): string =>
+    `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+  async function postBasic(fields: Record<string, string>, authorization: string): Promise<{ status: number; body: unknown }> {
+    const init = form(fields);
+    const res = await http.fetch(tokenUrl, { ...init, headers: { ...(init.headers as Record<string, string>), authorization } });
+    return { status: res.status, body: await res.json() };
+  }
+
+  it('accepts client_secret_basic, with the secret form-urlencoded (a portal secret holds "~")', async () => {
+    const app = t.apps.reader;
+    expect(app.secret).toContain('~');
+    const r = await postBasic({ grant_type: 'client_credentials', scope: `${t.graphUrl}/.default` }, basic(app.clientId, app.secret));
+    expect(r.status).toBe(200);
+    expect(decodeJwt(tokenSchema.parse(r.body).access_token).appid).toBe(app.clientId);
+    // client_id may also be in the body when it names the same client.
+    expect((await postBasic({ grant_type: 'client_credentials', client_id: app.clientId, scope: `${t.graphUrl}/.default` }, basic(app.clientId, app.secret))).status).toBe(200);
+  });
+
+  it('refuses client_secret_basic with a wrong secret, a second method or another client_id', async () => {
+    const app = t.apps.reader;
+    const scope = `${t.graphUrl}/.default`;
+    await expectSts(postBasic({ grant_type: 'client_credentials', scope }, basic(app.clientId, 'wrong')), 401, 'invalid_client', 7000215);
+    // RFC 6749 §2.3: a client MUST NOT use more than one authentication method in a request.
+    await expectSts(postBasic({ grant_type: 'client_credentials', scope, client_secret: app.secret }, basic(app.clientId, app.secret)), 400, 'invalid_request', 900144);
+    await expectSts(postBasic({ grant_type: 'client_credentials', scope, client_id: t.apps.minimal.clientId }, basic(app.clientId, app.secret)), 400, 'invalid_request', 90014);
+    await expectSts(postBasic({ grant_type: 'client_credentials', scope }, 'Basic !!!'), 400, 'invalid_request', 90014);
+    await expectSts(postBasic({ grant_type: 'client_credentials', scope }, `Basic ${Buffer.from('no-colon').toString('base64')}`), 400, 'invalid_request', 90014);
   });
 
   it('accepts the Graph app id form of the .default scope', async () => {
@@ -244,8 +296,12 @@ describe('token endpoint: client secret', () => {
     ['.default plus another scope', () => `${t.graphUrl}/.default ${t.graphUrl}/User.Read.All`],
     ['graph origin without /.default', () => t.graphUrl],
   ];
-  it.each(badScopes)('rejects %s as scope with AADSTS70011', async (_label, scope) => {
-    await expectSts(postToken(secretForm(t.apps.reader, { scope: scope() })), 400, 'invalid_scope', 70011);
+  // Entra ID answers a client-credentials scope that is not `<resource>/.default` with AADSTS1002012
+  // ("Microsoft Entra authentication and authorization error codes",
+  // learn.microsoft.com/entra/identity-platform/reference-error-codes); AADSTS70011 belongs to the delegated flows.
+  it.each(badScopes)('rejects %s as scope with AADSTS1002012', async (_label, scope) => {
+    const d = await expectSts(postToken(secretForm(t.apps.reader, { scope: scope() })), 400, 'invalid_scope', 1002012);
+    expect(d).toContain(`AADSTS1002012: The provided value for scope ${scope()} is not valid. Client credential flows must have a scope value with /.default suffixed`);
   });
 
   it('rejects other grant types with AADSTS70003 unsupported_grant_type', async () => {
@@ -311,6 +367,20 @@ describe('token endpoint: client assertion', () => {
     // Another app's certificate is not registered on this app.
     const other = Buffer.from(t.apps.minimal.thumbprintSha256, 'hex').toString('base64url');
     await expectSts(postToken(assertionForm(t.apps.reader, await assertion(t.apps.reader, { x5tS256: other }))), 401, 'invalid_client', 700027);
+  });
+
+  // "Microsoft identity platform application authentication certificate credentials"
+  // (learn.microsoft.com/entra/identity-platform/certificate-credentials): Entra ID accepts an
+  // assertion without nbf; MSAL Python and the Azure CLI send none. A present nbf still counts.
+  it('accepts an assertion without nbf, and still refuses one whose nbf lies ahead (AADSTS700024)', async () => {
+    const app = t.apps.reader;
+    const jwt = await assertion(app, { nbf: null });
+    expect(decodeJwt(jwt).nbf).toBeUndefined();
+    const r = await postToken(assertionForm(app, jwt));
+    expect(r.status).toBe(200);
+    expect(decodeJwt(tokenSchema.parse(r.body).access_token).appidacr).toBe('2');
+    const now = Math.floor(Date.now() / 1000);
+    await expectSts(postToken(assertionForm(app, await assertion(app, { nbf: now + 3600, exp: now + 7200 }))), 401, 'invalid_client', 700024);
   });
 
   it('rejects an expired assertion (AADSTS700024)', async () => {

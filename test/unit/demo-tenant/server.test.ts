@@ -58,7 +58,9 @@ describe('graph listener: bearer validation', () => {
   it('passes a valid token through with its roles and Graph headers', async () => {
     const res = await graphGet('/v1.0/roles', token);
     expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toBe('application/json; odata.metadata=minimal');
+    // What Microsoft Graph sends: the OData JSON media type with charset=utf-8, and OData-Version: 4.0.
+    expect(res.headers.get('content-type')).toBe('application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8');
+    expect(res.headers.get('odata-version')).toBe('4.0');
     expect(res.headers.get('request-id')).toMatch(/^[0-9a-f-]{36}$/);
     expect(res.headers.get('client-request-id')).toBeTruthy();
     expect(((await res.json()) as { roles: string[] }).roles).toEqual([...t.apps.reader.roles].sort());

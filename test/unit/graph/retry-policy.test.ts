@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
-import { abortableSleep, parseRetryAfter, resolveRetryOptions, retryDelayMs } from '../../../src-main/core/graph/retry-policy';
+import { abortableSleep, parseRetryAfter, parseThrottleLimitPercentage, resolveRetryOptions, retryDelayMs, throttleSignal } from '../../../src-main/core/graph/retry-policy';
 import { RequestState, RetryMiddleware, type RetryEvent } from '../../../src-main/core/graph/middleware';
 import { OperatorError } from '../../../src-main/core/errors/operator-error';
 
@@ -16,7 +16,16 @@ describe('parseRetryAfter', () => {
     ['Thursday, 26-Nov-26 10:00:05 GMT', 5000],
     ['Thu, 26 Nov 2026 09:00:00 GMT', 0],
     ['-1', undefined],
-    ['1.5', undefined],
+    // Fractional seconds, as Graph sends them ("Microsoft Graph throttling guidance" shows 2.128),
+    // rounded up to the millisecond so no retry fires early.
+    ['2.128', 2128],
+    ['1.5', 1500],
+    ['0.0001', 1],
+    ['2.1281', 2129],
+    ['0.29', 290],
+    ['1.', undefined],
+    ['.5', undefined],
+    ['1e3', undefined],
     ['soon', undefined],
     ['', undefined],
     [null, undefined],
@@ -34,6 +43,8 @@ describe('retryDelayMs', () => {
     [3, null, 300],
     [10, null, 3750], // capped at 5000
     [1, '2', 2000], // Retry-After wins
+    [1, '2.128', 2128], // fractional: honoured, not replaced by a shorter backoff
+    [6, '0.25', 250],
     [1, '600', 600_000], // ...and is honoured in full, beyond the backoff cap
     [4, 'garbage', 600],
   ])('attempt %d, Retry-After %j -> %d ms', (attempt, ra, ms) => expect(retryDelayMs(attempt, ra, o)).toBe(ms));
@@ -43,10 +54,38 @@ describe('retryDelayMs', () => {
     expect(() => retryDelayMs(1, '900', o)).toThrow(expect.objectContaining({ code: 'throttled', hint: expect.stringMatching(/15 minutes/) }));
   });
 
+  it('ends as throttled for a long fractional Retry-After too, and waits out a long one within the limit', () => {
+    expect(() => retryDelayMs(1, '900.5', o)).toThrow(/wait 901 s/);
+    expect(retryDelayMs(1, '599.999', o)).toBe(599_999);
+  });
+
   it('bounds maxAttempts', () => {
     expect(resolveRetryOptions({}).maxAttempts).toBe(6);
     expect(resolveRetryOptions({ maxAttempts: 0 }).maxAttempts).toBe(1);
     expect(resolveRetryOptions({ maxAttempts: 1000 }).maxAttempts).toBe(20);
+  });
+});
+
+// x-ms-throttle-limit-percentage: "Microsoft Graph throttling guidance", identity and access service
+// limits: sent once an app has used more than 0.8 of its limit; values run from 0.8 to 1.8.
+describe('x-ms-throttle-limit-percentage', () => {
+  it.each<[string | null, number | undefined]>([
+    ['0.8', 0.8],
+    ['1.8', 1.8],
+    [' 1.25 ', 1.25],
+    ['1', 1],
+    ['80%', undefined],
+    ['-0.9', undefined],
+    ['abc', undefined],
+    ['', undefined],
+    [null, undefined],
+    ['1000', undefined],
+  ])('%j -> %s', (v, n) => expect(parseThrottleLimitPercentage(v)).toBe(n));
+
+  it('reads both throttling headers of a response', () => {
+    expect(throttleSignal(new Headers({ 'retry-after': '2.128', 'x-ms-throttle-limit-percentage': '1.2' }))).toEqual({ retryAfterMs: 2128, limitPercentage: 1.2, atLimit: true });
+    expect(throttleSignal(new Headers({ 'x-ms-throttle-limit-percentage': '0.85' }))).toEqual({ limitPercentage: 0.85, atLimit: false });
+    expect(throttleSignal(new Headers())).toEqual({ atLimit: false });
   });
 });
 
@@ -87,6 +126,13 @@ function run(steps: Step[], opts: { maxAttempts?: number; signal?: AbortSignal }
 const net = () => new OperatorError('network', 'reset', { hint: '' });
 
 describe('RetryMiddleware', () => {
+  it('waits out a fractional Retry-After in full (2.128 s is 2128 ms, not an early retry)', async () => {
+    const r = run([{ status: 429, retryAfter: '2.128' }, { status: 503, retryAfter: '0.29' }, { status: 200 }]);
+    await expect(r.promise).resolves.toBe(200);
+    expect(r.sleeps).toEqual([2128, 290]);
+    expect(r.events.map((e) => e.delayMs)).toEqual([2128, 290]);
+  });
+
   it('retries 429/503/504 honouring Retry-After, then succeeds', async () => {
     const r = run([{ status: 429, retryAfter: '2' }, { status: 503 }, { status: 504, retryAfter: '1' }, { status: 200 }]);
     await expect(r.promise).resolves.toBe(200);

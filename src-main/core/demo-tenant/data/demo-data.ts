@@ -14,7 +14,8 @@
  * - disabled accounts that still hold licences (~6% of users are disabled)
  * - never signed in (~7%, more among disabled), inactive 90+ days (~12%)
  * - overlapping SKUs: Office 365 E3 + Microsoft 365 E3 (~4%), Office 365 E5 +
- *   Exchange Online (Plan 1) with EXCHANGE_S_STANDARD disabled (~2%)
+ *   Exchange Online (Plan 1) with EXCHANGE_S_STANDARD disabled (~2%), Office 365 E1 +
+ *   Exchange Online (Plan 1) (~1%)
  * - licensed guests, group-based assignments (some users hold a SKU both directly
  *   and through a group), disabledPlans on assignments
  * - CountViolation (Project group, subscription full) and
@@ -23,8 +24,14 @@
  * - a subscription in warning (Entra ID P1) and one suspended (Teams Rooms Pro)
  * - free/viral SKUs with huge prepaid counts.
  * A tenant without Entra ID P1 (p1: false) holds no product carrying AAD_PREMIUM.
+ *
+ * Subscribed SKUs carry their full service-plan lists from the built-in catalogue
+ * (Microsoft's licensing service plan reference), with appliesTo and provisioningStatus
+ * as subscribedSkus reports them (see servicePlanShape below).
  */
-import { SERVICE_PLANS, SKU_CATALOG, skuByPartNumber, type SkuInfo } from '../../catalog/skus';
+import { builtinCatalog } from '../../catalog/builtin';
+import type { CatalogSku } from '../../catalog/microsoft-csv';
+import { SERVICE_PLANS } from '../../catalog/skus';
 import { guidFrom, hashString, mix, Rng } from './prng';
 import { isoSeconds } from './time';
 import { DEPARTMENTS, FIRST_NAMES, GUEST_DOMAINS, LAST_NAMES, LOCATIONS } from './words';
@@ -159,11 +166,38 @@ export interface DemoData {
 // ---------------------------------------------------------------------------
 // SKU and group tables
 
-function skuIndex(part: string): number {
-  const s = skuByPartNumber(part);
-  const i = s ? SKU_CATALOG.indexOf(s) : -1;
-  if (i < 0) throw new Error(`catalog lacks ${part}`);
-  return i;
+/**
+ * The products the demo tenant subscribes to, by part number. A SKU's index here is its
+ * bit in the licence masks below (at most 31). New products go at the end so existing
+ * seeds keep their assignments.
+ */
+const DEMO_SKU_PARTS = [
+  'ENTERPRISEPACK',
+  'ENTERPRISEPREMIUM',
+  'SPE_E3',
+  'SPE_F1',
+  'EXCHANGESTANDARD',
+  'VISIOCLIENT',
+  'PROJECTPROFESSIONAL',
+  'POWER_BI_PRO',
+  'Microsoft_Teams_Rooms_Pro',
+  'AAD_PREMIUM',
+  'POWER_BI_STANDARD',
+  'FLOW_FREE',
+  'TEAMS_EXPLORATORY',
+  'SPE_E5',
+  'STANDARDPACK',
+] as const;
+
+/** The demo tenant's SKUs with their full plan lists, from the built-in catalogue. */
+export const DEMO_SKUS: readonly CatalogSku[] = DEMO_SKU_PARTS.map((part) => {
+  const s = builtinCatalog().skuByPartNumber(part);
+  if (!s) throw new Error(`the built-in catalogue lacks ${part}`);
+  return s;
+});
+
+function skuIndex(part: (typeof DEMO_SKU_PARTS)[number]): number {
+  return DEMO_SKU_PARTS.indexOf(part);
 }
 
 const S = {
@@ -180,7 +214,26 @@ const S = {
   PBI_FREE: skuIndex('POWER_BI_STANDARD'),
   FLOW_FREE: skuIndex('FLOW_FREE'),
   TEAMS_EXPLORATORY: skuIndex('TEAMS_EXPLORATORY'),
+  M365_E5: skuIndex('SPE_E5'),
+  O365_E1: skuIndex('STANDARDPACK'),
 } as const;
+
+/**
+ * How subscribedSkus reports a plan (learn.microsoft.com/graph/api/resources/serviceplaninfo):
+ * appliesTo is "User" (assignable to individual users) or "Company" (applies to the whole
+ * tenant); provisioningStatus PendingActivation is "provisioned but requires explicit
+ * activation by an administrator (for example, Intune_O365 service plan)". EXCHANGE_S_FOUNDATION
+ * (the Exchange plumbing bundled into many non-Exchange products) and INTUNE_O365 (mobile
+ * device management for Office 365, set up tenant-wide) apply to the company.
+ */
+const COMPANY_PLANS: ReadonlySet<string> = new Set([SERVICE_PLANS.EXCHANGE_S_FOUNDATION.servicePlanId, SERVICE_PLANS.INTUNE_O365.servicePlanId]);
+
+function servicePlanShape(planId: string, skuStatus: SubscribedSku['capabilityStatus']): { provisioningStatus: string; appliesTo: 'User' | 'Company' } {
+  const appliesTo = COMPANY_PLANS.has(planId) ? 'Company' : 'User';
+  if (skuStatus === 'Suspended') return { provisioningStatus: 'Disabled', appliesTo };
+  if (planId === SERVICE_PLANS.INTUNE_O365.servicePlanId) return { provisioningStatus: 'PendingActivation', appliesTo };
+  return { provisioningStatus: 'Success', appliesTo };
+}
 
 const bit = (i: number): number => 1 << i;
 
@@ -208,7 +261,7 @@ const GROUP_DEFS: readonly GroupDef[] = [
 ];
 
 /** Group index (into GROUP_DEFS) that assigns each SKU, or -1. */
-const GROUP_FOR_SKU: number[] = SKU_CATALOG.map((_, si) => GROUP_DEFS.findIndex((g) => g.sku === si));
+const GROUP_FOR_SKU: number[] = DEMO_SKUS.map((_, si) => GROUP_DEFS.findIndex((g) => g.sku === si));
 
 const DISABLED_O365_DIRECT = [SERVICE_PLANS.SWAY.servicePlanId, SERVICE_PLANS.YAMMER_ENTERPRISE.servicePlanId];
 const DISABLED_EXO_WITH_E5 = [SERVICE_PLANS.EXCHANGE_S_STANDARD.servicePlanId];
@@ -246,7 +299,7 @@ const SALT_USER_ID = 0x0b1ec7;
 const SALT_REQ = 0x7e9e57;
 
 /** SKUs that carry the AAD_PREMIUM plan (absent from a tenant without P1). */
-const P1_SKUS = SKU_CATALOG.reduce(
+const P1_SKUS = DEMO_SKUS.reduce(
   (m, sk, si) => (sk.servicePlans.some((p) => p.servicePlanId === SERVICE_PLANS.AAD_PREMIUM.servicePlanId) ? m | bit(si) : m),
   0,
 );
@@ -255,6 +308,7 @@ const P1_SKUS = SKU_CATALOG.reduce(
 function withoutP1(mask: number): number {
   let m = mask;
   if (m & bit(S.M365_E3)) m = (m & ~bit(S.M365_E3)) | bit(S.O365_E3);
+  if (m & bit(S.M365_E5)) m = (m & ~bit(S.M365_E5)) | bit(S.O365_E5);
   if (m & bit(S.F3)) m = (m & ~bit(S.F3)) | bit(S.EXO_P1);
   return m & ~P1_SKUS;
 }
@@ -292,6 +346,9 @@ function decideLicences(rng: Rng, s: LicenceScratch, p1: boolean): void {
   else if (base < 0.59) { primary = S.O365_E5; secondary = S.EXO_P1; s.exoWithE5 = true; }
   else if (base < 0.71) primary = S.F3;
   else if (base < 0.79) primary = S.EXO_P1;
+  else if (base < 0.83) primary = S.M365_E5;
+  else if (base < 0.87) primary = S.O365_E1;
+  else if (base < 0.88) { primary = S.O365_E1; secondary = S.EXO_P1; }
   if (primary >= 0) {
     if ((GROUP_FOR_SKU[primary] ?? -1) >= 0 && groupRoll < 0.5) {
       s.viaGroup |= bit(primary);
@@ -324,7 +381,7 @@ function decideLicences(rng: Rng, s: LicenceScratch, p1: boolean): void {
   // Failed group assignments (kept only in licenseAssignmentStates).
   const assigned = s.direct | s.viaGroup;
   const e = rng.next();
-  const hasExo2 = (assigned & (bit(S.O365_E3) | bit(S.O365_E5) | bit(S.M365_E3))) !== 0;
+  const hasExo2 = (assigned & (bit(S.O365_E3) | bit(S.O365_E5) | bit(S.M365_E3) | bit(S.M365_E5))) !== 0;
   if (e < 0.015 && (assigned & bit(S.PROJECT)) === 0) {
     s.errorSku = S.PROJECT;
     s.errorKind = ERR_COUNT;
@@ -374,7 +431,7 @@ export function createDemoData(opts: DemoDataOptions): DemoData {
   const rng = new Rng(0);
 
   // One streaming pass: per-SKU consumption, no per-user objects.
-  const consumed = new Array<number>(SKU_CATALOG.length).fill(0);
+  const consumed = new Array<number>(DEMO_SKUS.length).fill(0);
   const scratch = newScratch();
   for (let i = 0; i < userCount; i++) {
     decideLicences(rng.reset(mix(key ^ SALT_LIC, i)), scratch, p1);
@@ -389,7 +446,7 @@ export function createDemoData(opts: DemoDataOptions): DemoData {
 
   const groups: DemoGroup[] = GROUP_DEFS.map((g, gi) => {
     const nick = g.displayName.toLowerCase().replace(/[^a-z0-9]+/g, '-');
-    const skuInfo = g.sku >= 0 && (p1 || (P1_SKUS & bit(g.sku)) === 0) ? SKU_CATALOG[g.sku] : undefined;
+    const skuInfo = g.sku >= 0 && (p1 || (P1_SKUS & bit(g.sku)) === 0) ? DEMO_SKUS[g.sku] : undefined;
     return {
       id: guidFrom(key, gi, 0x96017),
       displayName: g.displayName,
@@ -404,7 +461,7 @@ export function createDemoData(opts: DemoDataOptions): DemoData {
     };
   });
 
-  const skus: SubscribedSku[] = SKU_CATALOG.flatMap((s: SkuInfo, si): SubscribedSku[] => {
+  const skus: SubscribedSku[] = DEMO_SKUS.flatMap((s: CatalogSku, si): SubscribedSku[] => {
     if (!p1 && (P1_SKUS & bit(si)) !== 0) return [];
     const c = consumed[si] ?? 0;
     const rule = prepaidRule(si);
@@ -412,15 +469,14 @@ export function createDemoData(opts: DemoDataOptions): DemoData {
       id: `${opts.tenantId}_${s.skuId}`,
       accountId: opts.tenantId,
       accountName: domain.split('.')[0] ?? domain,
-      appliesTo: s.appliesTo,
+      appliesTo: 'User',
       capabilityStatus: rule.status,
       consumedUnits: c,
       prepaidUnits: rule.prepaid(c),
       servicePlans: s.servicePlans.map((p) => ({
         servicePlanId: p.servicePlanId,
         servicePlanName: p.servicePlanName,
-        provisioningStatus: rule.status === 'Suspended' ? 'Disabled' : 'Success',
-        appliesTo: p.appliesTo,
+        ...servicePlanShape(p.servicePlanId, rule.status),
       })),
       skuId: s.skuId,
       skuPartNumber: s.skuPartNumber,
@@ -495,9 +551,9 @@ export function createDemoData(opts: DemoDataOptions): DemoData {
     const assigned = lic.direct | lic.viaGroup;
     const assignedLicenses: AssignedLicense[] = [];
     const states: LicenseAssignmentStateRecord[] = [];
-    for (let si = 0; si < SKU_CATALOG.length; si++) {
+    for (let si = 0; si < DEMO_SKUS.length; si++) {
       const b = bit(si);
-      const skuId = SKU_CATALOG[si]?.skuId ?? '';
+      const skuId = DEMO_SKUS[si]?.skuId ?? '';
       const gi = GROUP_FOR_SKU[si] ?? -1;
       const groupDisabled = gi >= 0 ? (GROUP_DEFS[gi]?.disabledPlans ?? []) : [];
       const directDisabled =

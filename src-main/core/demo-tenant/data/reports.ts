@@ -5,10 +5,10 @@
  * user at a time so a report over 1,000,000 users streams in constant memory.
  */
 import { createHmac } from 'node:crypto';
-import { SERVICE_PLANS, skuById } from '../../catalog/skus';
+import { SERVICE_PLANS } from '../../catalog/skus';
 import { mix, Rng } from './prng';
 import { ymd } from './time';
-import type { DemoData, DemoUser } from './demo-data';
+import { DEMO_SKUS, type DemoData, type DemoUser } from './demo-data';
 
 export const REPORT_KINDS = ['activeUserDetail', 'm365AppUserDetail', 'activationsUserDetail', 'mailboxUsageDetail'] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
@@ -85,19 +85,37 @@ interface Capabilities {
 
 const PLAN = SERVICE_PLANS;
 
+/** The plans capabilities() looks at. */
+const WORKLOAD_PLANS: ReadonlySet<string> = new Set(
+  [
+    PLAN.EXCHANGE_S_ENTERPRISE, PLAN.EXCHANGE_S_STANDARD, PLAN.EXCHANGE_S_DESKLESS, PLAN.SHAREPOINTENTERPRISE,
+    PLAN.SHAREPOINTSTANDARD, PLAN.SHAREPOINTDESKLESS, PLAN.MCOSTANDARD, PLAN.MCOIMP, PLAN.YAMMER_ENTERPRISE, PLAN.TEAMS1,
+    PLAN.OFFICESUBSCRIPTION,
+  ].map((p) => p.servicePlanId),
+);
+
+/** Per demo SKU: its product name as reports print it, and the workload plans among its (full) plan list. */
+const SKU_WORKLOADS = new Map(
+  DEMO_SKUS.map((s) => [
+    s.skuId,
+    { product: s.displayName.toUpperCase(), plans: s.servicePlans.map((p) => p.servicePlanId).filter((id) => WORKLOAD_PLANS.has(id)) },
+  ]),
+);
+
 function capabilities(u: DemoUser): Capabilities {
   const c: Capabilities = { exchange: null, oneDrive: false, sharePoint: false, skype: false, yammer: false, teams: false, officeApps: false, products: [] };
   for (const a of u.assignedLicenses) {
-    const sku = skuById(a.skuId);
+    const sku = SKU_WORKLOADS.get(a.skuId);
     if (!sku) continue;
-    c.products.push(sku.friendlyName.toUpperCase());
-    for (const p of sku.servicePlans) {
-      if (a.disabledPlans.includes(p.servicePlanId)) continue;
-      switch (p.servicePlanId) {
+    c.products.push(sku.product);
+    for (const planId of sku.plans) {
+      if (a.disabledPlans.includes(planId)) continue;
+      switch (planId) {
         case PLAN.EXCHANGE_S_ENTERPRISE.servicePlanId: c.exchange = 'P2'; break;
         case PLAN.EXCHANGE_S_STANDARD.servicePlanId: if (c.exchange !== 'P2') c.exchange = 'P1'; break;
         case PLAN.EXCHANGE_S_DESKLESS.servicePlanId: if (!c.exchange) c.exchange = 'Kiosk'; break;
         case PLAN.SHAREPOINTENTERPRISE.servicePlanId:
+        case PLAN.SHAREPOINTSTANDARD.servicePlanId:
         case PLAN.SHAREPOINTDESKLESS.servicePlanId: c.oneDrive = true; c.sharePoint = true; break;
         case PLAN.MCOSTANDARD.servicePlanId:
         case PLAN.MCOIMP.servicePlanId: c.skype = true; break;

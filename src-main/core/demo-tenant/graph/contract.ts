@@ -64,7 +64,10 @@ export interface GraphApi {
   setConcealNames(on: boolean): void;
 }
 
-/** Graph's error body shape: https://learn.microsoft.com/graph/errors */
+/**
+ * Graph's error body shape: https://learn.microsoft.com/graph/errors. The server replaces
+ * innerError's request-id and client-request-id with the response's own (server.ts).
+ */
 export function graphError(
   status: number,
   code: string,
@@ -78,7 +81,7 @@ export function graphError(
       error: {
         code,
         message,
-        innerError: { date: new Date().toISOString(), 'request-id': requestId, 'client-request-id': requestId },
+        innerError: { date: new Date().toISOString().slice(0, 19), 'request-id': requestId, 'client-request-id': requestId },
       },
     },
   };

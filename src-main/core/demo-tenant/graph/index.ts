@@ -1,10 +1,15 @@
 /**
  * Graph v1.0 and report-download handlers of the demo tenant, over the synthetic
  * data in ../data. Behaviour follows Microsoft Graph where the product depends on
- * it: permission checks per endpoint (from the permission matrix), $select, $top
- * (1-999), opaque signed $skiptoken nextLinks, $count with ConsistencyLevel,
- * signInActivity gating (AuditLog.Read.All + Entra ID P1, 120 users per page) and
- * report 302 redirects to pre-authenticated CSV downloads.
+ * it: permission checks per endpoint (from the permission matrix), $select (exactly
+ * the selected properties), $top (1-999), opaque signed $skiptoken nextLinks, $count
+ * only with ConsistencyLevel: eventual (ignored without it) and on the first page,
+ * signInActivity gating (AuditLog.Read.All + Entra ID P1, 500 users per page, its
+ * documented $filters), report 302 redirects to pre-authenticated CSV downloads, and
+ * writes answered as Graph does: 403 without a write permission, 405 where Graph has none.
+ *
+ * Routes are a table (ROUTES in createGraphApi): a resource is one entry naming its
+ * read handler, its dataset and the writes Graph supports on it with their permissions.
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -24,6 +29,7 @@ import {
 } from '../data';
 import { graphError, type GraphApi, type GraphApiOptions, type GraphRequest, type HandlerResult } from './contract';
 import { TokenSigner } from './signed-token';
+import { matchesSignInFilter, parseSignInFilter, type SignInFilter } from './sign-in-filter';
 
 export type { GraphApi, GraphApiOptions, GraphRequest, HandlerResult } from './contract';
 
@@ -42,7 +48,12 @@ export interface DemoGraphApi extends GraphApi {
 
 const DEFAULT_TOP = 100;
 const MAX_TOP = 999;
-const SIGN_IN_PAGE_CAP = 120;
+/**
+ * "List users" (learn.microsoft.com/graph/api/user-list, Optional query parameters): the
+ * maximum page size is 999, "except when using $select=signInActivity or
+ * $filter=signInActivity, the maximum page size is 500". A larger $top gives pages of 500.
+ */
+export const SIGN_IN_PAGE_CAP = 500;
 
 /** Graph's default user properties when $select is absent. */
 export const USER_DEFAULT_PROPERTIES = [
@@ -68,8 +79,10 @@ const PageTokenSchema = z.object({
   o: z.number().int().min(0),
   t: z.number().int().min(1).max(MAX_TOP),
   s: z.array(z.string().max(64)).max(64).nullable(),
+  /** Report @odata.count (on the first page only, so never set in a nextLink's token). */
   c: z.boolean(),
-  f: z.boolean(),
+  /** The $filter as sent (re-parsed on every page). */
+  f: z.string().max(1024).nullable(),
 });
 type PageToken = z.infer<typeof PageTokenSchema>;
 
@@ -129,6 +142,36 @@ export function authorisedTenantReport(req: GraphRequest): boolean {
 
 function denied(): HandlerResult {
   return graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+}
+
+/** Whether the caller holds one of the permissions (app roles, or a user's delegated scopes). */
+function holdsAny(req: GraphRequest, permissions: readonly string[]): boolean {
+  const p = req.principal;
+  const held = p?.kind === 'user' ? p.scopes : p?.kind === 'app' ? p.roles : req.roles;
+  return permissions.some((x) => held.has(x));
+}
+
+export type WriteMethod = 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+/** A write Graph supports on a resource: the permissions that allow it and, when the demo tenant carries it out, its handler. */
+export interface GraphWrite {
+  /** Application permissions (or delegated scopes) any one of which allows the write. */
+  permissions: readonly string[];
+  run?: (req: GraphRequest) => HandlerResult;
+}
+
+/** A pattern over the decoded request path, and the route it names (null: no such resource). */
+export interface GraphRouteEntry {
+  pattern: RegExp;
+  route: (m: RegExpExecArray) => GraphRoute | null;
+}
+
+/** One resource of the demo tenant's Graph: its read handler, dataset gate and supported writes. */
+export interface GraphRoute {
+  /** Dataset the caller must be allowed to read before `get` runs (null: `get` checks itself). */
+  dataset: DatasetId | null;
+  get: (req: GraphRequest) => HandlerResult;
+  writes?: Partial<Record<WriteMethod, GraphWrite>>;
 }
 
 function header(req: GraphRequest, name: string): string | undefined {
@@ -194,8 +237,9 @@ export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): 
   function nextLink(req: GraphRequest, resource: 'users' | 'groups', state: PageToken): string {
     const q: string[] = [];
     if (state.s) q.push(`$select=${state.s.map(encodeURIComponent).join(',')}`);
-    if (state.f) q.push(`$filter=${encodeURIComponent('assignedLicenses/$count ne 0')}`);
-    if (state.c) q.push('$count=true');
+    if (state.f !== null) q.push(`$filter=${encodeURIComponent(state.f)}`);
+    // The query keeps $count=true as sent; the count itself is on the first page only.
+    if (req.url.searchParams.get('$count') === 'true') q.push('$count=true');
     q.push(`$top=${state.t}`);
     q.push(`$skiptoken=${signer.sign(state)}`);
     return `${req.linkOrigin}/v1.0/${resource}?${q.join('&')}`;
@@ -225,71 +269,108 @@ export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): 
     if (countRaw !== null && countRaw !== 'true' && countRaw !== 'false') {
       return graphError(400, 'BadRequest', `Invalid value '${countRaw}' for $count.`);
     }
-    const c = countRaw === 'true';
+    const eventual = header(req, 'ConsistencyLevel')?.trim().toLowerCase() === 'eventual';
+    // "Advanced query capabilities on Microsoft Entra ID objects" (learn.microsoft.com/graph/aad-advanced-queries),
+    // Error handling: without ConsistencyLevel: eventual, Graph "silently ignores the $count query
+    // parameter (?$count=true)": 200 and no @odata.count.
+    const c = countRaw === 'true' && eventual;
     const filterRaw = q.get('$filter');
-    let f = false;
     if (filterRaw !== null) {
       const normal = filterRaw.trim().replace(/\s+/g, ' ').toLowerCase();
-      if (resource !== 'groups' || normal !== LICENSED_GROUPS_FILTER) return graphError(400, 'Request_UnsupportedQuery', 'Unsupported Query.');
-      f = true;
+      if (resource === 'groups' && normal === LICENSED_GROUPS_FILTER) {
+        // $count in a $filter is an advanced query: it needs the header AND $count=true (same page).
+        if (!eventual || countRaw !== 'true') {
+          return graphError(
+            400,
+            'Request_UnsupportedQuery',
+            "Operator 'ne' is not supported because the required parameters might be missing. Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information",
+          );
+        }
+      } else if (resource !== 'users' || parseSignInFilter(filterRaw).ok !== true) {
+        const parsed = resource === 'users' ? parseSignInFilter(filterRaw) : undefined;
+        return graphError(400, 'Request_UnsupportedQuery', parsed && parsed.ok === false ? parsed.message : 'Unsupported Query.');
+      }
     }
-    return { r: resource, o: 0, t: top, s, c, f };
-  }
-
-  function requireEventual(req: GraphRequest, st: PageToken): HandlerResult | null {
-    if (!st.c && !st.f) return null;
-    const level = header(req, 'ConsistencyLevel');
-    if (level?.trim().toLowerCase() === 'eventual') return null;
-    if (st.f) return graphError(400, 'Request_UnsupportedQuery', 'Unsupported Query.');
-    return graphError(400, 'Request_BadRequest', "$count is only supported with the header 'ConsistencyLevel: eventual'.");
+    return { r: resource, o: 0, t: top, s, c, f: filterRaw };
   }
 
   function contextUrl(req: GraphRequest, resource: string, select: readonly string[] | null): string {
     return `${req.url.origin}/v1.0/$metadata#${resource}${select ? `(${select.join(',')})` : ''}`;
   }
 
+  /** Users matching a signInActivity filter (a full scan; computed for @odata.count only). */
+  function countUsers(filter: SignInFilter | null): number {
+    if (!filter) return data.userCount;
+    let n = 0;
+    for (let i = 0; i < data.userCount; i++) if (matchesSignInFilter(filter, data.user(i).signInActivity)) n++;
+    return n;
+  }
+
   function handleUsers(req: GraphRequest): HandlerResult {
     if (!authorised(req, 'users')) return denied();
     const st = pageState(req, 'users', USER_PROPERTIES);
     if (isResult(st)) return st;
-    const eventual = requireEventual(req, st);
-    if (eventual) return eventual;
+    const parsed = st.f === null ? null : parseSignInFilter(st.f);
+    if (parsed && parsed.ok !== true) return graphError(400, 'Request_UnsupportedQuery', 'Unsupported Query.');
+    const filter = parsed?.filter ?? null;
     let top = st.t;
-    if (st.s?.includes('signInActivity')) {
+    if (st.s?.includes('signInActivity') || filter) {
       if (!authorised(req, 'signInActivity')) return denied();
       if (!opts.p1) {
         return graphError(403, 'Authentication_RequestFromNonPremiumTenantOrB2CTenant', "Neither tenant is B2C or tenant doesn't have premium license");
       }
       top = Math.min(top, SIGN_IN_PAGE_CAP);
     }
-    const props: readonly (keyof DemoUser)[] = st.s
-      ? (['id', ...st.s.filter((p) => p !== 'id')] as (keyof DemoUser)[])
-      : (USER_DEFAULT_PROPERTIES as readonly (keyof DemoUser)[]);
-    const end = Math.min(st.o + top, data.userCount);
+    // $select returns exactly the selected properties (id only when selected), as Graph does.
+    const props: readonly (keyof DemoUser)[] = st.s ? (st.s as (keyof DemoUser)[]) : (USER_DEFAULT_PROPERTIES as readonly (keyof DemoUser)[]);
     const value: Record<string, unknown>[] = [];
-    for (let i = st.o; i < end; i++) value.push(project(data.user(i), props));
+    let i = st.o;
+    for (; i < data.userCount && value.length < top; i++) {
+      const u = data.user(i);
+      if (filter && !matchesSignInFilter(filter, u.signInActivity)) continue;
+      value.push(project(u, props));
+    }
+    // A filtered stream ends where no further user matches.
+    if (filter) while (i < data.userCount && !matchesSignInFilter(filter, data.user(i).signInActivity)) i++;
     const body: Record<string, unknown> = { '@odata.context': contextUrl(req, 'users', st.s) };
-    if (st.c) body['@odata.count'] = data.userCount;
-    if (end < data.userCount) body['@odata.nextLink'] = nextLink(req, 'users', { ...st, o: end, t: top });
+    if (st.c) body['@odata.count'] = countUsers(filter);
+    if (i < data.userCount) body['@odata.nextLink'] = nextLink(req, 'users', { ...st, o: i, t: top, c: false });
     body['value'] = value;
     return json(body);
+  }
+
+  /** GET /users/{id}: one user with the same $select rules (a linear lookup; the product does not use it). */
+  function handleUser(req: GraphRequest, id: string): HandlerResult {
+    if (!authorised(req, 'users')) return denied();
+    const rawSelect = req.url.searchParams.get('$select');
+    let props: readonly (keyof DemoUser)[] = USER_DEFAULT_PROPERTIES as readonly (keyof DemoUser)[];
+    if (rawSelect !== null) {
+      const r = resolveSelect(rawSelect, USER_PROPERTIES);
+      if ('unknown' in r) return graphError(400, 'BadRequest', `Could not find a property named '${r.unknown}' on type 'microsoft.graph.user'.`);
+      props = r.props;
+    }
+    if (props.includes('signInActivity') && !authorised(req, 'signInActivity')) return denied();
+    const want = id.toLowerCase();
+    for (let i = 0; i < data.userCount; i++) {
+      const u = data.user(i);
+      if (u.id === want || u.userPrincipalName.toLowerCase() === want) {
+        return json({ '@odata.context': `${req.url.origin}/v1.0/$metadata#users${rawSelect === null ? '' : `(${props.join(',')})`}/$entity`, ...project(u, props) });
+      }
+    }
+    return graphError(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
   }
 
   function handleGroups(req: GraphRequest): HandlerResult {
     if (!authorised(req, 'groups')) return denied();
     const st = pageState(req, 'groups', GROUP_PROPERTIES);
     if (isResult(st)) return st;
-    const eventual = requireEventual(req, st);
-    if (eventual) return eventual;
-    const all = st.f ? data.groups.filter((g) => g.assignedLicenses.length > 0) : data.groups;
-    const props: readonly (keyof DemoGroup)[] = st.s
-      ? (['id', ...st.s.filter((p) => p !== 'id')] as (keyof DemoGroup)[])
-      : GROUP_PROPERTIES;
+    const all = st.f !== null ? data.groups.filter((g) => g.assignedLicenses.length > 0) : data.groups;
+    const props: readonly (keyof DemoGroup)[] = st.s ? (st.s as (keyof DemoGroup)[]) : GROUP_PROPERTIES;
     const end = Math.min(st.o + st.t, all.length);
     const value = all.slice(st.o, end).map((g) => project(g, props));
     const body: Record<string, unknown> = { '@odata.context': contextUrl(req, 'groups', st.s) };
     if (st.c) body['@odata.count'] = all.length;
-    if (end < all.length) body['@odata.nextLink'] = nextLink(req, 'groups', { ...st, o: end });
+    if (end < all.length) body['@odata.nextLink'] = nextLink(req, 'groups', { ...st, o: end, c: false });
     body['value'] = value;
     return json(body);
   }
@@ -310,28 +391,43 @@ export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): 
     return { kind: 'redirect', status: 302, location: `${req.downloadOrigin}/data/download/${token}` };
   }
 
-  function route(path: string): { dataset: DatasetId | null; run: (req: GraphRequest) => HandlerResult } | null {
-    const lower = path.toLowerCase();
-    switch (lower) {
-      case '/v1.0/subscribedskus':
-        return {
-          dataset: 'subscribedSkus',
-          run: (req) => json({ '@odata.context': `${req.url.origin}/v1.0/$metadata#subscribedSkus`, value: data.skus }),
-        };
-      case '/v1.0/users':
-        return { dataset: null, run: handleUsers };
-      case '/v1.0/groups':
-        return { dataset: null, run: handleGroups };
-      case '/v1.0/admin/reportsettings':
-        return {
-          dataset: 'reportSettings',
-          run: (req) => json({ '@odata.context': `${req.url.origin}/v1.0/$metadata#admin/reportSettings/$entity`, displayConcealedNames: conceal }),
-        };
-      default:
-        break;
-    }
-    const m = /^\/v1\.0\/reports\/([a-z0-9]+)(?:\((.*)\))?(\/content)?$/i.exec(path);
-    if (!m) return null;
+  // Application permissions that allow each write, from the Graph API pages ("Create user",
+  // "Update user", "Delete user", "Create group", "Update adminReportSettings"). The demo tenant
+  // carries out none of these yet: a caller holding one gets 501 instead of a pretend write.
+  const USER_WRITE = ['User.ReadWrite.All', 'Directory.ReadWrite.All'] as const;
+  const GROUP_CREATE = ['Group.Create', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'] as const;
+
+  /** The resource table: a new resource (or a write on one) is one entry here. */
+  const ROUTES: readonly GraphRouteEntry[] = [
+    {
+      pattern: /^\/v1\.0\/subscribedskus$/i,
+      route: () => ({
+        dataset: 'subscribedSkus',
+        get: (req) => json({ '@odata.context': `${req.url.origin}/v1.0/$metadata#subscribedSkus`, value: data.skus }),
+      }),
+    },
+    { pattern: /^\/v1\.0\/users$/i, route: () => ({ dataset: null, get: handleUsers, writes: { POST: { permissions: USER_WRITE } } }) },
+    {
+      pattern: /^\/v1\.0\/users\/([^/]+)$/i,
+      route: (m) => ({
+        dataset: null,
+        get: (req) => handleUser(req, m[1] ?? ''),
+        writes: { PATCH: { permissions: USER_WRITE }, DELETE: { permissions: USER_WRITE } },
+      }),
+    },
+    { pattern: /^\/v1\.0\/groups$/i, route: () => ({ dataset: null, get: handleGroups, writes: { POST: { permissions: GROUP_CREATE } } }) },
+    {
+      pattern: /^\/v1\.0\/admin\/reportsettings$/i,
+      route: () => ({
+        dataset: 'reportSettings',
+        get: (req) => json({ '@odata.context': `${req.url.origin}/v1.0/$metadata#admin/reportSettings/$entity`, displayConcealedNames: conceal }),
+        writes: { PATCH: { permissions: ['ReportSettings.ReadWrite.All'] } },
+      }),
+    },
+    { pattern: /^\/v1\.0\/reports\/([a-z0-9]+)(?:\((.*)\))?(\/content)?$/i, route: reportRoute },
+  ];
+
+  function reportRoute(m: RegExpExecArray): GraphRoute | null {
     const fn = (m[1] ?? '').toLowerCase();
     const kind: ReportKind | 'activeUserCounts' | undefined =
       fn === ACTIVE_USER_COUNTS_FUNCTION.toLowerCase() ? 'activeUserCounts' : REPORT_KINDS.find((k) => REPORT_FUNCTIONS[k].toLowerCase() === fn);
@@ -339,14 +435,20 @@ export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): 
     const args = m[2];
     if (kind === 'activationsUserDetail') {
       if (args !== undefined && args.trim() !== '') return null;
-      return { dataset: null, run: (req) => handleReport(req, kind, null) };
+      return { dataset: null, get: (req) => handleReport(req, kind, null) };
     }
     const pm = args === undefined ? null : /^\s*period\s*=\s*'([^']*)'\s*$/i.exec(args);
-    if (!pm) {
-      return { dataset: null, run: () => graphError(400, 'BadRequest', "The parameter 'period' is missing or malformed.") };
-    }
+    if (!pm) return { dataset: null, get: () => graphError(400, 'BadRequest', "The parameter 'period' is missing or malformed.") };
     const period = pm[1] ?? '';
-    return { dataset: null, run: (req) => handleReport(req, kind, period) };
+    return { dataset: null, get: (req) => handleReport(req, kind, period) };
+  }
+
+  function route(path: string): GraphRoute | null {
+    for (const r of ROUTES) {
+      const m = r.pattern.exec(path);
+      if (m) return r.route(m);
+    }
+    return null;
   }
 
   function handle(req: GraphRequest): HandlerResult {
@@ -357,11 +459,17 @@ export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): 
       const seg = path.split('/').filter(Boolean).pop() ?? '';
       return graphError(404, 'Request_ResourceNotFound', `Resource not found for the segment '${seg}'.`);
     }
-    if (req.method.toUpperCase() !== 'GET') {
-      return graphError(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.');
+    const method = req.method.toUpperCase();
+    if (method !== 'GET') {
+      const write = r.writes?.[method as WriteMethod];
+      if (!write) return graphError(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.');
+      // Graph refuses a write the token does not allow before anything else: 403 Authorization_RequestDenied.
+      if (!holdsAny(req, write.permissions)) return denied();
+      if (write.run) return write.run(req);
+      return graphError(501, 'NotImplemented', `The demo tenant does not carry out ${method} on this resource.`);
     }
     if (r.dataset && !authorised(req, r.dataset)) return denied();
-    return r.run(req);
+    return r.get(req);
   }
 
   function handleDownload(url: URL): HandlerResult {

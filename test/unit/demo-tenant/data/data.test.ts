@@ -4,15 +4,9 @@
  * (2026-11-01T00:00:00Z).
  */
 import { describe, expect, it } from 'vitest';
-import {
-  SERVICE_PLANS,
-  SKU_CATALOG,
-  servicePlanFriendlyName,
-  skuById,
-  skuByPartNumber,
-  skuFriendlyName,
-} from '../../../../src-main/core/catalog/skus';
-import { createDemoData, isoSeconds, REPORT_DATE, ymd, type DemoUser } from '../../../../src-main/core/demo-tenant/data';
+import { builtinCatalog } from '../../../../src-main/core/catalog/builtin';
+import { SERVICE_PLANS, skuByPartNumber } from '../../../../src-main/core/catalog/skus';
+import { createDemoData, DEMO_SKUS, isoSeconds, REPORT_DATE, ymd, type DemoUser } from '../../../../src-main/core/demo-tenant/data';
 import { createGraphApi } from '../../../../src-main/core/demo-tenant/graph';
 
 const TENANT = '3f2c9a1e-7b4d-4c8e-9a61-0d5e2b7f4c10';
@@ -25,66 +19,64 @@ const sku = (part: string): string => {
   return s.skuId;
 };
 
-describe('SKU catalog', () => {
-  it('has unique, GUID-shaped skuIds and service plan ids', () => {
-    const ids = SKU_CATALOG.map((s) => s.skuId);
-    expect(new Set(ids).size).toBe(ids.length);
-    for (const s of SKU_CATALOG) {
+describe('subscribed SKUs', () => {
+  const d = createDemoData({ seed: 'skus', users: 300, tenantId: TENANT, domain: DOMAIN });
+  const by = (part: string) => {
+    const s = d.skus.find((x) => x.skuPartNumber === part);
+    if (!s) throw new Error(`not subscribed: ${part}`);
+    return s;
+  };
+
+  it('include the products the reconciler reasons about, Microsoft 365 E5 and Office 365 E1 among them', () => {
+    expect(d.skus.map((s) => s.skuPartNumber).sort()).toEqual([
+      'AAD_PREMIUM', 'ENTERPRISEPACK', 'ENTERPRISEPREMIUM', 'EXCHANGESTANDARD', 'FLOW_FREE', 'Microsoft_Teams_Rooms_Pro',
+      'POWER_BI_PRO', 'POWER_BI_STANDARD', 'PROJECTPROFESSIONAL', 'SPE_E3', 'SPE_E5', 'SPE_F1', 'STANDARDPACK',
+      'TEAMS_EXPLORATORY', 'VISIOCLIENT',
+    ]);
+    expect(by('SPE_E5').skuId).toBe('06ebc4ee-1bb5-47dd-8120-11324bc54e06');
+    expect(by('STANDARDPACK').skuId).toBe('18181a46-0d4e-45cd-891e-60aabd171b4e');
+    for (const s of d.skus) {
       expect(s.skuId).toMatch(GUID);
-      for (const p of s.servicePlans) expect(p.servicePlanId).toMatch(GUID);
+      expect(s.consumedUnits, s.skuPartNumber).toBeGreaterThanOrEqual(0);
     }
   });
 
-  it('includes the products the reconciler reasons about', () => {
-    for (const part of [
-      'ENTERPRISEPACK', 'ENTERPRISEPREMIUM', 'SPE_E3', 'SPE_F1', 'EXCHANGESTANDARD', 'VISIOCLIENT', 'PROJECTPROFESSIONAL',
-      'POWER_BI_PRO', 'Microsoft_Teams_Rooms_Pro', 'AAD_PREMIUM', 'POWER_BI_STANDARD', 'FLOW_FREE', 'TEAMS_EXPLORATORY',
-    ]) {
-      expect(skuByPartNumber(part), part).toBeDefined();
+  it('carry the full service-plan list of the catalogue, in its order', () => {
+    for (const s of d.skus) {
+      const ref = builtinCatalog().skuById(s.skuId);
+      expect(ref, s.skuPartNumber).toBeDefined();
+      expect(s.servicePlans.map((p) => [p.servicePlanId, p.servicePlanName]), s.skuPartNumber).toEqual(
+        ref?.servicePlans.map((p) => [p.servicePlanId, p.servicePlanName]),
+      );
+    }
+    expect(by('SPE_E5').servicePlans.length).toBeGreaterThan(80);
+    expect(by('ENTERPRISEPACK').servicePlans.length).toBeGreaterThan(30);
+  });
+
+  // learn.microsoft.com/graph/api/resources/serviceplaninfo: appliesTo is "User" (assignable to
+  // individual users) or "Company" (the entire tenant); provisioningStatus PendingActivation is
+  // "provisioned but requires explicit activation by an administrator (for example, Intune_O365
+  // service plan)". learn.microsoft.com/graph/api/resources/subscribedsku: servicePlans is a
+  // collection of servicePlanInfo.
+  it('report plans that apply to the company as well as to users, and Intune for Office 365 pending activation', () => {
+    const all = d.skus.flatMap((s) => s.servicePlans.map((p) => ({ sku: s, p })));
+    expect(new Set(all.map((x) => x.p.appliesTo))).toEqual(new Set(['User', 'Company']));
+    const foundation = all.filter((x) => x.p.servicePlanId === SERVICE_PLANS.EXCHANGE_S_FOUNDATION.servicePlanId);
+    expect(foundation.length).toBeGreaterThanOrEqual(5);
+    for (const x of foundation) expect(x.p.appliesTo).toBe('Company');
+    for (const x of all.filter((y) => y.p.servicePlanId === SERVICE_PLANS.EXCHANGE_S_ENTERPRISE.servicePlanId)) expect(x.p.appliesTo).toBe('User');
+    const intune = all.filter((x) => x.p.servicePlanId === SERVICE_PLANS.INTUNE_O365.servicePlanId && x.sku.capabilityStatus !== 'Suspended');
+    expect(intune.length).toBeGreaterThan(0);
+    for (const x of intune) expect(x.p.provisioningStatus).toBe('PendingActivation');
+    for (const s of d.skus.filter((x) => x.capabilityStatus === 'Suspended')) {
+      for (const p of s.servicePlans) expect(p.provisioningStatus).toBe('Disabled');
     }
   });
 
-  it('models real overlaps between products (learn.microsoft.com licensing service plan reference)', () => {
-    const plans = (part: string) => new Set(skuByPartNumber(part)?.servicePlans.map((p) => p.servicePlanName));
-    expect(plans('ENTERPRISEPACK').has('EXCHANGE_S_ENTERPRISE')).toBe(true);
-    expect(plans('SPE_E3').has('EXCHANGE_S_ENTERPRISE')).toBe(true);
-    expect(plans('EXCHANGESTANDARD').has('EXCHANGE_S_STANDARD')).toBe(true);
-    expect(plans('SPE_E3').has('AAD_PREMIUM')).toBe(true);
-    expect(plans('AAD_PREMIUM').has('AAD_PREMIUM')).toBe(true);
-  });
-
-  it.each([
-    ['6fd2c87f-b296-42f0-b197-1e91e994b900', 'ENTERPRISEPACK', 'Office 365 E3'],
-    ['6FD2C87F-B296-42F0-B197-1E91E994B900', 'whatever', 'Office 365 E3'],
-    ['c7df2760-2c81-4ef7-b578-5b5392b571df', 'ENTERPRISEPREMIUM', 'Office 365 E5'],
-    ['05e9a617-0261-4cee-bb44-138d3ef5d965', 'SPE_E3', 'Microsoft 365 E3'],
-    ['66b55226-6b4f-492c-910c-a3b7a3c9d993', 'SPE_F1', 'Microsoft 365 F3'],
-    ['a403ebcc-fae0-4ca2-8c8c-7a907fd6c235', 'POWER_BI_STANDARD', 'Microsoft Fabric (Free)'],
-    ['00000000-0000-0000-0000-000000000000', 'visioclient', 'Visio Plan 2'],
-    ['00000000-0000-0000-0000-000000000000', 'CONTOSO_CUSTOM_SKU', 'CONTOSO_CUSTOM_SKU'],
-    ['', '', ''],
-    ['__proto__', '__proto__', '__proto__'],
-    ['constructor', 'toString', 'toString'],
-    ['<script>', '"; DROP TABLE skus; --', '"; DROP TABLE skus; --'],
-  ])('skuFriendlyName(%j, %j) = %j', (id, part, expected) => {
-    expect(skuFriendlyName(id, part)).toBe(expected);
-  });
-
-  it.each([
-    [SERVICE_PLANS.EXCHANGE_S_ENTERPRISE.servicePlanId, 'EXCHANGE_S_ENTERPRISE', 'Exchange Online (Plan 2)'],
-    [SERVICE_PLANS.EXCHANGE_S_STANDARD.servicePlanId.toUpperCase(), 'x', 'Exchange Online (Plan 1)'],
-    [SERVICE_PLANS.TEAMS1.servicePlanId, 'TEAMS1', 'Microsoft Teams'],
-    ['11111111-1111-1111-1111-111111111111', 'SOME_NEW_PLAN', 'SOME_NEW_PLAN'],
-    ['__proto__', 'hasOwnProperty', 'hasOwnProperty'],
-  ])('servicePlanFriendlyName(%j, %j) = %j', (id, name, expected) => {
-    expect(servicePlanFriendlyName(id, name)).toBe(expected);
-  });
-
-  it('looks up by id and part number regardless of case, and misses cleanly', () => {
-    expect(skuById(sku('SPE_E3').toUpperCase())?.skuPartNumber).toBe('SPE_E3');
-    expect(skuByPartNumber('spe_e3')?.skuId).toBe(sku('SPE_E3'));
-    expect(skuById('not-a-guid')).toBeUndefined();
-    expect(skuByPartNumber('')).toBeUndefined();
+  it('are the same objects the Graph user licences point at (DEMO_SKUS order)', () => {
+    expect(DEMO_SKUS.map((s) => s.skuPartNumber)).toContain('SPE_E5');
+    const subscribed = new Set(d.skus.map((s) => s.skuId));
+    for (const s of DEMO_SKUS) expect(subscribed.has(s.skuId)).toBe(true);
   });
 });
 
@@ -208,6 +200,9 @@ describe('reconciliation cases at 500 users (seed "demo")', () => {
     ],
     ['Office 365 E3 + Microsoft 365 E3 overlap', (u) => has(u, sku('ENTERPRISEPACK')) && has(u, sku('SPE_E3'))],
     ['Office 365 E5 + Exchange Online (Plan 1) overlap', (u) => has(u, sku('ENTERPRISEPREMIUM')) && has(u, sku('EXCHANGESTANDARD'))],
+    ['Office 365 E1 + Exchange Online (Plan 1) overlap', (u) => has(u, sku('STANDARDPACK')) && has(u, sku('EXCHANGESTANDARD'))],
+    ['Microsoft 365 E5 holders', (u) => has(u, sku('SPE_E5'))],
+    ['Office 365 E1 holders', (u) => has(u, sku('STANDARDPACK'))],
     ['licensed guests', (u) => u.userType === 'Guest' && u.assignedLicenses.length > 0],
     ['group-based assignments', (u) => u.licenseAssignmentStates.some((s) => s.assignedByGroup !== null && s.state === 'Active')],
     [
