@@ -1,16 +1,13 @@
-import type { EventName, OpName, RemoteApi, SubscribeFn } from '../../../src-main/shared/contract';
+import type { EventName, OpName } from '../../../src-main/shared/contract';
+import { API_GLOBAL, type ReconcilerApi } from '../../../src-main/preload/api';
 import type { Result } from '../../../src-main/shared/errors';
 import type { Platform, Transport } from './transport';
 
 /** What the desktop preload exposes as window.reconciler: the contract's methods, results as data, and subscriptions. */
-export type DesktopBridge = RemoteApi & {
-  subscribe: SubscribeFn;
-  /** What only the desktop app offers beside the contract. */
-  desktop?: { chooseFolder(purpose: 'exports'): Promise<Result<{ path: string } | null>> };
-};
+export type DesktopBridge = ReconcilerApi;
 
 export function desktopBridge(): DesktopBridge | undefined {
-  return (window as unknown as { reconciler?: DesktopBridge }).reconciler;
+  return (window as unknown as Record<string, DesktopBridge | undefined>)[API_GLOBAL];
 }
 
 export function createDesktopTransport(bridge: DesktopBridge): Transport {
