@@ -203,16 +203,38 @@ describe('browser mode, the operator path', () => {
     expect(list.ok && (list.value as { id: number }[])[0]?.id).toBe(firstSnapshot);
   });
 
+  it('a failed sync shows its error and remedy, and says the previous snapshot is still current', async () => {
+    const { page } = app;
+    await restartDemo('500', 'no-consent');
+    await page.getByRole('button', { name: /^Sync/ }).first().click();
+    await page.getByRole('button', { name: 'Start sync' }).click();
+    await page.getByRole('status').getByText('Sync failed').waitFor({ timeout: 60_000 });
+    const alert = page.getByRole('alert').filter({ hasText: 'The sync failed' });
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/consent/i);
+    await page.getByText(`Snapshot #${firstSnapshot} of`).waitFor();
+    await screen('16-sync-failed');
+  });
+
+  it('Verify of an app without admin consent shows the sign-in error, its hint and who can fix it', async () => {
+    const { page } = app;
+    await verify();
+    const alert = page.getByRole('alert').filter({ hasText: 'Sign-in failed' });
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/Administrator/);
+    await screen('17-verify-no-consent');
+  });
+
   it('exports the CSV files and downloads them byte for byte (BOM, CRLF, quoting)', async () => {
     const { page } = app;
     await page.getByRole('button', { name: /^Export/ }).first().click();
     await page.getByRole('heading', { name: 'Export' }).waitFor();
-    await screen('16-export');
+    await screen('18-export');
     const before = app.apiBodies.length;
     await page.getByRole('button', { name: 'Export', exact: true }).click();
     await page.getByRole('heading', { name: 'Written' }).waitFor({ timeout: 60_000 });
     await page.getByText(`From snapshot #${firstSnapshot}`).waitFor();
-    await screen('17-export-written');
+    await screen('19-export-written');
     const written = app.apiBodies.slice(before).map((b) => JSON.parse(b) as { ok: boolean; value?: { files?: string[]; contentHash?: string | null } }).find((r) => r.ok && r.value?.files);
     const files = written?.value?.files ?? [];
     expect(files.map((f) => f.split(/[\\/]/).pop()).sort()).toEqual(['sku-summary.csv', 'user-licenses.csv']);
@@ -249,11 +271,11 @@ describe('browser mode, the operator path', () => {
     const { page } = app;
     await page.emulateMedia({ colorScheme: 'dark' });
     await expect.poll(() => page.evaluate(() => (globalThis as unknown as { document: { documentElement: { dataset: Record<string, string> } } }).document.documentElement.dataset['theme'])).toBe('dark');
-    await screen('19-export-dark');
+    await screen('20-export-dark');
     await page.getByRole('button', { name: /^Consent and verify/ }).first().click();
-    await screen('20-verify-dark');
+    await screen('21-verify-dark');
     await page.emulateMedia({ colorScheme: 'light', forcedColors: 'active' });
-    await screen('21-verify-forced-colors');
+    await screen('22-verify-forced-colors');
     await page.emulateMedia({ colorScheme: 'light', forcedColors: 'none' });
   });
 
@@ -305,7 +327,7 @@ describe('browser mode, the operator path', () => {
       `100k-user sync in browser mode: ${((Date.now() - started) / 1000).toFixed(1)} s; long tasks (wall clock) ${tasks.length}, longest ${longest.toFixed(0)} ms; ` +
         `${cpu.count} renderer tasks, the longest needed ${cpu.longestMs.toFixed(1)} ms of CPU\n`,
     );
-    await screen('18-sync-100k-finished');
+    await screen('23-sync-100k-finished');
     expect(cpu.count).toBeGreaterThan(100);
     // On a loaded machine a short task can be descheduled past 50 ms of wall clock; the CPU a task
     // needs cannot. The renderer's own work stays under the long-task threshold either way.
