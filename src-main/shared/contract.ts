@@ -92,7 +92,14 @@ export const CONTRACT = {
   // The consent walkthrough.
   'consent.guide': op(z.object({ profile: profileNameSchema, redirectUri: z.url().optional() }), walkthroughSchema, 'the steps, who does each one'),
   'consent.script': op(
-    z.object({ profile: profileNameSchema, shell: scriptShellSchema, appId: z.uuid().optional(), certificatePath: z.string().min(1).optional() }),
+    z.object({
+      profile: profileNameSchema,
+      shell: scriptShellSchema,
+      appId: z.uuid().optional(),
+      certificatePath: z.string().min(1).optional(),
+      /** Also save the script here (written atomically; an Azure CLI script is made executable). */
+      outPath: z.string().min(1).optional(),
+    }),
     consentScriptSchema,
     'the registration script (PowerShell or Azure CLI) for the consenting administrator',
   ),

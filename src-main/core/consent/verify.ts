@@ -1,4 +1,5 @@
 import { OperatorError, isOperatorError, type OperatorErrorCode } from '../errors/operator-error';
+import type { Remedy } from '../../shared/errors';
 import type { GraphSession, TokenInfo } from '../graph/session';
 import { DATASET_IDS, DATASET_PERMISSIONS, missingApplicationPermission, missingDelegatedScope, type DatasetId } from '../permissions/matrix';
 import { detectExcess, type ExcessPermission } from '../permissions/excess';
@@ -38,7 +39,7 @@ export interface VerifyReport {
   kind: 'application' | 'delegated';
   tenantId?: string;
   /** Whether a token could be acquired; when not, error says why and who can fix it. */
-  signIn: { ok: true } | { ok: false; error: { code: OperatorErrorCode; message: string; hint: string; who?: string; aadsts?: number } };
+  signIn: { ok: true } | { ok: false; error: { code: OperatorErrorCode; message: string; hint: string; remedy?: Remedy; who?: string; aadsts?: number } };
   /** What the token grants (roles for app-only, scopes for delegated). */
   granted: string[];
   rows: VerifyRow[];
@@ -129,7 +130,7 @@ export async function verifyProfile(opts: VerifyOptions): Promise<VerifyReport> 
         kind,
         signIn: {
           ok: false,
-          error: { code: err.code, message: err.message, hint: err.hint, ...(err.who ? { who: err.who } : {}), ...(err.aadsts !== undefined ? { aadsts: err.aadsts } : {}) },
+          error: { code: err.code, message: err.message, hint: err.hint, ...(err.remedy ? { remedy: err.remedy } : {}), ...(err.who ? { who: err.who } : {}), ...(err.aadsts !== undefined ? { aadsts: err.aadsts } : {}) },
         },
         granted: [],
         rows: DATASET_IDS.map((d) => {

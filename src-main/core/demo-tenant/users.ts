@@ -92,6 +92,7 @@ interface Want {
 const WANTS: readonly Want[] = [
   { name: 'global-admin', roles: ['Global Administrator'], mfa: false, blocked: false, label: 'Global Admin' },
   { name: 'privileged-role-admin', roles: ['Privileged Role Administrator'], mfa: false, blocked: false, label: 'Privileged Role Admin' },
+  { name: 'app-admin', roles: ['Application Administrator'], mfa: false, blocked: false, label: 'Application Admin' },
   { name: 'reports-reader', roles: ['Reports Reader'], mfa: false, blocked: false, label: 'Reports Reader' },
   { name: 'mfa-reader', roles: ['Reports Reader'], mfa: true, blocked: false, label: 'MFA Reader' },
   { name: 'global-reader', roles: ['Global Reader'], mfa: false, blocked: false, label: 'Global Reader' },

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { OperatorError, isOperatorError } from '../errors/operator-error';
+import type { Remedy } from '../../shared/errors';
+import { OperatorError, isOperatorError, remedyFor } from '../errors/operator-error';
 import type { GraphSession } from '../graph/session';
 import { DATASET_IDS, DATASET_PERMISSIONS, missingApplicationPermission, missingDelegatedScope, type DatasetId } from '../permissions/matrix';
 import { excessWarning } from '../permissions/excess';
@@ -71,6 +72,8 @@ export interface DatasetResult {
   reason?: string;
   /** Least-privileged permission that would let the dataset sync, when that is why it was skipped. */
   missingPermission?: string;
+  /** What the operator can do about a skipped dataset. */
+  remedy?: Remedy;
   durationMs: number;
 }
 
@@ -128,17 +131,19 @@ function normaliseError(e: unknown): OperatorError {
   if (err.name === 'SqliteError') {
     return new OperatorError('store', `Writing the snapshot failed: ${err.message}`, {
       hint: 'Check the free disk space and the data folder, then sync again. The previous snapshot is unchanged.',
+      remedy: { action: 'check-storage' },
       cause: e,
     });
   }
   return new OperatorError('internal', `The sync failed unexpectedly: ${err.message}`, {
-    hint: 'Run again with --verbose and report the log file if it persists. The previous snapshot is unchanged.',
+    hint: 'Try again; if it persists, report it with the log file. The previous snapshot is unchanged.',
+    remedy: { action: 'report-bug' },
     cause: e,
   });
 }
 
 /** Why a dataset is skipped when Graph answers 403, or undefined when the error must fail the sync. */
-function skipReason(dataset: DatasetId, e: unknown, delegated: boolean): { reason: string; missingPermission?: string } | undefined {
+function skipReason(dataset: DatasetId, e: unknown, delegated: boolean, profile: string): { reason: string; missingPermission?: string; remedy?: Remedy } | undefined {
   if (!isOperatorError(e)) return undefined;
   const perm = DATASET_PERMISSIONS[dataset];
   if (e.code === 'permission-denied' && delegated) {
@@ -148,13 +153,14 @@ function skipReason(dataset: DatasetId, e: unknown, delegated: boolean): { reaso
       return {
         reason: `signed-in user has no directory role that may read it (needs ${perm.delegatedRoles.join(' or ')})`,
         missingPermission: perm.delegatedRoles[0],
+        remedy: remedyFor('assign-role', profile, { role: perm.delegatedRoles[0] }),
       };
     }
-    return { reason: `missing delegated permission ${perm.delegated}`, missingPermission: perm.delegated };
+    return { reason: `missing delegated permission ${perm.delegated}`, missingPermission: perm.delegated, remedy: remedyFor('add-permission', profile, { permission: perm.delegated }) };
   }
   if (e.code === 'permission-denied') {
     const missing = e.permission ?? perm.application;
-    return { reason: `missing application permission ${missing}`, missingPermission: missing };
+    return { reason: `missing application permission ${missing}`, missingPermission: missing, remedy: remedyFor('add-permission', profile, { permission: missing }) };
   }
   if (e.code === 'license-required') {
     return perm.requiresP1
@@ -319,18 +325,19 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
   const runDataset = async (dataset: DatasetId): Promise<void> => {
     const perm = DATASET_PERMISSIONS[dataset];
     const t0 = clock();
-    const skip = (reason: string, missingPermission?: string) => {
+    const skip = (reason: string, missingPermission?: string, remedy?: Remedy) => {
       const t1 = clock();
       results.set(dataset, {
         dataset, label: perm.label, status: 'skipped', items: 0, reason,
         ...(missingPermission ? { missingPermission } : {}),
+        ...(remedy ? { remedy } : {}),
         durationMs: t1.getTime() - t0.getTime(), startedAt: t0.toISOString(), finishedAt: t1.toISOString(),
       });
       emit({ type: 'dataset-skipped', dataset, items: 0, reason });
     };
     if (!selected.has(dataset)) return skip('not selected for this sync');
     const missing = delegated ? missingDelegatedScope(dataset, scopes) : missingApplicationPermission(dataset, roles);
-    if (missing) return skip(`missing ${delegated ? 'delegated' : 'application'} permission ${missing}`, missing);
+    if (missing) return skip(`missing ${delegated ? 'delegated' : 'application'} permission ${missing}`, missing, remedyFor('add-permission', opts.profileName, { permission: missing }));
 
     emit({ type: 'dataset-start', dataset, items: 0 });
     let lastEmit = Number.NEGATIVE_INFINITY;
@@ -350,10 +357,10 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       });
       emit({ type: 'dataset-done', dataset, items, ...(expected !== undefined ? { expected } : {}) });
     } catch (e) {
-      const why = ac.signal.aborted ? undefined : skipReason(dataset, e, delegated);
+      const why = ac.signal.aborted ? undefined : skipReason(dataset, e, delegated, opts.profileName);
       if (!why) throw e;
       await writer.discardDataset(dataset);
-      skip(why.reason, why.missingPermission);
+      skip(why.reason, why.missingPermission, why.remedy);
     }
   };
 

@@ -173,5 +173,6 @@ export function parseItem<S extends z.ZodType>(schema: S, value: unknown, what: 
   const field = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : '(item)';
   throw new OperatorError('graph-error', `Microsoft Graph returned an invalid ${what} (${where}): field "${field}": ${issue?.message ?? 'invalid'}.`, {
     hint: 'The service answered with data this version does not understand. Try again later; if it persists, report it with the log file.',
+    remedy: { action: 'retry-later' },
   });
 }

@@ -117,6 +117,7 @@ export function signInRow(u: GraphUserSignIn): SignInActivityRow {
 function reportCellError(column: string, what: string): OperatorError {
   return new OperatorError('graph-error', `A usage report row has an invalid "${column}" value (expected ${what}).`, {
     hint: 'The report format may have changed. Try again later; if it persists, report it with the log file.',
+    remedy: { action: 'retry-later' },
   });
 }
 

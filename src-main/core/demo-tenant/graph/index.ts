@@ -30,6 +30,7 @@ import {
 import { graphError, type GraphApi, type GraphApiOptions, type GraphRequest, type HandlerResult } from './contract';
 import { TokenSigner } from './signed-token';
 import { matchesSignInFilter, parseSignInFilter, type SignInFilter } from './sign-in-filter';
+import { createAppRegistrations } from './app-registrations';
 
 export type { GraphApi, GraphApiOptions, GraphRequest, HandlerResult } from './contract';
 
@@ -233,6 +234,7 @@ export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): 
   const signer = new TokenSigner();
   const concealKey = createHash('sha256').update(`conceal:${opts.seed}:${opts.tenantId}`).digest();
   let conceal = opts.concealNames;
+  const registrations = createAppRegistrations({ tenantId: opts.tenantId, seed: opts.seed, now });
 
   function nextLink(req: GraphRequest, resource: 'users' | 'groups', state: PageToken): string {
     const q: string[] = [];
@@ -452,6 +454,8 @@ export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): 
   }
 
   function handle(req: GraphRequest): HandlerResult {
+    const registration = registrations.handle(req);
+    if (registration) return registration;
     let path = safeDecode(req.url.pathname);
     if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
     const r = route(path);
@@ -519,5 +523,6 @@ export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): 
     setConcealNames(on: boolean) {
       conceal = on;
     },
+    registrations,
   };
 }
