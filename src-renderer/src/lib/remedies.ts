@@ -23,7 +23,13 @@ const VIEWS: Record<RemedyAction, (r: Remedy) => RemedyView> = {
   }),
   'assign-role': (r) => ({ kind: 'instruction', text: `Ask an administrator to assign the directory role ${sub(r, 'named above', 'role')} to the account that signs in.` }),
   'upload-certificate': () => ({ kind: 'go', label: 'Save the certificate to upload', screen: 'consent', step: 'certificate' }),
+  'create-certificate': () => ({ kind: 'go', label: 'Create a certificate', screen: 'consent', step: 'certificate' }),
   'renew-certificate': () => ({ kind: 'go', label: 'Create a new certificate', screen: 'consent', step: 'certificate' }),
+  'import-certificate': () => ({
+    kind: 'instruction',
+    text: 'Import the existing certificate with its private key (a PFX file, or the PEM certificate and key) into this profile; its key then moves into the secret store.',
+  }),
+  'rollback-certificate': () => ({ kind: 'go', label: 'Go back to the previous certificate', screen: 'consent', step: 'certificate' }),
   'set-secret': () => ({ kind: 'go', label: 'Set the client secret', screen: 'profiles' }),
   'edit-profile': () => ({ kind: 'go', label: 'Edit the profile', screen: 'profiles' }),
   'add-profile': () => ({ kind: 'go', label: 'Add a profile', screen: 'profiles' }),

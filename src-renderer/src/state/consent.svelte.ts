@@ -3,6 +3,7 @@ import type { consentScriptSchema, consentUrlSchema } from '../../../src-main/sh
 import type { VerifyReportDto, WalkthroughDto } from '../../../src-main/shared/consent';
 import type { CertificateReportDto, WrittenCertificateDto } from '../../../src-main/shared/credentials';
 import type { z } from 'zod';
+import type { ErrorDto } from '../../../src-main/shared/errors';
 import { Loadable } from './async.svelte';
 
 export const CONSENT_STEPS = [
@@ -47,6 +48,7 @@ class ConsentState {
   created = new Loadable<WrittenCertificateDto>();
   url = new Loadable<z.infer<typeof consentUrlSchema>>();
   verify = new Loadable<VerifyReportDto>();
+  rollbackError = $state<ErrorDto | undefined>(undefined);
 
   open(profile: string): void {
     if (this.profile === profile) return;
@@ -102,6 +104,16 @@ class ConsentState {
       await this.certificate.run(() => call('certificates.show', { profile }));
       this.script.reset();
     }
+  }
+
+  /** Switch back to the certificate the last replacement kept. */
+  async rollback(): Promise<void> {
+    const profile = this.profile;
+    if (!profile) return;
+    const r = await call('certificates.rollback', { profile });
+    this.created.reset();
+    await this.certificate.run(() => call('certificates.show', { profile }));
+    this.rollbackError = r.ok ? undefined : r.error;
   }
 
   async runVerify(): Promise<void> {
