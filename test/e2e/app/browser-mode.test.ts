@@ -212,6 +212,7 @@ describe('browser mode, the operator path', () => {
     const alert = page.getByRole('alert').filter({ hasText: 'The sync failed' });
     await alert.waitFor();
     expect(await alert.textContent()).toMatch(/consent/i);
+    await alert.getByRole('button', { name: 'Get the admin-consent link' }).waitFor();
     await page.getByText(`Snapshot #${firstSnapshot} of`).waitFor();
     await screen('16-sync-failed');
   });
