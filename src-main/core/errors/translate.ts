@@ -194,6 +194,14 @@ export const AADSTS_TABLE: Readonly<Record<number, AadstsEntry>> = {
     remedy: 'edit-profile',
     delegated: { hint: 'The delegated read scopes ("<graph URL>/<permission>") were refused: check the profile\'s cloud and custom Graph URL.', remedy: 'edit-profile' },
   },
+  // Client credentials with a scope that is not "<resource>/.default": Entra ID answers AADSTS1002012
+  // ("Microsoft identity platform and the OAuth 2.0 client credentials flow", learn.microsoft.com).
+  1002012: {
+    code: 'auth-failed',
+    message: 'The requested scope is invalid for an app-only token (AADSTS1002012).',
+    hint: 'App-only tokens need the "<graph URL>/.default" scope; check the profile\'s cloud and custom Graph URL.',
+    remedy: 'edit-profile',
+  },
   50034: {
     code: 'auth-failed',
     message: 'The user account does not exist in this tenant (AADSTS50034).',

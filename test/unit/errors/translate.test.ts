@@ -18,6 +18,7 @@ describe('AADSTS table', () => {
     [500011, 'auth-failed', /cloud/, /Global Administrator/],
     [50020, 'auth-failed', /tenant-specific/, undefined],
     [70011, 'auth-failed', /\.default/, undefined],
+    [1002012, 'auth-failed', /\.default/, undefined],
     [7000218, 'auth-failed', /secret or a certificate/, undefined],
     [50034, 'auth-failed', /application, not a user/, undefined],
     [50126, 'auth-failed', /application, not a user/, undefined],
