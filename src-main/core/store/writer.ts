@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import { datasetTables, type Cell, type TableSpec } from '../datasets';
 import { OperatorError } from '../errors/operator-error';
 import type { Db } from './db';
@@ -23,7 +24,7 @@ function identifier(name: string): string {
 interface TableInsert {
   spec: TableSpec;
   key: string;
-  stmt: ReturnType<Db['prepare']>;
+  stmt: Database.Statement<Cell[]>;
   args: Cell[];
 }
 
@@ -34,7 +35,7 @@ function specKey(t: TableSpec): string {
 function prepareInsert(db: Db, t: TableSpec): TableInsert {
   const cols = ['snapshot_id', ...t.columns].map(identifier);
   const verb = t.onConflict === 'ignore' ? 'INSERT OR IGNORE' : t.onConflict === 'replace' ? 'INSERT OR REPLACE' : 'INSERT';
-  const stmt = db.prepare(`${verb} INTO ${identifier(t.name)} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+  const stmt = db.prepare<Cell[]>(`${verb} INTO ${identifier(t.name)} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
   return { spec: t, key: specKey(t), stmt, args: new Array<Cell>(cols.length).fill(null) };
 }
 
@@ -166,12 +167,12 @@ export class SnapshotWriter {
     if (n === 0 || cells.length % n !== 0) {
       throw new OperatorError('internal', `A packed page for table ${table} has a partial row.`, { hint: BUG_HINT });
     }
-    // One reused argument list: no array per row (a page is ~1,000 rows, the sync's hot loop).
+    // One reused argument list, spread as positional parameters (better-sqlite3 binds those faster than an array).
     const { stmt, args } = t;
     args[0] = id;
     for (let i = 0; i < cells.length; i += n) {
       for (let c = 0; c < n; c++) args[c + 1] = cells[i + c] as Cell;
-      stmt.run(args);
+      stmt.run(...args);
     }
   }
 
