@@ -4,6 +4,7 @@ import { servicePlanFriendlyName, skuFriendlyName } from '../catalog/skus';
 import { OperatorError } from '../errors/operator-error';
 import type { Db } from '../store/db';
 import { datasetRuns, getSnapshot, servicePlanNames, skuSummary, userAssignments, type SkuSummaryRow, type UserAssignmentRow } from '../store/queries';
+import { lastSuccessfulSignIn } from '../recon/sign-in';
 import { writeCsv, type Cell } from './csv';
 
 export type { SkuSummaryRow } from '../store/queries';
@@ -29,16 +30,15 @@ function yesNo(v: boolean | null): string {
 }
 
 /**
- * "Last sign-in": the most recent of the interactive, non-interactive and successful
- * sign-in dates (ISO strings compare chronologically). "Never" when the sign-in dataset
- * was synced and the user has none; empty when it was not synced (or the user appeared
- * after it was read).
+ * "Last sign-in": the last SUCCESSFUL sign-in (recon/sign-in.ts): lastSuccessfulSignInDateTime
+ * when present, else the newer of the two attempt dates (which may include failed attempts).
+ * "Never" when the sign-in dataset was synced and the user has none (empty or the
+ * 0001-01-01 sentinel); empty when it was not synced (or the user appeared after it was read).
  */
 export function lastSignInCell(r: Pick<UserAssignmentRow, 'lastSignIn' | 'lastNonInteractiveSignIn' | 'lastSuccessfulSignIn' | 'hasSignInRow'>, signInSynced: boolean): string {
   if (!signInSynced || !r.hasSignInRow) return '';
-  const dates = [r.lastSignIn, r.lastNonInteractiveSignIn, r.lastSuccessfulSignIn].filter((d): d is string => Boolean(d));
-  if (dates.length === 0) return 'Never';
-  return dates.reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a));
+  const fact = lastSuccessfulSignIn({ lastSignIn: r.lastSignIn, lastNonInteractive: r.lastNonInteractiveSignIn, lastSuccessful: r.lastSuccessfulSignIn });
+  return fact.kind === 'never' ? 'Never' : fact.iso;
 }
 
 /** Write the snapshot's CSV exports into `outDir` (created if needed). */
