@@ -383,6 +383,7 @@ const SALT_USER_ID = 0x0b1ec7;
 const SALT_REQ = 0x7e9e57;
 const SALT_KIND = 0x5e41ce;
 const SALT_SIGN = 0x51921;
+const SALT_SHAPE = 0x5a4e;
 
 /** A uniform [0, 1) number from a hash (decisions that must not disturb the main streams). */
 function unit(h: number): number {
@@ -497,14 +498,14 @@ function decideLicences(rng: Rng, s: LicenceScratch, p1: boolean, kindRoll: numb
     // Power BI Pro's group on a user whose prerequisite plan was removed.
     s.errorSku = S.PBI_PRO;
     s.errorKind = ERR_DEPENDENCY;
-  } else if (e >= 0.05 && e < 0.055 && (assigned & bit(S.F3)) === 0 && (GROUP_FOR_SKU[S.F3] ?? -1) >= 0 && p1) {
+  } else if (e >= 0.05 && e < 0.056 && (assigned & bit(S.F3)) === 0 && (GROUP_FOR_SKU[S.F3] ?? -1) >= 0 && p1) {
     s.errorSku = S.F3;
     s.errorKind = ERR_LOCATION;
-  } else if (e >= 0.055 && e < 0.06 && !hasExo2 && (assigned & bit(S.EXO_P1)) === 0) {
+  } else if (e >= 0.056 && e < 0.07 && !hasExo2 && (assigned & bit(S.EXO_P1)) === 0) {
     // Another object already holds the user's proxy address.
     s.errorSku = S.EXO_P1;
     s.errorKind = ERR_UNIQUENESS;
-  } else if (e >= 0.06 && e < 0.063 && (assigned & bit(S.O365_E3)) === 0) {
+  } else if (e >= 0.07 && e < 0.076 && (assigned & bit(S.O365_E3)) === 0) {
     s.errorSku = S.O365_E3;
     s.errorKind = ERR_OTHER;
   }
@@ -547,8 +548,8 @@ export function createDemoData(opts: DemoDataOptions): DemoData {
   const key = hashString(`demo-tenant:${opts.seed}`);
   const domain = opts.domain.toLowerCase();
   const p1 = opts.p1 ?? true;
-  const successError: 'null' | 'None' = opts.successError ?? ((key & 1) === 0 ? 'null' : 'None');
-  const yesNoReports = (key & 2) !== 0;
+  const successError: 'null' | 'None' = opts.successError ?? (unit(mix(key ^ SALT_SHAPE, 1)) < 0.5 ? 'null' : 'None');
+  const yesNoReports = unit(mix(key ^ SALT_SHAPE, 2)) < 0.5;
   const kindRoll = (i: number): number => unit(mix(key ^ SALT_KIND, i));
   const rng = new Rng(0);
 
