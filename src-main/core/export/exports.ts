@@ -4,6 +4,7 @@ import { servicePlanFriendlyName, skuFriendlyName } from '../catalog/skus';
 import { OperatorError } from '../errors/operator-error';
 import type { Db } from '../store/db';
 import { datasetRuns, getSnapshot, servicePlanNames, skuSummary, userAssignments, type SkuSummaryRow, type UserAssignmentRow } from '../store/queries';
+import type { Finding, FindingKind, FindingsReport } from '../../shared/recon';
 import { lastSuccessfulSignIn } from '../recon/sign-in';
 import { writeCsv, type Cell } from './csv';
 
@@ -99,4 +100,52 @@ export async function exportSnapshot(db: Db, snapshotId: number, outDir: string)
   const userFile = join(dir, USER_LICENSES_FILE);
   await writeCsv(userFile, USER_LICENSES_HEADER, userRows());
   return { files: [skuFile, userFile], skuSummary: skus };
+}
+
+export const FINDINGS_SUMMARY_FILE = 'findings-summary.csv';
+export const findingFileName = (kind: FindingKind): string => `finding-${kind}.csv`;
+export const FINDINGS_SUMMARY_HEADER = [
+  'Finding', 'Title', 'Items', 'Users', 'Excluded', 'Confidence', 'Rule', 'Threshold', 'Notes', 'Sources', 'Snapshot', 'Snapshot time', 'As of',
+] as const;
+const FINDING_BASE_HEADER = ['User principal name', 'Display name', 'Product', 'Part number', 'Reclaimable seat'] as const;
+
+function factCell(v: string | number | boolean | null | undefined): Cell {
+  return typeof v === 'boolean' ? yesNo(v) : v;
+}
+
+/**
+ * One CSV per finding (its items, with the facts the rule read as columns; numbers stay
+ * numbers), plus a summary with each finding's evidence, confidence and notes.
+ */
+export async function exportFindings(report: FindingsReport, outDir: string, kinds?: readonly FindingKind[]): Promise<string[]> {
+  const dir = resolve(outDir);
+  await mkdir(dir, { recursive: true });
+  const chosen = report.findings.filter((f) => !kinds || kinds.includes(f.kind));
+  const files: string[] = [];
+  const summary = join(dir, FINDINGS_SUMMARY_FILE);
+  await writeCsv(
+    summary,
+    FINDINGS_SUMMARY_HEADER,
+    chosen.map((f): Cell[] => [
+      f.kind, f.title, f.count, f.users, f.excluded, f.confidence, f.rule, f.threshold, f.notes.join(' '),
+      f.evidence.sources.map((x) => `${x.dataset} (${x.status}${x.reportRefreshDate ? `, refreshed ${x.reportRefreshDate}` : ''}): ${x.fields.join(', ')}`).join('; '),
+      f.evidence.snapshotId, f.evidence.snapshotTime, f.evidence.asOf,
+    ]),
+  );
+  files.push(summary);
+  for (const f of chosen) files.push(await writeFinding(f, dir));
+  return files;
+}
+
+async function writeFinding(f: Finding, dir: string): Promise<string> {
+  const factKeys: string[] = [];
+  const seen = new Set<string>();
+  for (const item of f.items) for (const k of Object.keys(item.facts)) if (!seen.has(k)) (seen.add(k), factKeys.push(k));
+  const file = join(dir, findingFileName(f.kind));
+  await writeCsv(
+    file,
+    [...FINDING_BASE_HEADER, ...factKeys],
+    f.items.map((i): Cell[] => [i.upn, i.displayName, i.product, i.partNumber, yesNo(i.reclaimable), ...factKeys.map((k) => factCell(i.facts[k]))]),
+  );
+  return file;
 }
