@@ -140,7 +140,13 @@ export async function exportFindings(report: FindingsReport, outDir: string, kin
 async function writeFinding(f: Finding, dir: string): Promise<string> {
   const factKeys: string[] = [];
   const seen = new Set<string>();
-  for (const item of f.items) for (const k of Object.keys(item.facts)) if (!seen.has(k)) (seen.add(k), factKeys.push(k));
+  for (const item of f.items) {
+    for (const k of Object.keys(item.facts)) {
+      if (seen.has(k)) continue;
+      seen.add(k);
+      factKeys.push(k);
+    }
+  }
   const file = join(dir, findingFileName(f.kind));
   await writeCsv(
     file,
