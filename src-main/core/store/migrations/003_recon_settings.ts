@@ -6,7 +6,7 @@
  * the index alone (the report rows themselves are wide, with their raw JSON), so joining
  * the usage reports by UPN costs one index lookup per user.
  */
-export const version = 2;
+export const version = 3;
 export const name = 'recon_settings';
 export const up = `
 CREATE TABLE recon_settings (
