@@ -52,7 +52,13 @@ function lazySecretStore(open: () => SecretStore): SecretStore {
 export function nodeServicesDeps(opts: NodeHostOptions): ServicesDeps {
   const root = opts.dataDir ?? defaultDataDir(opts.env);
   const paths = dataPaths(root);
-  const logger = createLogger({ file: paths.logFile, level: opts.verbose ? 'debug' : 'info', ...(opts.verbose ? { echo: opts.verbose } : {}) });
+  const notify = opts.notify;
+  const logger = createLogger({
+    file: paths.logFile,
+    level: opts.verbose ? 'debug' : 'info',
+    ...(opts.verbose ? { echo: opts.verbose } : {}),
+    ...(notify ? { fallback: { write: (s: string) => notify(s.replace(/\n$/, '')) } } : {}),
+  });
   const secretStore = opts.secrets === 'memory' ? new MemorySecretStore() : lazySecretStore(() => createCliSecretStore({ dataDir: root, env: opts.env }));
   return {
     dataDir: root,
