@@ -235,7 +235,7 @@ describe('interactive sign-in (auth code + PKCE, system browser, loopback)', () 
     expect(await p.account()).toBeUndefined();
   });
 
-  it('a wait that times out ends with "cancelled" naming the timeout, and closes the loopback port', async () => {
+  it('a wait that times out ends with "timeout" (not "cancelled") naming the timeout, and closes the loopback port', async () => {
     const store = new MemorySecretStore();
     let redirect = '';
     const p = provider(
@@ -247,7 +247,7 @@ describe('interactive sign-in (auth code + PKCE, system browser, loopback)', () 
     );
     const t0 = Date.now();
     const e = await failure(p.login());
-    expect(e.code).toBe('cancelled');
+    expect(e.code).toBe('timeout');
     expect(e.message).toMatch(/not completed within 2 seconds/);
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(await portClosed(Number(new URL(redirect).port))).toBe(true);

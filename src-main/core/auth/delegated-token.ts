@@ -230,7 +230,7 @@ function stopError(profile: string, stop: StopReason): unknown {
       return cancelledError(stop.reason);
     case 'timeout': {
       const minutes = Math.max(1, Math.round(stop.ms / 60_000));
-      return new OperatorError('cancelled', `The sign-in was not completed within ${stop.ms < 60_000 ? `${Math.ceil(stop.ms / 1000)} seconds` : `${minutes} minute${minutes === 1 ? '' : 's'}`}.`, {
+      return new OperatorError('timeout', `The sign-in was not completed within ${stop.ms < 60_000 ? `${Math.ceil(stop.ms / 1000)} seconds` : `${minutes} minute${minutes === 1 ? '' : 's'}`}.`, {
         hint: `Run "login --profile ${profile}" again and finish the sign-in in the browser in time (or use --device-code where no browser is available).`,
       });
     }
