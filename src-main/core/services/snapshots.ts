@@ -36,7 +36,12 @@ export function snapshotServices(ctx: ServiceContext) {
   };
 
   const snapshots = {
-    list: async (args: OpArgs<'snapshots.list'>): Promise<OpResult<'snapshots.list'>> => listSnapshots(ctx.database(), args.profile).map(snapshotDto),
+    list: async (args: OpArgs<'snapshots.list'>): Promise<OpResult<'snapshots.list'>> => {
+      const found = listSnapshots(ctx.database(), args.profile);
+      // No snapshot and no such profile is a mistyped name, not an empty list (a removed profile keeps its snapshots).
+      if (found.length === 0 && !ctx.source.isReserved(args.profile)) await ctx.profiles.get(args.profile);
+      return found.map(snapshotDto);
+    },
     skuSummary: async (args: OpArgs<'snapshots.skuSummary'>): Promise<OpResult<'snapshots.skuSummary'>> => skuSummary(ctx.database(), args.snapshotId),
   };
 
