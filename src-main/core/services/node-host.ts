@@ -1,4 +1,5 @@
 import { dataPaths, defaultDataDir } from '../paths';
+import { assertWritableFolder } from '../fs/folder-check';
 import { createLogger } from '../log/logger';
 import { createCliSecretStore } from '../secrets/cli-store';
 import { MemorySecretStore } from '../secrets/memory-store';
@@ -51,6 +52,8 @@ function lazySecretStore(open: () => SecretStore): SecretStore {
 /** The services' deps for a plain Node process: the CLI and the browser-mode server. */
 export function nodeServicesDeps(opts: NodeHostOptions): ServicesDeps {
   const root = opts.dataDir ?? defaultDataDir(opts.env);
+  // A data folder that is a file, empty, or not writable is the operator's to fix, not an internal error.
+  assertWritableFolder(root, 'data folder');
   const paths = dataPaths(root);
   const notify = opts.notify;
   const logger = createLogger({

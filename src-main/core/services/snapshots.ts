@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { OpArgs, OpResult } from '../../shared/contract';
 import { OperatorError } from '../errors/operator-error';
+import { assertWritableFolder } from '../fs/folder-check';
 import { exportSnapshot } from '../export/exports';
 import { currentSnapshot, getSnapshot, listSnapshots, skuSummary, type SnapshotInfo } from '../store/queries';
 import type { ServiceContext } from './context';
@@ -48,6 +49,7 @@ export function snapshotServices(ctx: ServiceContext) {
   const exports = {
     write: async (args: OpArgs<'exports.write'>): Promise<OpResult<'exports.write'>> => {
       const snapshot = pick(args.profile, args.snapshotId);
+      assertWritableFolder(resolve(args.outDir), 'export folder');
       const written = await exportSnapshot(ctx.database(), snapshot.id, resolve(args.outDir));
       for (const file of written.files) ctx.events.emit('exports.progress', { file, rows: 0, done: true });
       return { snapshotId: snapshot.id, contentHash: snapshot.contentHash, files: written.files, skuSummary: written.skuSummary };
