@@ -1,3 +1,4 @@
+import { countGap, incompleteUsersError } from './completeness';
 import type { z } from 'zod';
 import { OperatorError, isOperatorError } from '../errors/operator-error';
 import type { GraphSession } from '../graph/session';
@@ -60,6 +61,8 @@ export interface SyncOptions {
    * for database files). Inserts then overlap with fetching and validating the next page.
    */
   writerThread?: boolean;
+  /** Commit even when the user list is incomplete (fewer users than @odata.count announced); a warning says so. */
+  acceptIncompleteUsers?: boolean;
 }
 
 export interface DatasetResult {
@@ -343,9 +346,12 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     try {
       const { items, expected } = await fetchDataset(dataset, progress);
       checkAbort();
+      const gap = countGap(perm.label, items, expected);
+      if (gap && dataset === 'users' && !opts.acceptIncompleteUsers) throw incompleteUsersError(gap);
+      if (gap) warnings.push(gap.warning);
       const t1 = clock();
       results.set(dataset, {
-        dataset, label: perm.label, status: 'ok', items, ...(expected !== undefined ? { expected } : {}),
+        dataset, label: perm.label, status: 'ok', items, ...(expected !== undefined ? { expected } : {}), ...(gap ? { reason: gap.reason } : {}),
         durationMs: t1.getTime() - t0.getTime(), startedAt: t0.toISOString(), finishedAt: t1.toISOString(),
       });
       emit({ type: 'dataset-done', dataset, items, ...(expected !== undefined ? { expected } : {}) });
