@@ -11,7 +11,7 @@ import {
 import { z } from 'zod';
 import { cloudEndpoints } from '../clouds/clouds';
 import { OperatorError } from '../errors/operator-error';
-import { AADSTS_TABLE, aadstsNumber, fromMsalError } from '../errors/translate';
+import { AADSTS_TABLE, aadstsNumber, fromMsalError, fromTokenEndpointError } from '../errors/translate';
 import { MsalNetworkModule } from '../net/msal-network';
 import type { Network } from '../net/network';
 import { cancelledError } from '../net/net-errors';
@@ -268,6 +268,34 @@ export function createDelegatedTokenProvider(opts: DelegatedTokenProviderOptions
     return fromMsalFailure(e, networkClient, signInContextOf(profile));
   }
 
+  /**
+   * MSAL's device code poll throws `post_request_failed` with only the OAuth error name
+   * (authorization_declined, access_denied, ...): the AADSTS code, which says why (Conditional
+   * Access, missing consent), is in the token endpoint's answer, which the network module kept.
+   */
+  function translateDeviceCode(e: unknown): OperatorError {
+    const answer = networkClient.lastErrorResponse;
+    if (e instanceof AuthError && e.errorCode === 'post_request_failed' && answer && answer.body.error !== 'authorization_pending') {
+      // RFC 8628 section 3.5: the user declined, or the code expired before it was entered.
+      if (answer.body.error === 'authorization_declined') {
+        return new OperatorError('cancelled', 'The sign-in was cancelled on the device code page (authorization_declined).', {
+          hint: 'Sign in again when ready, and choose to continue on the verification page.',
+          remedy: { action: 'sign-in', profile: profile.name },
+          cause: e,
+        });
+      }
+      if (answer.body.error === 'expired_token') {
+        return new OperatorError('timeout', 'The device code expired before the sign-in was completed (expired_token).', {
+          hint: 'Sign in again and enter the new code on the verification page before it expires.',
+          remedy: { action: 'sign-in', profile: profile.name },
+          cause: e,
+        });
+      }
+      return fromTokenEndpointError(answer.status, answer.body, signInContextOf(profile));
+    }
+    return translate(e);
+  }
+
   async function accounts(): Promise<AccountInfo[]> {
     return app.getTokenCache().getAllAccounts();
   }
@@ -426,7 +454,7 @@ export function createDelegatedTokenProvider(opts: DelegatedTokenProviderOptions
           return await app.acquireTokenByDeviceCode(request);
         } catch (e) {
           const why = stopped();
-          throw why ? stopError(profile.name, why) : translate(e);
+          throw why ? stopError(profile.name, why) : translateDeviceCode(e);
         }
       },
       async () => {

@@ -1,4 +1,5 @@
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
+import { z } from 'zod';
 import { OperatorError } from '../errors/operator-error';
 import type { Network } from './network';
 import { fromNetworkFailure } from './net-errors';
@@ -9,6 +10,16 @@ import { describeHost } from './host-policy';
  * use the same proxy and CA trust as Graph. Bodies are parsed as JSON because
  * MSAL expects an object (error responses from Entra ID are JSON too).
  */
+/** The fields of an OAuth error answer that say what failed; anything else is dropped. */
+const oauthErrorBodySchema = z.object({
+  error: z.string().max(200),
+  error_description: z.string().max(4000).optional(),
+  error_codes: z.array(z.number().int()).max(20).optional(),
+  correlation_id: z.string().max(100).optional(),
+  suberror: z.string().max(200).optional(),
+});
+export type OAuthErrorBody = z.infer<typeof oauthErrorBodySchema>;
+
 export interface MsalNetworkOptions {
   /** Per-request timeout in ms when MSAL does not pass one (default 30 s). */
   timeoutMs?: number;
@@ -17,6 +28,12 @@ export interface MsalNetworkOptions {
 export class MsalNetworkModule implements INetworkModule {
   /** The last transport failure, so the token provider can report it as tls/network instead of MSAL's wrapper. */
   lastFailure: OperatorError | undefined;
+  /**
+   * The last OAuth error answer of a POST (the token endpoint's JSON error: error, description,
+   * AADSTS codes, correlation id; never a token), for flows where MSAL drops the AADSTS code
+   * from what it throws (the device code poll throws `post_request_failed`).
+   */
+  lastErrorResponse: { status: number; body: OAuthErrorBody } | undefined;
 
   constructor(
     private readonly network: Network,
@@ -33,6 +50,7 @@ export class MsalNetworkModule implements INetworkModule {
 
   private async send<T>(method: 'GET' | 'POST', url: string, options: NetworkRequestOptions | undefined, timeout: number | undefined): Promise<NetworkResponse<T>> {
     this.lastFailure = undefined;
+    if (method === 'POST') this.lastErrorResponse = undefined;
     const signal = AbortSignal.timeout(timeout ?? this.opts.timeoutMs ?? 30_000);
     let response: Awaited<ReturnType<Network['fetch']>>;
     let text: string;
@@ -70,6 +88,10 @@ export class MsalNetworkModule implements INetworkModule {
       });
       this.lastFailure = failure;
       throw failure;
+    }
+    if (method === 'POST' && response.status >= 400) {
+      const parsed = oauthErrorBodySchema.safeParse(body);
+      if (parsed.success) this.lastErrorResponse = { status: response.status, body: parsed.data };
     }
     return { headers, body: body as T, status: response.status };
   }
