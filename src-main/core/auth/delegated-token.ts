@@ -234,7 +234,10 @@ export function createDelegatedTokenProvider(opts: DelegatedTokenProviderOptions
   }
   const endpoints = cloudEndpoints(profile.cloud, profile.customEndpoints);
   const scopes = delegatedScopes(endpoints.graphUrl);
-  const networkClient = new MsalNetworkModule(opts.network, opts.requestTimeoutMs !== undefined ? { timeoutMs: opts.requestTimeoutMs } : {});
+  const networkClient = new MsalNetworkModule(opts.network, {
+    loginOrigin: new URL(endpoints.loginUrl).origin,
+    ...(opts.requestTimeoutMs !== undefined ? { timeoutMs: opts.requestTimeoutMs } : {}),
+  });
   const config: Configuration = {
     ...msalBaseConfiguration(profile, networkClient, opts.log),
     cache: { cachePlugin: createTokenCachePlugin({ store: opts.secretStore, profile: profile.name }) },
