@@ -156,6 +156,16 @@ async function interactive(app: DemoPublicAppName, user: DemoUserName): Promise<
   return { code, text, w, stderr: run.stderr() };
 }
 
+describe('the browser watcher', () => {
+  it('sees a CSP violation (so an empty list means there was none)', async () => {
+    const w = await watchedPage();
+    await w.page.setContent(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'"><img src="https://127.0.0.1:9/x.png">`);
+    await until('the violation report', () => (w.problems.length > 0 ? true : undefined), 10_000);
+    expect(w.problems.join('\n')).toMatch(/CSP violation: img-src|Content Security Policy/);
+    await w.context.close();
+  });
+});
+
 describe('interactive sign-in in Chromium (auth code + PKCE, loopback)', () => {
   it('signs in: the success page, text/html; charset=utf-8, no console error, no CSP violation, exit 0', async () => {
     const r = await interactive('delegated', 'reports-reader');
