@@ -248,7 +248,8 @@ describe('device code in Chromium', () => {
     expect(r.w.problems).toEqual([]);
     // The sign-in service's own error page is the one document with an error status.
     expect(r.w.statuses).toHaveLength(1);
-    expect(r.stderr).toMatch(/AADSTS53003/);
+    expect(r.stderr).not.toMatch(/post_request_failed/);
+    expect(r.stderr).toMatch(/error: [^\n]*53003/);
     expect(r.code).toBe(3);
   });
 });
