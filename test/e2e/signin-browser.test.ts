@@ -193,6 +193,29 @@ describe('interactive sign-in in Chromium (auth code + PKCE, loopback)', () => {
     expect(r.code).toBe(4);
   });
 
+  it('a forged callback is reported at once on stderr, and the genuine sign-in still finishes', async () => {
+    const data = await profileFor('delegated');
+    const before = openedUrls().length;
+    const run = startCli(['--data-dir', data, 'login', '--profile', 'lab', '--timeout', '60']);
+    const url = await until('the URL handed over through BROWSER', () => openedUrls()[before]);
+    const loopback = new URL(url).searchParams.get('redirect_uri') ?? '';
+    const w = await watchedPage();
+    // A forged response, as another page could post it: the loopback refuses it with its page ...
+    await w.page.setContent(`<form method="post" action="${loopback}/"><input name="code" value="forged"><input name="state" value="forged-state"></form>`);
+    await w.page.locator('form').evaluate((f: { submit(): void }) => f.submit());
+    await w.page.waitForURL(/^http:\/\/localhost:\d+\/$/);
+    expect(await w.page.locator('body').innerText()).toMatch(/This sign-in response was refused/);
+    // ... and the terminal says so at once, long before any timeout.
+    await until('the notice on stderr', () => (/was refused: its state does not match/.test(run.stderr()) ? true : undefined), 5_000);
+    await w.page.goto(url);
+    await signInOnPage(w.page, 'reports-reader');
+    await w.page.waitForURL(/^http:\/\/localhost:\d+\/$/, { timeout: 30_000 });
+    expect(await run.done).toBe(0);
+    expect(await w.page.locator('body').innerText()).toContain('Signed in');
+    expect(w.problems).toEqual([]);
+    await w.context.close();
+  });
+
   it('nobody signs in: the sign-in times out with exit 8, not 130', async () => {
     const data = await profileFor('delegated');
     const before = openedUrls().length;
