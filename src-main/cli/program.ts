@@ -9,6 +9,7 @@ import { registerConsentCommands } from './commands/consent';
 import { registerVerifyCommands } from './commands/verify';
 import { registerLoginCommands } from './commands/login';
 import { registerCertCommands } from './commands/cert';
+import { registerCatalogCommands } from './commands/catalog';
 
 export type { CliIo } from './command-deps';
 
@@ -47,6 +48,7 @@ export function buildProgram(io: CliIo): { program: Command; host: () => CliHost
   registerVerifyCommands(program, deps);
   registerLoginCommands(program, deps);
   registerCertCommands(program, deps);
+  registerCatalogCommands(program, deps);
 
   return { program, host: () => host };
 }

@@ -1,5 +1,6 @@
 import { dataPaths, defaultDataDir } from '../paths';
 import { assertWritableFolder } from '../fs/folder-check';
+import { prepareDataDir } from '../fs/data-dir';
 import { createLogger } from '../log/logger';
 import { createCliSecretStore } from '../secrets/cli-store';
 import { MemorySecretStore } from '../secrets/memory-store';
@@ -55,6 +56,8 @@ export function nodeServicesDeps(opts: NodeHostOptions): ServicesDeps {
   // A data folder that is a file, empty, or not writable is the operator's to fix, not an internal error.
   assertWritableFolder(root, 'data folder');
   const paths = dataPaths(root);
+  // Private before anything writes there (the services check again for hosts that do not come here).
+  const { notices } = prepareDataDir(root);
   const notify = opts.notify;
   const logger = createLogger({
     file: paths.logFile,
@@ -62,6 +65,10 @@ export function nodeServicesDeps(opts: NodeHostOptions): ServicesDeps {
     ...(opts.verbose ? { echo: opts.verbose } : {}),
     ...(notify ? { fallback: { write: (s: string) => notify(s.replace(/\n$/, '')) } } : {}),
   });
+  for (const notice of notices) {
+    logger.warn(notice);
+    opts.notify?.(notice);
+  }
   const secretStore = opts.secrets === 'memory' ? new MemorySecretStore() : lazySecretStore(() => createCliSecretStore({ dataDir: root, env: opts.env }));
   return {
     dataDir: root,

@@ -3,6 +3,7 @@ import type { OpArgs, OpResult } from '../../shared/contract';
 import { OperatorError } from '../errors/operator-error';
 import { assertWritableFolder } from '../fs/folder-check';
 import { exportSnapshot } from '../export/exports';
+import { explainStoreError } from '../store/db';
 import { currentSnapshot, getSnapshot, listSnapshots, skuSummary, type SnapshotInfo } from '../store/queries';
 import type { ServiceContext } from './context';
 
@@ -48,9 +49,16 @@ export function snapshotServices(ctx: ServiceContext) {
 
   const exports = {
     write: async (args: OpArgs<'exports.write'>): Promise<OpResult<'exports.write'>> => {
+      // The profile's list separator; a removed profile's snapshots still export, with the default.
+      const delimiter = await ctx.source.resolve(args.profile).then((r) => r.profile.csvDelimiter, () => undefined);
       const snapshot = pick(args.profile, args.snapshotId);
       assertWritableFolder(resolve(args.outDir), 'export folder');
-      const written = await exportSnapshot(ctx.database(), snapshot.id, resolve(args.outDir));
+      let written;
+      try {
+        written = await exportSnapshot(ctx.database(), snapshot.id, resolve(args.outDir), delimiter ? { delimiter } : {});
+      } catch (e) {
+        throw explainStoreError(e, ctx.paths.database) ?? e;
+      }
       for (const file of written.files) ctx.events.emit('exports.progress', { file, rows: 0, done: true });
       return { snapshotId: snapshot.id, contentHash: snapshot.contentHash, files: written.files, skuSummary: written.skuSummary };
     },
