@@ -66,7 +66,8 @@ function normaliseError(e: unknown): OperatorError {
     });
   }
   return new OperatorError('internal', `The sync failed unexpectedly: ${err.message}`, {
-    hint: 'Run again with --verbose and report the log file if it persists. The previous snapshot is unchanged.',
+    hint: 'Run it again; if it persists, report it with the log file. The previous snapshot is unchanged.',
+    remedy: { action: 'report-bug' },
     cause: e,
   });
 }
