@@ -1,3 +1,4 @@
+import { countGap, incompleteUsersError } from './completeness';
 import type { Remedy } from '../../shared/errors';
 import { OperatorError, isOperatorError, remedyFor } from '../errors/operator-error';
 import type { GraphSession } from '../graph/session';
@@ -35,6 +36,8 @@ export interface SyncOptions {
   writerThread?: boolean;
   /** The datasets to sync, in order (default: the dataset registry, core/datasets). */
   registry?: readonly Dataset[];
+  /** Commit even when the user list is incomplete (fewer users than @odata.count announced); a warning says so. */
+  acceptIncompleteUsers?: boolean;
 }
 
 /** The path each dataset's sync request reads, for a report period (from the registry). */
@@ -272,9 +275,12 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     try {
       const { items, expected } = await fetchDataset(ds, progress);
       checkAbort();
+      const gap = countGap(ds.label, items, expected);
+      if (gap && dataset === 'users' && !opts.acceptIncompleteUsers) throw incompleteUsersError(gap);
+      if (gap) warnings.push(gap.warning);
       const t1 = clock();
       results.set(dataset, {
-        dataset, label: ds.label, status: 'ok', items, ...(expected !== undefined ? { expected } : {}),
+        dataset, label: ds.label, status: 'ok', items, ...(expected !== undefined ? { expected } : {}), ...(gap ? { reason: gap.reason } : {}),
         durationMs: t1.getTime() - t0.getTime(), startedAt: t0.toISOString(), finishedAt: t1.toISOString(),
       });
       emit({ type: 'dataset-done', dataset, items, ...(expected !== undefined ? { expected } : {}) });

@@ -84,7 +84,8 @@ describe('the data folder as the CLI opens it', () => {
     withUmask(0o000);
     const root = join(tempDir('data-dir-'), 'data');
     const services = createServices(nodeServicesDeps({ dataDir: root, env: {}, secrets: 'memory' }));
-    expect(await services.api.snapshots.list({ profile: 'p' })).toEqual([]);
+    // Opens the database (and then refuses the unknown profile).
+    await expect(services.api.snapshots.list({ profile: 'p' })).rejects.toThrow(/No profile named "p"/);
     await services.close();
     const db = openDatabase(dataPaths(root).database);
     db.prepare(`INSERT INTO snapshots (profile_name, tenant_id, started_at, status) VALUES ('p', 't', 'x', 'complete')`).run();
