@@ -79,8 +79,11 @@ export const graphReportSettings = fc.record({ id: text, displayConcealedNames: 
 
 /** Every path to a value inside `v` (object keys and array indexes), the root excluded. */
 function pathsOf(v: unknown, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
-  if (Array.isArray(v)) v.forEach((x, i) => (out.push([...prefix, i]), pathsOf(x, [...prefix, i], out)));
-  else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) out.push([...prefix, k]), pathsOf(x, [...prefix, k], out);
+  const entries: [string | number, unknown][] = Array.isArray(v) ? v.map((x, i) => [i, x]) : v !== null && typeof v === 'object' ? Object.entries(v) : [];
+  for (const [k, x] of entries) {
+    out.push([...prefix, k]);
+    pathsOf(x, [...prefix, k], out);
+  }
   return out;
 }
 
