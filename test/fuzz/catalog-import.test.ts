@@ -70,6 +70,17 @@ describe('SKU catalogue CSV: parse, or bad-input', () => {
     );
   });
 
+  // Shrunk counterexample: a quoted field kept its stray space ("MCOCAP_FACULTY "), so the
+  // stored table (written unquoted) read back differently from what was imported.
+  it('a quoted field with stray spaces is trimmed like an unquoted one', () => {
+    const text = `${MICROSOFT_CATALOG_COLUMNS.join(',')}\r\n"Office 365 E3","MCOCAP_FACULTY ",6fd2c87f-b296-42f0-b197-1e91e994b900,"""",efb87545-963c-4e0d-99df-69c6916d9eb0,\r\n`;
+    const parsed = parseMicrosoftCatalogCsv(text, 'the file');
+    expect(parsed.skus[0]?.skuPartNumber).toBe('MCOCAP_FACULTY');
+    expect(parseMicrosoftCatalogCsv(toMicrosoftCatalogCsv(parsed.skus), 'again').skus).toEqual(parsed.skus);
+    const quotedGuid = text.replace('6fd2c87f-b296-42f0-b197-1e91e994b900', '" 6fd2c87f-b296-42f0-b197-1e91e994b900 "');
+    expect(parseMicrosoftCatalogCsv(quotedGuid, 'quoted').skus[0]?.skuId).toBe('6fd2c87f-b296-42f0-b197-1e91e994b900');
+  });
+
   it('importCatalog stores a good file whole; a bad file leaves the stored table untouched', async () => {
     const data = join(dir, 'import');
     const good = toMicrosoftCatalogCsv([
