@@ -1,14 +1,11 @@
 import fc from 'fast-check';
-import { Agent } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createGraphSession } from '../../src-main/core/graph/create-session';
 import type { GraphSession } from '../../src-main/core/graph/session';
-import type { Network } from '../../src-main/core/net/network';
-import type { Profile } from '../../src-main/core/profile/schema';
 // The report row schemas and their mapping to rows (the dataset registry may move them).
 import { activationsUserDetailRowSchema, activeUserDetailRowSchema, m365AppUserDetailRowSchema, mailboxUsageDetailRowSchema, parseItem } from '../../src-main/core/sync/graph-schemas';
 import { activationsUserDetailRow, activeUserDetailRow, m365AppUserDetailRow, mailboxUsageDetailRow } from '../../src-main/core/sync/map';
 import { boolCellText, csvFile, csvText, dateCellText, degenerateCsv, intCellText } from '../helpers/csv-gen';
+import { scriptedNetwork, sessionOver } from '../helpers/fake-network';
 import { CaseCounter, fuzzParams, parsesOrClearError, settlesOrClearError } from '../helpers/fuzz';
 
 /**
@@ -28,45 +25,27 @@ afterAll(() => console.log(counter.report()));
 
 const REPORT_PATH = "/reports/getOffice365ActiveUserDetail(period='D30')";
 
-const profile: Profile = {
-  name: 'fuzz',
-  tenantId: 'contoso.onmicrosoft.com',
-  clientId: '00000000-0000-0000-0000-000000000001',
-  cloud: 'global',
-  credential: { kind: 'secret', secretEnv: 'FUZZ_SECRET' },
-};
-
-/** A network whose fetch answers the report request with a 302, then streams `body` in the given chunks. */
-function csvNetwork(body: Buffer, cuts: number[]): Network {
-  const dispatcher = new Agent();
-  const fetch = (async (input: string | URL) => {
-    const url = new URL(String(input));
-    if (url.hostname.startsWith('graph.')) return new Response(null, { status: 302, headers: { location: 'https://reports.office.example/data.csv?sig=x' } });
-    const bounds = [...new Set(cuts.map((c) => c % (body.length + 1)))].sort((a, b) => a - b);
-    const chunks: Buffer[] = [];
-    let from = 0;
-    for (const b of [...bounds, body.length]) {
-      if (b > from) chunks.push(body.subarray(from, b));
-      from = Math.max(from, b);
-    }
-    const stream = new ReadableStream<Uint8Array>({
-      start(controller) {
-        for (const c of chunks) controller.enqueue(new Uint8Array(c));
-        controller.close();
-      },
-    });
-    return new Response(stream, { status: 200, headers: { 'content-type': 'application/octet-stream' } });
-  }) as unknown as Network['fetch'];
-  return { dispatcher, fetch, proxy: {}, close: () => dispatcher.close() };
-}
-
+/** The report request answers 302 to a pre-authenticated download, which streams `body` in the given chunks. */
 function session(body: Buffer, cuts: number[]): GraphSession {
-  return createGraphSession({
-    profile,
-    tokenProvider: { getToken: async () => ({ accessToken: 'header.payload.signature', expiresOn: new Date(Date.now() + 3600_000) }) },
-    network: csvNetwork(body, cuts),
-    retry: { maxAttempts: 1 },
-  });
+  return sessionOver(
+    scriptedNetwork((url) => {
+      if (url.hostname.startsWith('graph.')) return new Response(null, { status: 302, headers: { location: 'https://reports.office.example/data.csv?sig=x' } });
+      const bounds = [...new Set(cuts.map((c) => c % (body.length + 1)))].sort((a, b) => a - b);
+      const chunks: Buffer[] = [];
+      let from = 0;
+      for (const b of [...bounds, body.length]) {
+        if (b > from) chunks.push(body.subarray(from, b));
+        from = Math.max(from, b);
+      }
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (const c of chunks) controller.enqueue(new Uint8Array(c));
+          controller.close();
+        },
+      });
+      return new Response(stream, { status: 200, headers: { 'content-type': 'application/octet-stream' } });
+    }),
+  );
 }
 
 async function readRows(body: Buffer, cuts: number[]): Promise<Record<string, string>[]> {
