@@ -159,6 +159,22 @@ describe('usage report CSVs: read row by row, or a clear graph-error', () => {
     );
   });
 
+  it.each([
+    ['empty', ''],
+    ['a BOM alone', '\uFEFF'],
+    ['header only', 'Report Refresh Date,User Principal Name\r\n'],
+    ['header only, with a BOM and no line end', '\uFEFFReport Refresh Date,User Principal Name'],
+    ['header and blank lines (CRLF)', 'Report Refresh Date,User Principal Name\r\n\r\n\r\n'],
+    ['header and blank lines (LF)', 'Report Refresh Date,User Principal Name\n\n\n'],
+  ])('a report with no data rows (%s) reads as no rows', async (_what, text) => {
+    expect(await readRows(Buffer.from(text, 'utf8'), [])).toEqual([]);
+  });
+
+  it('a short row is a graph-error, not a row with missing cells', async () => {
+    const r = await settlesOrClearError(() => readRows(Buffer.from('Report Refresh Date,User Principal Name,Is Deleted\r\n2024-01-01,a@b.example\r\n'), []), ['graph-error']);
+    expect(r.ok).toBe(false);
+  });
+
   // Shrunk counterexamples: csv-parse's INVALID_OPENING_QUOTE (a quote after other text in
   // a field) has no CSV_ prefix and was reported as a network failure.
   it.each([
