@@ -1,4 +1,7 @@
 import fc from 'fast-check';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import { OperatorError } from '../../src-main/core/errors/operator-error';
 import { ERROR_CODES, type ErrorCode } from '../../src-main/shared/errors';
@@ -48,10 +51,27 @@ export class CaseCounter {
     return n;
   }
 
-  /** One line per property and the suite's total; printed by each fuzz file's afterAll. */
+  /**
+   * One line per property and the suite's total; printed by each fuzz file's afterAll. The
+   * totals of the files of one test run (one parent process) are added up in a small file
+   * in the temp folder, so the last file to finish prints the run's total.
+   */
   report(): string {
     const lines = [...this.#counts].map(([name, n]) => `  ${String(n).padStart(7)}  ${name}`);
-    return [`fuzz cases (${this.suite}, FUZZ_RUNS=${FUZZ_RUNS}):`, ...lines, `  ${String(this.total).padStart(7)}  total`].join('\n');
+    const runFile = join(tmpdir(), `m365lr-fuzz-cases-${process.ppid}.txt`);
+    let runTotal = this.total;
+    try {
+      appendFileSync(runFile, `${this.total}\n`);
+      runTotal = readFileSync(runFile, 'utf8').split('\n').reduce((a, l) => a + (Number.parseInt(l, 10) || 0), 0);
+    } catch {
+      // The run total is a convenience; the per-file figures above stand on their own.
+    }
+    return [
+      `fuzz cases (${this.suite}, FUZZ_RUNS=${FUZZ_RUNS}):`,
+      ...lines,
+      `  ${String(this.total).padStart(7)}  total`,
+      `  ${String(runTotal).padStart(7)}  all fuzz files of this run so far`,
+    ].join('\n');
   }
 }
 
