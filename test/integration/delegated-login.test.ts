@@ -93,7 +93,7 @@ function refreshTokens(serialized: string): string[] {
   return Object.values(json.RefreshToken ?? {}).map((r) => r.secret);
 }
 
-const GRAPH_SCOPES = ['AuditLog.Read.All', 'GroupMember.Read.All', 'LicenseAssignment.Read.All', 'ReportSettings.Read.All', 'Reports.Read.All', 'User.Read.All'];
+const GRAPH_SCOPES = ['AuditLog.Read.All', 'GroupMember.Read.All', 'LicenseAssignment.Read.All', 'Organization.Read.All', 'ReportSettings.Read.All', 'Reports.Read.All', 'User.Read.All'];
 
 describe('interactive sign-in (auth code + PKCE, system browser, loopback)', () => {
   it('signs in through the authorize page with MFA, with PKCE S256, state and a loopback redirect on localhost', async () => {

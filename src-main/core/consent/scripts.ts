@@ -1,7 +1,8 @@
 import { X509Certificate, createHash } from 'node:crypto';
 import { cloudEndpoints, type CloudId } from '../clouds/clouds';
 import { OperatorError } from '../errors/operator-error';
-import { DATASET_IDS, DATASET_PERMISSIONS, requiredApplicationPermissions, requiredDelegatedScopes } from '../permissions/matrix';
+import { DATASETS } from '../datasets';
+import { requiredApplicationPermissions, requiredDelegatedScopes } from '../permissions/matrix';
 import { MICROSOFT_GRAPH_APP_ID, appRoleId, scopeId } from '../permissions/graph-ids';
 import type { Profile } from '../profile/schema';
 import { DEFAULT_CONSENT_REDIRECT_URI } from './urls';
@@ -234,7 +235,7 @@ function header(p: Plan, comment: string): string {
 }
 
 function datasetsNote(comment: string): string {
-  const uses = DATASET_IDS.map((d) => `${comment}   ${DATASET_PERMISSIONS[d].label}`);
+  const uses = DATASETS.map((d) => `${comment}   ${d.label}`);
   return [`${comment} Datasets read with these permissions:`, ...uses].join('\n');
 }
 

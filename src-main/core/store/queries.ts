@@ -1,5 +1,5 @@
 import { skuFriendlyName } from '../catalog/skus';
-import type { DatasetId } from '../permissions/matrix';
+import type { DatasetId } from '../../shared/datasets';
 import type { Db } from './db';
 import type { DatasetRunStatus, LicenseSource } from './types';
 

@@ -34,18 +34,10 @@ const writer = new SnapshotWriter(db, data.cacheKib === undefined ? {} : { cache
 
 type Handlers = { [K in keyof WriterCalls]: (...args: WriterCalls[K]) => number | void };
 const handlers: Handlers = {
-  begin: (meta) => writer.begin(meta),
-  insertSkus: (rows) => writer.insertSkus(rows),
-  insertUserPage: (page) => writer.insertUserPage(page),
-  insertGroups: (rows) => writer.insertGroups(rows),
-  insertSignInActivity: (rows) => writer.insertSignInActivity(rows),
-  insertActiveUserDetail: (rows) => writer.insertActiveUserDetail(rows),
-  insertM365AppUserDetail: (rows) => writer.insertM365AppUserDetail(rows),
-  insertActivationsUserDetail: (rows) => writer.insertActivationsUserDetail(rows),
-  insertMailboxUsageDetail: (rows) => writer.insertMailboxUsageDetail(rows),
-  setReportSettings: (row) => writer.setReportSettings(row),
+  begin: (meta, tables) => writer.begin(meta, tables),
+  insertPage: (page) => writer.insertPage(page),
   datasetRun: (row) => writer.datasetRun(row),
-  discardDataset: (dataset) => writer.discardDataset(dataset),
+  discardRows: (tables) => writer.discardRows(tables),
   commit: (meta) => writer.commit(meta),
   rollback: () => writer.rollback(),
   flush: () => undefined,

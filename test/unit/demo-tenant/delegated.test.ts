@@ -255,8 +255,8 @@ async function graphGet(token: string, path: string): Promise<{ status: number; 
 describe('sign-in users and public clients', () => {
   it('exposes the users with their roles; tenant users are /users entries', async () => {
     const u = t.signInUsers;
-    expect(u['reports-reader'].roles).toEqual(['Reports Reader']);
-    expect(u['mfa-reader']).toMatchObject({ roles: ['Reports Reader'], mfa: true });
+    expect(u['reports-reader'].roles).toEqual(['Reports Reader', 'Directory Readers']);
+    expect(u['mfa-reader']).toMatchObject({ roles: ['Reports Reader', 'Directory Readers'], mfa: true });
     expect(u['global-reader'].roles).toEqual(['Global Reader']);
     expect(u['global-admin'].roles).toEqual(['Global Administrator']);
     expect(u['privileged-role-admin'].roles).toEqual(['Privileged Role Administrator']);

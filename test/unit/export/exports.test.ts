@@ -117,7 +117,8 @@ describe('lastSignInCell', () => {
 describe('exportSnapshot without subscribedSkus', () => {
   it('names SKUs from the catalog by id when the SKU dataset was skipped', async () => {
     const db = openDatabase(':memory:');
-    const roles = ALL_ROLES.filter((r) => r !== 'LicenseAssignment.Read.All');
+    // Organization.Read.All (for subscriptions) also reads SKUs: leave out both.
+    const roles = ALL_ROLES.filter((r) => r !== 'LicenseAssignment.Read.All' && r !== 'Organization.Read.All');
     const result = await runSync({ session: new FakeSession(roles, sampleData(1, 1)), db, profileName: 'p' });
     const out = join(dir, 'no-skus');
     const exported = await exportSnapshot(db, result.snapshotId, out);

@@ -8,7 +8,7 @@ import { exportSnapshot } from '../../../src-main/core/export/exports';
 import { openDatabase, type Db } from '../../../src-main/core/store/db';
 import { SnapshotWriter } from '../../../src-main/core/store/writer';
 import { tempDir } from '../../helpers/fs';
-import { user } from '../../helpers/store';
+import { insertSkus, insertUsers, user } from '../../helpers/store';
 
 const CHILD = fileURLToPath(new URL('./fixtures/read-only-journal-child.ts', import.meta.url));
 /** Root ignores file modes; the scenario runs as an ordinary user (nobody) then. */
@@ -62,10 +62,11 @@ function bigStore(path: string): void {
   const db = openDatabase(path);
   const w = new SnapshotWriter(db);
   w.begin({ profileName: 'p', tenantId: 't', startedAt: '2025-01-01T00:00:00.000Z', tokenRoles: ['User.Read.All'] });
-  w.insertSkus([
+  insertSkus(w, [
     { skuId: 'sku-1', skuPartNumber: 'ENTERPRISEPACK', capabilityStatus: 'Enabled', appliesTo: 'User', consumedUnits: 1, enabled: 10, warning: 0, suspended: 0, lockedOut: 0, subscriptionIds: [], servicePlans: [] },
   ]);
-  w.insertUsers(
+  insertUsers(
+    w,
     Array.from({ length: 20_000 }, (_, i) =>
       user(`u${String(i).padStart(6, '0')}`, { licenses: [{ skuId: 'sku-1', source: 'direct', groupId: null, state: 'Active', error: 'None', disabledPlans: [], lastUpdated: null }] }),
     ),

@@ -31,6 +31,7 @@ import { graphError, type GraphApi, type GraphApiOptions, type GraphRequest, typ
 import { TokenSigner } from './signed-token';
 import { matchesSignInFilter, parseSignInFilter, type SignInFilter } from './sign-in-filter';
 import { createAppRegistrations } from './app-registrations';
+import { demoSubscriptions, type DemoCompanySubscription } from './subscriptions';
 
 export type { GraphApi, GraphApiOptions, GraphRequest, HandlerResult } from './contract';
 
@@ -393,6 +394,8 @@ export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): 
     return { kind: 'redirect', status: 302, location: `${req.downloadOrigin}/data/download/${token}` };
   }
 
+  let subscriptions: DemoCompanySubscription[] | undefined;
+
   // Application permissions that allow each write, from the Graph API pages ("Create user",
   // "Update user", "Delete user", "Create group", "Update adminReportSettings"). The demo tenant
   // carries out none of these yet: a caller holding one gets 501 instead of a pretend write.
@@ -406,6 +409,16 @@ export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): 
       route: () => ({
         dataset: 'subscribedSkus',
         get: (req) => json({ '@odata.context': `${req.url.origin}/v1.0/$metadata#subscribedSkus`, value: data.skus }),
+      }),
+    },
+    {
+      pattern: /^\/v1\.0\/directory\/subscriptions$/i,
+      route: () => ({
+        dataset: 'subscriptions',
+        get: (req) => {
+          subscriptions ??= demoSubscriptions(data);
+          return json({ '@odata.context': `${req.url.origin}/v1.0/$metadata#directory/subscriptions`, value: subscriptions });
+        },
       }),
     },
     { pattern: /^\/v1\.0\/users$/i, route: () => ({ dataset: null, get: handleUsers, writes: { POST: { permissions: USER_WRITE } } }) },
