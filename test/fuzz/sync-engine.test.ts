@@ -9,7 +9,7 @@ import { runSync } from '../../src-main/core/sync/engine';
 import { ALL_ROLES, FakeSession, sampleData, type FakeData } from '../helpers/fake-session';
 import { tempDir } from '../helpers/fs';
 import { CaseCounter, fuzzParams, settlesOrClearError } from '../helpers/fuzz';
-import { graphGroup, graphItemInput, graphSignIn, graphSku, graphUser } from '../helpers/graph-gen';
+import { graphGroup, graphItemInput, graphSignIn, graphSku, graphSubscription, graphUser } from '../helpers/graph-gen';
 import { boolCellText, csvText, dateCellText, intCellText } from '../helpers/csv-gen';
 
 /**
@@ -70,12 +70,13 @@ async function syncAndCheck(data: FakeData, writerThread = false): Promise<'comm
   return r.ok ? 'committed' : 'refused';
 }
 
-type Collection = 'skus' | 'users' | 'signIns' | 'groups';
+type Collection = 'skus' | 'users' | 'signIns' | 'groups' | 'subscriptions';
 const COLLECTIONS: { key: Collection; valid: fc.Arbitrary<unknown> }[] = [
   { key: 'skus', valid: graphSku },
   { key: 'users', valid: graphUser() },
   { key: 'signIns', valid: graphSignIn },
   { key: 'groups', valid: graphGroup },
+  { key: 'subscriptions', valid: graphSubscription },
 ];
 
 /** Put `item` at a position of the dataset's pages (replacing or inserting). */
@@ -94,7 +95,7 @@ describe('sync engine: one fuzzed Graph item in a tenant-like set of pages', () 
     await fc.assert(
       fc.asyncProperty(
         collection,
-        counter.count('one fuzzed item in skus/users/signIns/groups', async ([key, item, page, index, insert]) => {
+        counter.count('one fuzzed item in skus/users/signIns/groups/subscriptions', async ([key, item, page, index, insert]) => {
           outcomes[await syncAndCheck(withItem(sampleData(2, 3), key, page, index, item, insert))] += 1;
         }),
       ),
@@ -133,11 +134,12 @@ describe('sync engine: one fuzzed Graph item in a tenant-like set of pages', () 
 
 describe('sync engine: pages that list the same item twice', () => {
   const pool = fc.constantFrom('00000000-0000-0000-0000-00000000000a', '00000000-0000-0000-0000-00000000000b', '00000000-0000-0000-0000-00000000000c');
-  const ITEMS: Record<'skus' | 'users' | 'groups' | 'signIns', fc.Arbitrary<unknown>> = {
+  const ITEMS: Record<Collection, fc.Arbitrary<unknown>> = {
     skus: graphSku.chain((s) => pool.map((skuId) => ({ ...s, skuId }))),
     users: graphUser(pool),
     groups: graphGroup.chain((g) => pool.map((id) => ({ ...g, id }))),
     signIns: graphSignIn.chain((u) => pool.map((id) => ({ ...u, id }))),
+    subscriptions: graphSubscription.chain((u) => pool.map((id) => ({ ...u, id }))),
   };
 
   it('commits, or fails with graph-error (never a store error that points at the disk)', async () => {

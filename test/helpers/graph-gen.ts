@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { boolCellText, csvText, dateCellText, intCellText } from './csv-gen';
 
 /**
  * fast-check generators of Microsoft Graph v1.0 items as the sync reads them
@@ -76,6 +77,45 @@ export const graphSignIn = fc.record(
 export const graphGroup = fc.record({ id: fc.uuid(), displayName: nullish(text), assignedLicenses: nullish(fc.array(assignedLicense, { maxLength: 2 })) }, { requiredKeys: ['id'] });
 
 export const graphReportSettings = fc.record({ id: text, displayConcealedNames: fc.boolean() });
+
+/** A companySubscription (learn.microsoft.com/graph/api/resources/companysubscription). */
+export const graphSubscription = fc.record(
+  {
+    id: fc.uuid(),
+    commerceSubscriptionId: nullish(fc.uuid()),
+    skuId: nullish(fc.uuid()),
+    skuPartNumber: nullish(text),
+    status: nullish(fc.constantFrom('Enabled', 'Warning', 'Suspended', 'Deleted', 'LockedOut')),
+    isTrial: nullish(fc.boolean()),
+    totalLicenses: nullish(fc.nat()),
+    createdDateTime: nullish(isoDate),
+    nextLifecycleDateTime: nullish(isoDate),
+  },
+  { requiredKeys: ['id'] },
+);
+
+/** Columns of the usage reports the sync reads, and the kind of text each holds. */
+const REPORT_COLUMNS: Record<string, Record<string, 'text' | 'bool' | 'int' | 'date' | 'upn'>> = {
+  'report.activeUserDetail': {
+    'Report Refresh Date': 'date', 'User Principal Name': 'upn', 'Display Name': 'text', 'Is Deleted': 'bool', 'Has Exchange License': 'bool', 'Has OneDrive License': 'bool',
+    'Has SharePoint License': 'bool', 'Has Teams License': 'bool', 'Exchange Last Activity Date': 'date', 'Teams Last Activity Date': 'date', 'Assigned Products': 'text',
+  },
+  'report.m365AppUserDetail': { 'Report Refresh Date': 'date', 'User Principal Name': 'upn', 'Last Activity Date': 'date', Windows: 'bool', Mac: 'bool', Mobile: 'bool', Web: 'bool' },
+  'report.activationsUserDetail': {
+    'Report Refresh Date': 'date', 'User Principal Name': 'upn', 'Product Type': 'text', Windows: 'int', Mac: 'int', 'Windows 10 Mobile': 'int', iOS: 'int', Android: 'int', 'Activated On Shared Computer': 'bool',
+  },
+  'report.mailboxUsageDetail': {
+    'Report Refresh Date': 'date', 'User Principal Name': 'upn', 'Display Name': 'text', 'Is Deleted': 'bool', 'Item Count': 'int', 'Storage Used (Byte)': 'int', 'Has Archive': 'bool', 'Recipient Type': 'text',
+  },
+};
+
+/** One usage report row as the CSV reader hands it over (text keyed by column), cells plausible or near misses. */
+export function reportRecord(dataset: string): fc.Arbitrary<Record<string, string>> {
+  const columns = REPORT_COLUMNS[dataset] ?? {};
+  const cellOf = (kind: string): fc.Arbitrary<string> =>
+    kind === 'bool' ? boolCellText : kind === 'int' ? intCellText : kind === 'date' ? dateCellText : kind === 'upn' ? fc.oneof({ weight: 4, arbitrary: fc.emailAddress() }, { weight: 1, arbitrary: csvText(20) }) : csvText();
+  return fc.record(Object.fromEntries(Object.entries(columns).map(([c, kind]) => [c, cellOf(kind)])), { requiredKeys: ['User Principal Name'] });
+}
 
 /** Every path to a value inside `v` (object keys and array indexes), the root excluded. */
 function pathsOf(v: unknown, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
