@@ -55,6 +55,9 @@ const VALID: { [O in OpName]: OpArgs<O> } = {
   'snapshots.skuSummary': { snapshotId: 1 },
   'exports.write': { profile: 'contoso', outDir: '/tmp/out', snapshotId: 1, files: ['sku-summary'] },
   'catalog.import': { path: '/tmp/catalog.csv' },
+  'findings.list': { profile: 'contoso', kinds: ['inactive-users'], itemLimit: 10 },
+  'settings.get': { profile: 'contoso' },
+  'settings.set': { profile: 'contoso', settings: { inactiveDays: 60, excludedUpnPatterns: ['svc-*'] } },
   'demo.start': { users: 10, credential: 'secret' },
   'demo.stop': {},
   'demo.status': {},
@@ -148,8 +151,11 @@ describe('contract arguments through the dispatcher over recording stubs', () =>
   });
 });
 
-describe('contract arguments through the real services (no network: profiles, snapshots, consent)', () => {
-  const OFFLINE: OpName[] = ['profiles.list', 'profiles.get', 'profiles.save', 'profiles.remove', 'snapshots.list', 'snapshots.skuSummary', 'consent.guide', 'consent.script', 'consent.url'];
+describe('contract arguments through the real services (no network: profiles, snapshots, consent, findings, settings)', () => {
+  const OFFLINE: OpName[] = [
+    'profiles.list', 'profiles.get', 'profiles.save', 'profiles.remove', 'snapshots.list', 'snapshots.skuSummary', 'consent.guide', 'consent.script', 'consent.url',
+    'findings.list', 'settings.get', 'settings.set',
+  ];
   const root = join(dir, 'data');
   let services: Services | undefined;
   afterAll(async () => services?.close());
@@ -163,7 +169,7 @@ describe('contract arguments through the real services (no network: profiles, sn
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...OFFLINE).chain((op) => fc.tuple(fc.constant(op), argsFor(op))),
-        counter.count('real services: profiles/snapshots/consent', async ([op, raw]) => {
+        counter.count('real services: profiles/snapshots/consent/findings/settings', async ([op, raw]) => {
           // A path the operation would write to stays inside this test's folder.
           const args = raw !== null && typeof raw === 'object' && !Array.isArray(raw) && 'outPath' in raw ? { ...raw, outPath: join(outDir, 'script.out') } : raw;
           const r = await services!.dispatch(op, args);
