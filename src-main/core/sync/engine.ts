@@ -59,6 +59,15 @@ function cancelledError(): OperatorError {
 function normaliseError(e: unknown): OperatorError {
   if (isOperatorError(e)) return e;
   const err = e instanceof Error ? e : new Error(String(e));
+  const sqliteCode = (err as { code?: unknown }).code;
+  if (err.name === 'SqliteError' && (sqliteCode === 'SQLITE_CONSTRAINT_PRIMARYKEY' || sqliteCode === 'SQLITE_CONSTRAINT_UNIQUE')) {
+    // The snapshot's keys are Graph's ids: a clash means the service listed the same item twice.
+    return new OperatorError('graph-error', `Microsoft Graph listed the same item twice (${err.message}).`, {
+      hint: 'The service answered with inconsistent pages. Try again later; if it persists, report it with the log file. The previous snapshot is unchanged.',
+      remedy: { action: 'retry-later' },
+      cause: e,
+    });
+  }
   if (err.name === 'SqliteError') {
     return new OperatorError('store', `Writing the snapshot failed: ${err.message}`, {
       hint: 'Check the free disk space and the data folder, then sync again. The previous snapshot is unchanged.',
