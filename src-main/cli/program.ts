@@ -10,6 +10,7 @@ import { registerVerifyCommands } from './commands/verify';
 import { registerLoginCommands } from './commands/login';
 import { registerCertCommands } from './commands/cert';
 import { registerFindingsCommands } from './commands/findings';
+import { registerReconcileCommands } from './commands/reconcile';
 
 export type { CliIo } from './command-deps';
 
@@ -49,6 +50,7 @@ export function buildProgram(io: CliIo): { program: Command; host: () => CliHost
   registerLoginCommands(program, deps);
   registerCertCommands(program, deps);
   registerFindingsCommands(program, deps);
+  registerReconcileCommands(program, deps);
 
   return { program, host: () => host };
 }

@@ -5,6 +5,7 @@ import { exportSnapshot } from '../export/exports';
 import { currentSnapshot, getSnapshot, listSnapshots, skuSummary, type SnapshotInfo } from '../store/queries';
 import type { ServiceContext } from './context';
 import { writeFindingExports } from './recon';
+import { writeReconExports } from './reconcile';
 
 function snapshotDto(s: SnapshotInfo): OpResult<'snapshots.list'>[number] {
   return {
@@ -46,6 +47,7 @@ export function snapshotServices(ctx: ServiceContext) {
       const snapshot = pick(args.profile, args.snapshotId);
       const written = await exportSnapshot(ctx.database(), snapshot.id, resolve(args.outDir));
       written.files.push(...(await writeFindingExports(ctx, args.profile, snapshot.id, resolve(args.outDir), args.files)));
+      written.files.push(...(await writeReconExports(ctx, args.profile, snapshot.id, resolve(args.outDir), args.files)));
       for (const file of written.files) ctx.events.emit('exports.progress', { file, rows: 0, done: true });
       return { snapshotId: snapshot.id, contentHash: snapshot.contentHash, files: written.files, skuSummary: written.skuSummary };
     },

@@ -8,6 +8,7 @@ import type { SyncResult } from '../sync/engine';
 import type { ServiceContext } from './context';
 import { toErrorDto } from './dispatch';
 import { syncProfile } from './sync-service';
+import { sealCommittedSnapshot } from './reconcile';
 
 interface JobRecord {
   job: SyncJob;
@@ -88,6 +89,7 @@ export function syncService(ctx: ServiceContext, prepare: (r: Awaited<ReturnType
           now: ctx.clock,
           ...(args.datasets ? { datasets: args.datasets } : {}),
         });
+        sealCommittedSnapshot(ctx, result.snapshotId);
         record.result = result;
         job.result = result;
         job.state = 'succeeded';
