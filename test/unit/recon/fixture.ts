@@ -17,7 +17,7 @@ export interface FixtureUser {
 export interface FixtureSnapshot {
   profile?: string;
   finishedAt?: string;
-  skus: { id: string; part: string; enabled: number; warning?: number; consumed: number }[];
+  skus: { id: string; part: string; enabled: number; warning?: number; consumed: number; plans?: string[] }[];
   users: FixtureUser[];
 }
 
@@ -37,6 +37,7 @@ export function insertSnapshot(db: Db, s: FixtureSnapshot): number {
   );
   for (const k of s.skus) {
     db.prepare(`INSERT INTO skus (snapshot_id, sku_id, sku_part_number, capability_status, consumed_units, enabled, warning) VALUES (?, ?, ?, 'Enabled', ?, ?, ?)`).run(id, k.id, k.part, k.consumed, k.enabled, k.warning ?? 0);
+    for (const p of k.plans ?? []) db.prepare(`INSERT INTO sku_service_plans (snapshot_id, sku_id, service_plan_id, service_plan_name, applies_to) VALUES (?, ?, ?, ?, 'User')`).run(id, k.id, p, p);
   }
   for (const u of s.users) {
     db.prepare(`INSERT INTO users (snapshot_id, id, upn, display_name, account_enabled, user_type, created_at, department, usage_location) VALUES (?, ?, ?, ?, ?, 'Member', '2020-01-01T00:00:00Z', ?, ?)`).run(
