@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { resolve } from 'node:path';
 import type { CommandDeps } from '../command-deps';
+import { OperatorError } from '../../core/services/index';
 import { snapshotIdArg } from '../options';
 import { formatTable, type Out } from '../output';
 import type { DiffReport, HistoryVerify, ImportResult, ReconcileReport, SeatPrice } from '../../shared/reconcile';
@@ -158,7 +159,11 @@ export function registerReconcileCommands(program: Command, deps: CommandDeps): 
       const v = await deps.host().api.history.verify({ profile: flags.profile });
       if (flags.json) io.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
       else printVerify(io.stdout, v);
-      if (!v.ok) process.exitCode = 1;
+      if (!v.ok) {
+        throw new OperatorError('store', `The snapshot history of profile "${flags.profile}" does not verify: the first bad snapshot is ${v.firstBad}.`, {
+          hint: 'Figures from that snapshot on cannot be trusted; restore the data folder from a backup taken before it, or sync again for a fresh snapshot.',
+        });
+      }
     });
 
   program

@@ -37,10 +37,8 @@ export function reconcileServices(ctx: ServiceContext) {
   const reconcileOps = {
     run: async (args: OpArgs<'reconcile.run'>): Promise<OpResult<'reconcile.run'>> => (await buildReport(ctx, args.profile, pickSnapshot(ctx, args.profile, args.snapshotId).id)).report,
   };
-  const importer = (kind: 'entitlements' | 'prices') => async (args: { profile: string; path: string }) => {
-    await ctx.source.resolve(args.profile);
-    return importFile(ctx.database(), args.profile, kind, resolve(args.path), await loadCatalog(ctx.deps.dataDir), ctx.clock());
-  };
+  const importer = (kind: 'entitlements' | 'prices') => async (args: { profile: string; path: string }) =>
+    importFile(ctx.database(), args.profile, kind, resolve(args.path), await loadCatalog(ctx.deps.dataDir), ctx.clock());
   const entitlements = { import: async (args: OpArgs<'entitlements.import'>): Promise<OpResult<'entitlements.import'>> => importer('entitlements')(args) };
   const prices = {
     import: async (args: OpArgs<'prices.import'>): Promise<OpResult<'prices.import'>> => importer('prices')(args),
