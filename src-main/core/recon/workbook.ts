@@ -5,7 +5,8 @@
  * carry number formats. A table longer than Excel's 1,048,576 rows continues on a numbered
  * sheet ("User licences (2)"), and the Summary says so.
  */
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import type { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import ExcelJS from 'exceljs';
 import type { FindingsReport } from '../../shared/recon';
 import type { ReconcileReport } from '../../shared/reconcile';
@@ -61,6 +62,22 @@ function dateCell(iso: string | null | undefined): CellValue {
   return Number.isNaN(ms) ? iso : new Date(ms);
 }
 
+/**
+ * exceljs's streaming writer never pushes back: a sheet's rows pile up in its buffer (64 KiB
+ * blocks) whenever compression or the disk is slower than the rows come. Wait until that
+ * buffer and the file's write queue are small again, so memory stays flat at any size.
+ */
+async function drained(ws: ExcelJS.Worksheet, out: Writable): Promise<void> {
+  type Queue = { _writableState?: { length?: number }; _readableState?: { length?: number } };
+  const stream = (ws as unknown as { stream?: { buffers?: unknown[]; pipes?: Queue[] } }).stream;
+  // Rows wait in the sheet's own buffer, or in the zip's input once the zip reads the sheet.
+  const backlog = (): number => (stream?.buffers?.length ?? 0) * 65_536 + (stream?.pipes ?? []).reduce((n, p) => n + (p._writableState?.length ?? 0) + (p._readableState?.length ?? 0), 0);
+  while (backlog() > 1_048_576 || out.writableNeedDrain) {
+    if (out.writableNeedDrain) await new Promise<void>((r) => out.once('drain', () => r()));
+    else await sleep(1);
+  }
+}
+
 /** How many sheets a table of `rows` data rows needs. */
 export function sheetsFor(rows: number, maxRows = EXCEL_MAX_ROWS): number {
   return Math.max(1, Math.ceil(rows / (maxRows - 1)));
@@ -75,7 +92,8 @@ export async function writeWorkbook(db: Db, path: string, report: ReconcileRepor
   const pending = await PendingFile.create(path, { mode: 0o600 });
   const sheets: string[] = [];
   try {
-    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: pending.writable(), useStyles: true, useSharedStrings: false });
+    const out = pending.writable();
+    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
     wb.creator = 'M365 licence reconciler';
     wb.created = new Date(Date.parse(snapshot.finishedAt));
     const money = FMT.money(report.currency);
@@ -107,10 +125,9 @@ export async function writeWorkbook(db: Db, path: string, report: ReconcileRepor
         }
         ws.addRow(values).commit();
         n += 1;
-        if (++since >= 5000) {
+        if (++since >= 2000) {
           since = 0;
-          // Let the zip stream drain to disk, so buffered output stays small.
-          await yieldToLoop();
+          await drained(ws, out);
         }
       }
       ws.commit();
