@@ -1,9 +1,11 @@
 // The direction of imports, enforced by lint. Lower layers never import higher ones:
 //
 //   shared (zod only; main and renderer both use it)
-//   -> foundation: errors, log, fs, paths, clouds, profile, secrets, permissions, catalog
+//   -> foundation: errors, log, fs, paths, clouds, profile, secrets, catalog, and the dataset
+//      registry (datasets: what each Graph dataset is, needs and writes) with the permission
+//      matrix derived from it
 //   -> net -> auth, certs -> graph
-//   -> store, sync, datasets, export, consent, recon, demo, demo-tenant
+//   -> store, sync, export, consent, recon, demo, demo-tenant
 //   -> services (the one API over the core)
 //   -> front ends: cli, electron, preload, web (and the renderer, through the contract only)
 //
@@ -15,11 +17,11 @@
 import { dirname, relative, resolve, sep } from 'node:path';
 
 const CORE_LAYERS = [
-  ['errors', 'log', 'fs', 'paths.ts', 'clouds', 'profile', 'secrets', 'permissions', 'catalog'],
+  ['errors', 'log', 'fs', 'paths.ts', 'clouds', 'profile', 'secrets', 'catalog', 'datasets', 'permissions'],
   ['net'],
   ['auth', 'certs'],
   ['graph'],
-  ['store', 'sync', 'datasets', 'export', 'consent', 'recon', 'demo', 'demo-tenant'],
+  ['store', 'sync', 'export', 'consent', 'recon', 'demo', 'demo-tenant'],
   ['services'],
 ];
 

@@ -32,9 +32,10 @@ const argsSchema = z.object({
   latencyMs: z.coerce.number().int().min(0).max(60_000).optional(),
   throttleEvery: z.coerce.number().int().min(1).optional(),
   throttleStatus: z.coerce.number().pipe(z.union([z.literal(429), z.literal(503), z.literal(504)])).default(429),
-  retryAfter: z.coerce.number().int().min(0).max(3600).default(1),
+  retryAfter: z.coerce.number().min(0).max(3600).default(1),
   resetEvery: z.coerce.number().int().min(1).optional(),
   truncateEvery: z.coerce.number().int().min(1).optional(),
+  deviceCodeInterval: z.coerce.number().int().min(1).max(60).default(5),
 });
 type Args = z.infer<typeof argsSchema>;
 
@@ -79,7 +80,8 @@ export async function writeTenantFiles(tenant: DemoTenant, dir: string): Promise
   const root = resolve(dir);
   await mkdir(root, { recursive: true, mode: 0o700 });
   const caFile = join(root, 'ca.pem');
-  await writeFile(caFile, tenant.caPem, { mode: 0o644 });
+  // Ends with a newline, so the file can be appended to a CA bundle (REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS).
+  await writeFile(caFile, tenant.caPem.endsWith('\n') ? tenant.caPem : `${tenant.caPem}\n`, { mode: 0o644 });
   const apps = {} as Record<DemoAppName, AppFiles>;
   for (const name of DEMO_APP_NAMES) {
     const app = tenant.apps[name];
@@ -199,9 +201,10 @@ export function parseArgs(argv: readonly string[]): Args {
     .option('--latency-ms <ms>', 'added delay before every Graph response')
     .option('--throttle-every <n>', 'fault: every Nth Graph request is throttled')
     .option('--throttle-status <code>', 'fault: 429, 503 or 504 for throttled requests', '429')
-    .option('--retry-after <seconds>', 'fault: Retry-After sent with throttled requests', '1')
+    .option('--retry-after <seconds>', 'fault: Retry-After sent with throttled requests (fractional seconds allowed, e.g. 2.128)', '1')
     .option('--reset-every <n>', 'fault: every Nth Graph request has its connection reset')
     .option('--truncate-every <n>', 'fault: every Nth Graph JSON response is cut off halfway')
+    .option('--device-code-interval <seconds>', 'polling interval the device code endpoint announces (Entra ID: 5)', '5')
     .exitOverride();
   program.parse([...argv]);
   const parsed = argsSchema.safeParse(program.opts());
@@ -220,6 +223,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     p1: args.p1,
     concealNames: args.concealNames,
     faults: faultsFromArgs(args),
+    deviceCodeIntervalSeconds: args.deviceCodeInterval,
   });
   let stopping = false;
   const stop = (): void => {

@@ -1,5 +1,6 @@
 import type { SyncProgress } from '../shared/sync';
 import { isOperatorError, redact } from '../core/services/index';
+import { remedyLines } from './remedy';
 
 export interface Out {
   write(s: string): unknown;
@@ -60,12 +61,10 @@ export function formatTable(headers: string[], rows: (string | number)[][], righ
   return [fmt(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(fmt)].join('\n') + '\n';
 }
 
-/** Print an error the operator can act on: what happened, what to do, who can do it. */
+/** Print an error the operator can act on: what happened, what to do (and the command for it), who can do it. */
 export function formatError(e: unknown): string {
   if (isOperatorError(e)) {
-    const lines = [`error: ${e.message}`, `  what to do: ${e.hint}`];
-    const command = e.remedy?.action === 'run-sync' ? `sync --profile ${e.remedy.profile ?? '<name>'}` : e.remedy?.action === 'list-snapshots' ? `snapshots --profile ${e.remedy.profile ?? '<name>'}` : undefined;
-    if (command) lines.push(`  run: ${command}`);
+    const lines = [`error: ${e.message}`, `  what to do: ${e.hint}`, ...remedyLines(e.remedy).map((l) => `  ${l}`)];
     if (e.who) lines.push(`  who can do it: ${e.who}`);
     if (e.requestId) lines.push(`  request id: ${e.requestId}`);
     return redact(lines.join('\n')) + '\n';

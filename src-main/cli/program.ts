@@ -9,6 +9,7 @@ import { registerConsentCommands } from './commands/consent';
 import { registerVerifyCommands } from './commands/verify';
 import { registerLoginCommands } from './commands/login';
 import { registerCertCommands } from './commands/cert';
+import { registerCatalogCommands } from './commands/catalog';
 import { registerFindingsCommands } from './commands/findings';
 import { registerReconcileCommands } from './commands/reconcile';
 
@@ -49,6 +50,7 @@ export function buildProgram(io: CliIo): { program: Command; host: () => CliHost
   registerVerifyCommands(program, deps);
   registerLoginCommands(program, deps);
   registerCertCommands(program, deps);
+  registerCatalogCommands(program, deps);
   registerFindingsCommands(program, deps);
   registerReconcileCommands(program, deps);
 

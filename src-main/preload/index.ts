@@ -1,9 +1,6 @@
-import { contextBridge } from 'electron';
-import type { RendererApi } from './api';
-import pkg from '../../package.json';
+import { contextBridge, ipcRenderer } from 'electron';
+import { API_GLOBAL } from './api';
+import { createBridgeApi } from './bridge';
 
-const api = {
-  appVersion: pkg.version,
-} satisfies RendererApi;
-
-contextBridge.exposeInMainWorld('reconciler', api);
+// Only the derived API crosses into the page; ipcRenderer itself never does.
+contextBridge.exposeInMainWorld(API_GLOBAL, createBridgeApi(ipcRenderer));

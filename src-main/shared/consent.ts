@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { remedySchema } from './errors';
 
 export const SCRIPT_SHELLS = ['powershell', 'azcli'] as const;
 export const scriptShellSchema = z.enum(SCRIPT_SHELLS);
@@ -36,6 +37,8 @@ export const consentScriptSchema = z.object({
   /** Suggested file name (register-<profile>.ps1 / .sh). */
   fileName: z.string(),
   content: z.string(),
+  /** Where it was saved, when a path was given. */
+  savedTo: z.string().optional(),
 });
 
 export const consentUrlSchema = z.object({
@@ -63,7 +66,7 @@ export const verifyReportSchema = z.object({
   tenantId: z.string().optional(),
   signIn: z.union([
     z.object({ ok: z.literal(true) }),
-    z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string(), hint: z.string(), who: z.string().optional(), aadsts: z.number().optional() }) }),
+    z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string(), hint: z.string(), remedy: remedySchema.optional(), who: z.string().optional(), aadsts: z.number().optional() }) }),
   ]),
   granted: z.array(z.string()),
   rows: z.array(verifyRowSchema),

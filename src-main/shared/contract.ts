@@ -7,6 +7,7 @@ import { exportFileIdSchema, exportProgressEventSchema, exportResultSchema, skuS
 import { consentScriptSchema, consentUrlSchema, scriptShellSchema, verifyReportSchema, walkthroughSchema } from './consent';
 import { CERT_KEY_TYPES, MAX_CERT_DAYS, certificateImportSourceSchema, certificateReportSchema, rolledBackSchema, credentialStatusSchema, deviceCodeEventSchema, signInResultSchema, signInStateEventSchema, signOutResultSchema, writtenCertificateSchema } from './credentials';
 import { demoStartSchema, demoStatusSchema } from './demo';
+import { catalogImportSummarySchema } from './catalog';
 import { findingKindSchema, findingsReportSchema, reconSettingsSchema } from './recon';
 import { diffReportSchema, exchangeRatesSchema, historyVerifySchema, importResultSchema, reconcileReportSchema } from './reconcile';
 
@@ -93,7 +94,14 @@ export const CONTRACT = {
   // The consent walkthrough.
   'consent.guide': op(z.object({ profile: profileNameSchema, redirectUri: z.url().optional() }), walkthroughSchema, 'the steps, who does each one'),
   'consent.script': op(
-    z.object({ profile: profileNameSchema, shell: scriptShellSchema, appId: z.uuid().optional(), certificatePath: z.string().min(1).optional() }),
+    z.object({
+      profile: profileNameSchema,
+      shell: scriptShellSchema,
+      appId: z.uuid().optional(),
+      certificatePath: z.string().min(1).optional(),
+      /** Also save the script here (written atomically; an Azure CLI script is made executable). */
+      outPath: z.string().min(1).optional(),
+    }),
     consentScriptSchema,
     'the registration script (PowerShell or Azure CLI) for the consenting administrator',
   ),
@@ -128,6 +136,13 @@ export const CONTRACT = {
     exportResultSchema,
     'write the CSV exports of the current (or a given) snapshot',
     ['exports.progress'],
+  ),
+
+  // The SKU catalogue: Microsoft's product names and service plans.
+  'catalog.import': op(
+    z.object({ path: z.string().min(1) }),
+    catalogImportSummarySchema,
+    "import Microsoft's \"Product names and service plan identifiers for licensing\" CSV; it extends or overrides the built-in table",
   ),
 
   // Reconciliation: findings with evidence, and the settings they honour.

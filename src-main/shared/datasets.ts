@@ -9,6 +9,7 @@ export const DATASET_IDS = [
   'users',
   'signInActivity',
   'groups',
+  'subscriptions',
   'reportSettings',
   'report.activeUserDetail',
   'report.m365AppUserDetail',

@@ -30,6 +30,7 @@ export const DEMO_USER_NAMES = [
   'mfa-reader', // Reports Reader, MFA required (the page shows the code to type)
   'global-admin', // Global Administrator
   'privileged-role-admin', // Privileged Role Administrator (may grant admin consent)
+  'app-admin', // Application Administrator (may register apps, may not grant Microsoft Graph app roles)
   'blocked', // sign-in blocked by Conditional Access: AADSTS53003
   'outsider', // account of another tenant: AADSTS50020
 ] as const;

@@ -43,8 +43,14 @@ export const REMEDY_ACTIONS = [
   'assign-role',
   /** Upload the profile's public certificate to the app registration. */
   'upload-certificate',
-  /** Create or renew a certificate for the profile. */
+  /** Create a certificate for a profile that has none (or none usable). */
+  'create-certificate',
+  /** Replace the profile's certificate with a new one (the current one is kept for a rollback). */
   'renew-certificate',
+  /** Import an existing certificate with its private key (PFX, or PEM certificate and key). */
+  'import-certificate',
+  /** Go back to the certificate the last replacement replaced. */
+  'rollback-certificate',
   /** Set or replace the profile's client secret. */
   'set-secret',
   /** Correct the profile (tenant, client id, cloud, credential source). */

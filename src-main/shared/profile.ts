@@ -68,6 +68,10 @@ export const delegatedCredentialSchema = z.object({
 
 export const credentialSchema = z.discriminatedUnion('kind', [secretCredentialSchema, certificateCredentialSchema, delegatedCredentialSchema]);
 
+/** Field separators a CSV export may use. */
+export const CSV_DELIMITERS = [',', ';'] as const;
+export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
+
 export const profileNameSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { message: 'use 1-64 letters, digits, dot, dash or underscore' });
@@ -82,6 +86,8 @@ export const profileSchema = z
     credential: credentialSchema,
     /** Extra CA bundle (PEM) trusted for this profile, e.g. a TLS-inspecting proxy. */
     caBundlePath: z.string().min(1).optional(),
+    /** Field separator of this profile's CSV exports: `,` (the default) or `;` for spreadsheets whose list separator is `;`. */
+    csvDelimiter: z.enum(CSV_DELIMITERS).optional(),
   })
   .refine((p) => p.cloud !== 'custom' || p.customEndpoints !== undefined, {
     message: 'cloud "custom" needs customEndpoints.loginUrl and customEndpoints.graphUrl',

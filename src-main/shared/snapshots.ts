@@ -26,8 +26,13 @@ export const skuSummaryRowSchema = z.object({
   warning: z.number().int(),
   suspended: z.number().int(),
   lockedOut: z.number().int(),
+  /** enabled + warning: seats in the grace period are still usable. */
+  usable: z.number().int(),
   consumed: z.number().int(),
+  /** usable − consumed, never negative (see overAssigned). */
   available: z.number().int(),
+  /** consumed − usable when more seats are assigned than usable ("over by N"), else 0. */
+  overAssigned: z.number().int(),
   directAssignments: z.number().int(),
   groupAssignments: z.number().int(),
 });

@@ -11,8 +11,11 @@ export interface FakeData {
   users: unknown[][];
   signIns: unknown[][];
   groups: unknown[][];
+  subscriptions: unknown[][];
   reportSettings: unknown;
   reports: Partial<Record<DatasetId, Record<string, string>[]>>;
+  /** Collections of datasets a test registers itself (registry injection), by request path. */
+  collections?: { dataset: DatasetId; path: string; pages: unknown[][] }[];
 }
 
 export interface FakeHooks {
@@ -37,6 +40,7 @@ export class FakeSession implements GraphSession {
   ) {
     const paths = datasetPaths('D30');
     this.#byPath = new Map(DATASET_IDS.map((d) => [paths[d], d]));
+    for (const c of data.collections ?? []) this.#byPath.set(c.path, c.dataset);
   }
 
   #dataset(path: string): DatasetId {
@@ -71,8 +75,9 @@ export class FakeSession implements GraphSession {
   async *pages(path: string, opts?: RequestOptions): AsyncIterable<GraphPage> {
     const dataset = this.#dataset(path);
     this.requested.push({ dataset, path, ...(opts?.headers ? { headers: opts.headers } : {}) });
-    const source =
-      dataset === 'subscribedSkus' ? this.data.skus : dataset === 'users' ? this.data.users : dataset === 'signInActivity' ? this.data.signIns : dataset === 'groups' ? this.data.groups : undefined;
+    const extra = this.data.collections?.find((c) => c.path === path)?.pages;
+    const source = extra ??
+      (dataset === 'subscribedSkus' ? this.data.skus : dataset === 'users' ? this.data.users : dataset === 'signInActivity' ? this.data.signIns : dataset === 'groups' ? this.data.groups : dataset === 'subscriptions' ? this.data.subscriptions : undefined);
     if (!source) throw new Error(`fake session: ${dataset} is not a collection`);
     this.#enter();
     try {
@@ -112,7 +117,7 @@ export const PLAN_EXCHANGE = 'efb87545-963c-4e0d-99df-69c6916d9eb0';
 export const PLAN_TEAMS = '57ff2da0-773e-42df-b2af-ffb7a2317929';
 export const GROUP_ID = 'aaaaaaaa-0000-0000-0000-000000000001';
 
-export const ALL_ROLES = ['LicenseAssignment.Read.All', 'User.Read.All', 'AuditLog.Read.All', 'GroupMember.Read.All', 'ReportSettings.Read.All', 'Reports.Read.All'];
+export const ALL_ROLES = ['LicenseAssignment.Read.All', 'User.Read.All', 'AuditLog.Read.All', 'GroupMember.Read.All', 'Organization.Read.All', 'ReportSettings.Read.All', 'Reports.Read.All'];
 
 export function userId(i: number): string {
   return `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`;
@@ -173,6 +178,12 @@ export function sampleData(pages = 3, perPage = 2): FakeData {
     users,
     signIns,
     groups: [[{ id: GROUP_ID, displayName: 'E5 licensed staff', assignedLicenses: [{ skuId: SKU_E5, disabledPlans: [] }] }]],
+    subscriptions: [
+      [
+        { id: 'sub-1', commerceSubscriptionId: 'c-1', skuId: SKU_E3, skuPartNumber: 'ENTERPRISEPACK', status: 'Enabled', isTrial: false, totalLicenses: 6, createdDateTime: '2023-05-01T00:00:00Z', nextLifecycleDateTime: '2025-05-01T00:00:00Z' },
+        { id: 'sub-2', skuId: SKU_E5, skuPartNumber: 'ENTERPRISEPREMIUM', status: 'Warning', isTrial: true, totalLicenses: 10, createdDateTime: '2024-03-01T00:00:00Z', nextLifecycleDateTime: '2024-03-31T00:00:00Z' },
+      ],
+    ],
     reportSettings: { id: 'x', displayConcealedNames: false },
     reports: {
       'report.activeUserDetail': [

@@ -21,6 +21,7 @@ import { createGraphSession } from '../../src-main/core/graph/create-session';
 import { createNetwork, type Network } from '../../src-main/core/net/network';
 import type { Profile } from '../../src-main/core/profile/schema';
 import { demoCredential, demoProfile } from '../../src-main/core/demo/session';
+import { formatError } from '../../src-main/cli/output';
 import { failure } from '../helpers/operator-error';
 
 let tenant: DemoTenant;
@@ -215,7 +216,7 @@ describe('delegated sign-in errors (authorize page and token endpoint over HTTPS
       expect(e.who).toMatch(/Conditional Access Administrator/);
       // Worded for the delegated profile that met it: its name, and the user registers at aka.ms/mfasetup.
       const d = fromTokenEndpointError(refused.status, body, { kind: 'delegated', profile: 'contoso' });
-      expect(d.hint).toMatch(/https:\/\/aka\.ms\/mfasetup.*login --profile contoso/);
+      expect(formatError(d)).toMatch(/https:\/\/aka\.ms\/mfasetup[^]*login --profile contoso/);
       expect(d.who).toMatch(/^the signed-in user, at https:\/\/aka\.ms\/mfasetup/);
     } finally {
       tenant.setUserMfa('global-reader', false);
@@ -254,7 +255,7 @@ describe('Microsoft Graph errors', () => {
       expect(e.who).toMatch(/Privileged Role Administrator or Global Administrator grants LicenseAssignment\.Read\.All/);
       // An app-only profile: only the application permission, never the delegated wording.
       expect(e.who).not.toMatch(/delegated|directory roles/);
-      expect(e.hint).toMatch(/verify --profile demo/);
+      expect(formatError(e)).toMatch(/verify --profile demo/);
     } finally {
       await session.close();
     }

@@ -12,12 +12,18 @@ describe('CLI main job: demo', () => {
     const r = await cli(['--data-dir', join(dir, 'data'), 'demo', '--users', '120', '--out', out]);
     expect(r.stderr).not.toMatch(/error:/);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Product\s+Part number\s+Purchased\s+Warning\s+Suspended\s+Assigned\s+Available/);
+    // The summary and sku-summary.csv name the seat columns alike.
+    expect(r.stdout).toMatch(/Product\s+Part number\s+Enabled\s+Warning\s+Suspended\s+Usable\s+Consumed\s+Available\s+Over-assigned/);
+    expect(r.stdout).toContain('Usable = Enabled + Warning');
+    expect(r.stdout).not.toMatch(/Purchased|Assigned /);
     expect(r.stdout).toContain('ENTERPRISEPACK');
     expect(existsSync(join(out, 'sku-summary.csv'))).toBe(true);
     expect(existsSync(join(out, 'user-licenses.csv'))).toBe(true);
     const skuCsv = readFileSync(join(out, 'sku-summary.csv'));
     expect(skuCsv.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    const csvHeader = skuCsv.subarray(3).toString('utf8').split('\r\n')[0]?.split(',').map((h) => h.replace(/^"|"$/g, ''));
+    const tableHeader = r.stdout.split('\n').find((l) => l.startsWith('Product'))?.trim().split(/\s{2,}/);
+    expect(tableHeader).toEqual(csvHeader);
   });
 
   it('a second sync adds a snapshot and export picks the current one', async () => {

@@ -18,6 +18,7 @@ import { createGraphSession } from '../../src-main/core/graph/create-session';
 import { openDatabase } from '../../src-main/core/store/db';
 import { createLogger } from '../../src-main/core/log/logger';
 import type { Profile } from '../../src-main/core/profile/schema';
+import { formatError } from '../../src-main/cli/output';
 import { cli, tempDir } from '../helpers/cli';
 import { failure } from '../helpers/operator-error';
 
@@ -92,7 +93,7 @@ function refreshTokens(serialized: string): string[] {
   return Object.values(json.RefreshToken ?? {}).map((r) => r.secret);
 }
 
-const GRAPH_SCOPES = ['AuditLog.Read.All', 'GroupMember.Read.All', 'LicenseAssignment.Read.All', 'ReportSettings.Read.All', 'Reports.Read.All', 'User.Read.All'];
+const GRAPH_SCOPES = ['AuditLog.Read.All', 'GroupMember.Read.All', 'LicenseAssignment.Read.All', 'Organization.Read.All', 'ReportSettings.Read.All', 'Reports.Read.All', 'User.Read.All'];
 
 describe('interactive sign-in (auth code + PKCE, system browser, loopback)', () => {
   it('signs in through the authorize page with MFA, with PKCE S256, state and a loopback redirect on localhost', async () => {
@@ -172,13 +173,13 @@ describe('interactive sign-in (auth code + PKCE, system browser, loopback)', () 
     await store.set(key, Buffer.from(JSON.stringify(cache)));
     const rejected = await failure(provider(store, browserFor('reports-reader').openBrowser).getToken());
     expect(rejected.code).toBe('auth-failed');
-    expect(rejected.hint).toContain('login --profile demo');
+    expect(formatError(rejected)).toContain('login --profile demo');
     // Gone: after logout nothing is cached at all.
     await p.logout();
     expect(await store.keys()).toEqual([]);
     const gone = await failure(provider(store, browserFor('reports-reader').openBrowser).getToken());
     expect(gone.code).toBe('auth-failed');
-    expect(gone.hint).toContain('login --profile demo');
+    expect(formatError(gone)).toContain('login --profile demo');
   });
 
   it('when MFA becomes required (Conditional Access change), the silent refresh says to sign in again with MFA', async () => {
@@ -191,7 +192,8 @@ describe('interactive sign-in (auth code + PKCE, system browser, loopback)', () 
       expect(e.code).toBe('auth-failed');
       expect(e.aadsts).toBe(50076);
       expect(e.message).toContain('AADSTS50076');
-      expect(e.hint).toMatch(/run "login --profile demo" again and complete the MFA prompt/);
+      expect(e.hint).toMatch(/sign in again for this profile and complete the MFA prompt/);
+      expect(formatError(e)).toContain('login --profile demo');
       expect(e.who).toMatch(/^the signed-in user completes MFA/);
     } finally {
       t.setUserMfa('global-reader', false);
@@ -210,7 +212,8 @@ describe('interactive sign-in (auth code + PKCE, system browser, loopback)', () 
       expect(e.code).toBe('auth-failed');
       expect(e.aadsts).toBe(50079);
       expect(e.message).toMatch(/profile "demo" can no longer be refreshed silently: Multi-factor authentication registration is required/);
-      expect(e.hint).toMatch(/register an MFA method at https:\/\/aka\.ms\/mfasetup .*then run "login --profile demo" again/);
+      expect(e.hint).toMatch(/register an MFA method at https:\/\/aka\.ms\/mfasetup .*then sign in again for this profile/);
+      expect(formatError(e)).toContain('login --profile demo');
       expect(e.who).toMatch(/^the signed-in user, at https:\/\/aka\.ms\/mfasetup/);
     } finally {
       t.setUserMfa('reports-reader', false);
@@ -297,7 +300,8 @@ describe('interactive sign-in (auth code + PKCE, system browser, loopback)', () 
     const e = await failure(provider(store, browserFor('blocked').openBrowser, { timeoutMs: 20_000 }).login());
     expect(e.code).toBe('auth-failed');
     expect(e.aadsts).toBe(53003);
-    expect(e.hint).toMatch(/Run "login --profile demo" again from a compliant device or an allowed network.*rather than --device-code/);
+    expect(e.hint).toMatch(/Sign in again for this profile from a compliant device or an allowed network.*rather than the device code flow/);
+    expect(formatError(e)).toContain('login --profile demo');
     expect(e.who).toMatch(/^a Conditional Access Administrator/);
   });
 
@@ -307,7 +311,7 @@ describe('interactive sign-in (auth code + PKCE, system browser, loopback)', () 
     const e = await failure(p.login());
     expect(e.code).toBe('consent-missing');
     expect(e.aadsts).toBe(65001);
-    expect(e.hint).toMatch(/consent url --profile demo/);
+    expect(formatError(e)).toMatch(/consent url --profile demo/);
     expect(e.who).toMatch(/^a Cloud Application Administrator or Application Administrator grants admin consent to delegated permissions/);
   });
 });
@@ -418,7 +422,7 @@ describe('sync with a delegated token', () => {
     try {
       const e = await failure(syncProfile({ profile, db, logger: createLogger({}), extraCaPem: [t.caPem], env: {}, secretStore: new MemorySecretStore() }));
       expect(e.code).toBe('auth-failed');
-      expect(e.hint).toContain('login --profile demo');
+      expect(formatError(e)).toContain('login --profile demo');
     } finally {
       db.close();
     }
@@ -439,7 +443,8 @@ describe('Graph errors of a delegated sign-in', () => {
       const e = await failure(session.getJson('/admin/reportSettings'));
       expect(e).toMatchObject({ code: 'permission-denied', status: 403 });
       expect(e.message).toMatch(/the signed-in user needs the directory role Reports Reader/);
-      expect(e.hint).toMatch(/^Assign the signed-in user the directory role Reports Reader .*login --profile demo/);
+      expect(e.hint).toMatch(/^Assign the signed-in user the directory role Reports Reader .*sign in again for this profile/);
+      expect(e.remedy).toEqual({ action: 'assign-role', role: 'Reports Reader', profile: 'demo' });
       expect(e.who).toBe('a Privileged Role Administrator (or Global Administrator) assigns directory roles');
     } finally {
       await session.close();

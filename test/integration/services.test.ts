@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServices, type Services } from '../../src-main/core/services/index';
 import { EncryptedFileSecretStore } from '../../src-main/core/secrets/encrypted-file-store';
@@ -231,6 +231,21 @@ describe('the services over the contract table', () => {
     const out = keep(await ok<{ username?: string }>('auth.signOut', { profile: 'demo' }));
     expect(out.username).toBe(signedIn.username);
     keep(await ok('demo.stop'));
+  });
+
+  it("imports Microsoft's catalogue CSV, and refuses a file of another format", async () => {
+    const good = join(dataDir, 'catalog.csv');
+    writeFileSync(
+      good,
+      '\ufeffProduct_Display_Name,String_Id,GUID,Service_Plan_Name,Service_Plan_Id,Service_Plans_Included_Friendly_Names\r\n' +
+        'Contoso Suite,CONTOSO_SUITE,0f5c2b3a-1111-4222-8333-944445555666,EXCHANGE_S_STANDARD,9aaf7827-d63c-4b61-89c3-182f06f82e5c,Exchange Online (Plan 2)\r\n',
+    );
+    const summary = keep(await ok<{ skus: number; added: number; storedAt: string }>('catalog.import', { path: good }));
+    expect(summary).toMatchObject({ skus: 1, added: 1 });
+    expect(existsSync(summary.storedAt)).toBe(true);
+    const bad = join(dataDir, 'not-catalog.csv');
+    writeFileSync(bad, 'name,price\r\nE3,36\r\n');
+    expect((await fails('catalog.import', { path: bad })).message).toMatch(/Product_Display_Name/);
   });
 
   it('covered every operation of the contract', () => {

@@ -77,6 +77,7 @@ describe('verify against the demo tenant', () => {
       subscribedSkus: 'LicenseAssignment.Read.All',
       signInActivity: 'AuditLog.Read.All',
       groups: 'GroupMember.Read.All',
+      subscriptions: 'Organization.Read.All',
       reportSettings: 'ReportSettings.Read.All',
       'report.activeUserDetail': 'Reports.Read.All',
       'report.m365AppUserDetail': 'Reports.Read.All',
@@ -127,7 +128,7 @@ describe('verify CLI against the in-process demo tenant', () => {
     const r = await cli(['verify', '--profile', 'demo', '--app', 'no-auditlog', '--users', '30'], env());
     expect(r.code).toBe(4);
     expect(r.stdout).toMatch(/Sign-in activity\s+missing\s+add application permission AuditLog\.Read\.All \+ admin consent\s+failed \(HTTP 403\)/);
-    expect(r.stderr).toMatch(/1 of 9 features are not enabled: Sign-in activity/);
+    expect(r.stderr).toMatch(/1 of 10 features are not enabled: Sign-in activity/);
   });
 
   it('over-granted: exit 0 with the warning printed', async () => {

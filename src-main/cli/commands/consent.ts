@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
@@ -34,14 +33,13 @@ export function registerConsentCommands(program: Command, deps: CommandDeps): vo
         shell: flags.shell,
         ...(flags.certificate !== undefined ? { certificatePath: resolve(flags.certificate) } : {}),
         ...(flags.appId !== undefined ? { appId: flags.appId } : {}),
+        ...(flags.out !== undefined ? { outPath: resolve(flags.out) } : {}),
       });
-      if (flags.out === undefined) {
+      if (script.savedTo === undefined) {
         io.stdout.write(script.content);
         return;
       }
-      const out = resolve(flags.out);
-      await writeFile(out, script.content, { encoding: 'utf8', mode: flags.shell === 'azcli' ? 0o700 : 0o600 });
-      io.stdout.write(`${out}\n`);
+      io.stdout.write(`${script.savedTo}\n`);
       io.stderr.write(`Script written. Read it, then have the right administrator run it (see the header, or "consent guide --profile ${flags.profile}").\n`);
     }
   });

@@ -1,22 +1,14 @@
+import { SKU_COLUMNS, SKU_COLUMNS_FOOTNOTE, skuTextCells } from '../../shared/sku-columns';
 import type { SyncResult } from '../../shared/sync';
 import type { SkuSummaryRowDto as SkuSummaryRow } from '../../shared/snapshots';
 import { formatTable, type Out } from '../output';
 
-/** The end-of-job summary: per SKU purchased / assigned / available, then what was skipped and why. */
+/** The end-of-job summary: the per-SKU seat columns of sku-summary.csv, then what was skipped and why. */
 export function printSyncSummary(out: Out, result: SyncResult, skus: readonly SkuSummaryRow[]): void {
   out.write(`\nSnapshot ${result.snapshotId}\n\n`);
-  const rows = skus.map((s) => [
-    s.product,
-    s.partNumber,
-    s.enabled,
-    s.warning,
-    s.suspended,
-    s.consumed,
-    s.available,
-    s.warning > 0 ? 'expired, in grace period' : s.suspended > 0 ? 'suspended' : s.available < 0 ? 'over-assigned' : '',
-  ]);
-  out.write(formatTable(['Product', 'Part number', 'Purchased', 'Warning', 'Suspended', 'Assigned', 'Available', 'Note'], rows, new Set([2, 3, 4, 5, 6])));
-  out.write('Purchased = enabled seats; Available = purchased - assigned (negative: more assigned than purchased).\n');
+  const numeric = new Set(SKU_COLUMNS.flatMap((c, i) => (c.numeric && !c.text ? [i] : [])));
+  out.write(formatTable(SKU_COLUMNS.map((c) => c.header), skus.map(skuTextCells), numeric));
+  for (const line of SKU_COLUMNS_FOOTNOTE) out.write(`${line}\n`);
   const skipped = result.datasets.filter((d) => d.status !== 'ok');
   if (skipped.length > 0) {
     out.write('\nNot synced:\n');

@@ -65,7 +65,7 @@ export function registerVerifyCommands(program: Command, deps: CommandDeps): voi
     printVerifyReport(io.stdout, report);
     if (!report.signIn.ok) {
       const e = report.signIn.error;
-      throw new OperatorError(e.code as ConstructorParameters<typeof OperatorError>[0], e.message, { hint: e.hint, ...(e.who ? { who: e.who } : {}), ...(e.aadsts !== undefined ? { aadsts: e.aadsts } : {}) });
+      throw new OperatorError(e.code as ConstructorParameters<typeof OperatorError>[0], e.message, { hint: e.hint, ...(e.remedy ? { remedy: e.remedy } : {}), ...(e.who ? { who: e.who } : {}), ...(e.aadsts !== undefined ? { aadsts: e.aadsts } : {}) });
     }
     if (!report.allEnabled) {
       const missing = report.rows.filter((r) => r.status === 'missing');

@@ -1,5 +1,5 @@
 import { X509Certificate, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { OperatorError } from '../errors/operator-error';
+import { OperatorError, remedyFor } from '../errors/operator-error';
 import type { Profile } from '../profile/schema';
 import { SECRET_KEYS, type SecretStore } from '../secrets/secret-store';
 
@@ -59,6 +59,7 @@ export async function loadAppCredential(profile: Profile, deps: CredentialDeps):
       if (v === undefined || v.trim() === '') {
         throw new OperatorError('secret-missing', `The client secret variable ${c.secretEnv} is ${v === undefined ? 'not set' : 'empty'}.`, {
           hint: `Set the environment variable ${c.secretEnv} to the client secret VALUE before running, or change the profile's secret source.`,
+          remedy: remedyFor('set-secret', profile.name),
         });
       }
       return { kind: 'secret', secret: v.trim() };
@@ -69,11 +70,13 @@ export async function loadAppCredential(profile: Profile, deps: CredentialDeps):
       if (secret === '') {
         throw new OperatorError('secret-missing', `The client secret file ${c.secretFile} is empty.`, {
           hint: `Write the client secret VALUE (only) into ${c.secretFile}, or change the profile's secret source.`,
+          remedy: remedyFor('set-secret', profile.name),
         });
       }
       if (/\r?\n/.test(secret)) {
         throw new OperatorError('bad-input', `The client secret file ${c.secretFile} holds more than one line.`, {
           hint: 'The file must contain only the client secret value.',
+          remedy: remedyFor('set-secret', profile.name),
         });
       }
       return { kind: 'secret', secret };
@@ -89,19 +92,21 @@ export async function loadAppCredential(profile: Profile, deps: CredentialDeps):
       return { kind: 'secret', secret };
     }
     throw new OperatorError('secret-missing', 'The profile names no client secret source.', {
-      hint: 'Set secretEnv (an environment variable name) or secretFile (a path) in the profile.',
+      hint: 'Give the profile a client secret source: an environment variable name or a file path.',
+      remedy: remedyFor('set-secret', profile.name),
     });
   }
 
   if (c.kind === 'delegated') {
     throw new OperatorError('bad-input', `Profile "${profile.name}" signs in as a user (delegated), not with app credentials.`, {
-      hint: `Sign in with "login --profile ${profile.name}" instead.`,
+      hint: 'Sign in as a user for this profile instead.',
+      remedy: remedyFor('sign-in', profile.name),
     });
   }
   if (!c.privateKeyPath) {
     if (!deps.secretStore) {
       throw new OperatorError('secret-missing', `The private key of profile "${profile.name}" is kept in the secret store, which this command cannot open.`, {
-        hint: 'Run the command with access to the secret store that holds the key.',
+        hint: 'Try again with access to the secret store that holds the key.',
       });
     }
     const store = deps.secretStore;
@@ -109,8 +114,9 @@ export async function loadAppCredential(profile: Profile, deps: CredentialDeps):
     if (!stored) {
       throw new OperatorError('secret-missing', `The private key of profile "${profile.name}" is not in this secret store (${store.description}).`, {
         hint: store.persistent
-          ? `Check that this is the data folder and passphrase the certificate was created with, or import the key again with "cert import --profile ${profile.name}", or create a new certificate with "cert create --profile ${profile.name} --replace".`
-          : `Set M365LR_SECRETS_PASSPHRASE to the passphrase of the encrypted store that holds the key (same data folder), or import it again with "cert import --profile ${profile.name}".`,
+          ? 'Check that this is the data folder and passphrase the certificate was created with, or import the certificate with its key again, or replace it with a new certificate.'
+          : 'Set M365LR_SECRETS_PASSPHRASE to the passphrase of the encrypted store that holds the key (same data folder), or import the certificate with its key again.',
+        remedy: remedyFor('import-certificate', profile.name),
       });
     }
     const storedCert = parseCertificate(await readNamed(deps, c.certificatePath, 'certificate file'), `the certificate file ${c.certificatePath}`);
@@ -223,14 +229,14 @@ export function assertUsableForAppAuth(key: KeyObject, label: string): void {
     const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
     if (bits < 2048) {
       throw new OperatorError('bad-input', `${capital(label)} is an RSA ${bits}-bit key; app sign-in needs RSA 2048 or larger.`, {
-        hint: 'Create a new certificate with "cert create" (RSA 2048 by default) and upload it to the app registration.',
+        hint: 'Create a new certificate (RSA 2048 by default) and upload it to the app registration.',
       });
     }
     return;
   }
   const curve = key.asymmetricKeyDetails?.namedCurve;
   throw new OperatorError('bad-input', `${capital(label)} is an ${(key.asymmetricKeyType ?? 'unknown').toUpperCase()}${curve ? ` (${curve})` : ''} key, which cannot sign in an app.`, {
-    hint: 'MSAL Node signs the client assertion with PS256/RS256, which need an RSA key (the algorithms Microsoft Entra ID documents for certificate credentials). Use an RSA certificate: "cert create --key rsa2048" (the default).',
+    hint: 'MSAL Node signs the client assertion with PS256/RS256, which need an RSA key (the algorithms Microsoft Entra ID documents for certificate credentials). Use an RSA certificate: create one with an RSA 2048 key (the default).',
   });
 }
 

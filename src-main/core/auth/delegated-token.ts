@@ -10,8 +10,8 @@ import {
 } from '@azure/msal-node';
 import { z } from 'zod';
 import { cloudEndpoints } from '../clouds/clouds';
-import { OperatorError } from '../errors/operator-error';
-import { AADSTS_TABLE, aadstsNumber, fromMsalError } from '../errors/translate';
+import { OperatorError, remedyFor } from '../errors/operator-error';
+import { AADSTS_TABLE, SIGN_IN_AGAIN, aadstsNumber, fromMsalError } from '../errors/translate';
 import { MsalNetworkModule } from '../net/msal-network';
 import type { Network } from '../net/network';
 import { cancelledError } from '../net/net-errors';
@@ -164,7 +164,8 @@ function toAccount(a: AccountInfo): DelegatedAccount {
 
 function relogin(profile: string, why: string, cause?: unknown): OperatorError {
   return new OperatorError('auth-failed', `The delegated sign-in of profile "${profile}" is no longer usable: ${why}.`, {
-    hint: `Run "login --profile ${profile}" again.`,
+    hint: 'Sign in again for this profile.',
+    remedy: remedyFor('sign-in', profile),
     ...(cause !== undefined ? { cause } : {}),
   });
 }
@@ -181,9 +182,9 @@ export function refreshRefused(profile: Profile, e: { errorCode: string; errorMe
     return relogin(profile.name, `Entra ID refused the refresh token (${e.errorCode}${aadsts !== undefined ? `, AADSTS${aadsts}` : ''})`, e);
   }
   const t = fromMsalError(e, signInContextOf(profile));
-  const step = `login --profile ${profile.name}`;
   return new OperatorError(t.code, `The delegated sign-in of profile "${profile.name}" can no longer be refreshed silently: ${t.message}`, {
-    hint: t.hint.includes(step) ? t.hint : `${t.hint} Then run "${step}" again.`,
+    hint: t.hint.toLowerCase().includes(SIGN_IN_AGAIN) ? t.hint : `${t.hint} Then ${SIGN_IN_AGAIN}.`,
+    remedy: t.remedy ?? remedyFor('sign-in', profile.name),
     ...(t.who ? { who: t.who } : {}),
     aadsts,
     ...(t.status !== undefined ? { status: t.status } : {}),
@@ -231,14 +232,16 @@ function stopError(profile: string, stop: StopReason): unknown {
     case 'timeout': {
       const minutes = Math.max(1, Math.round(stop.ms / 60_000));
       return new OperatorError('cancelled', `The sign-in was not completed within ${stop.ms < 60_000 ? `${Math.ceil(stop.ms / 1000)} seconds` : `${minutes} minute${minutes === 1 ? '' : 's'}`}.`, {
-        hint: `Run "login --profile ${profile}" again and finish the sign-in in the browser in time (or use --device-code where no browser is available).`,
+        hint: 'Sign in again for this profile and finish the sign-in in the browser in time (or use the device code flow where no browser is available).',
+        remedy: remedyFor('sign-in', profile),
       });
     }
     case 'browser':
       return stop.error instanceof OperatorError
         ? stop.error
         : new OperatorError('auth-failed', 'The system browser could not be opened for the sign-in.', {
-            hint: `Open a desktop session with a default browser, or run "login --profile ${profile} --device-code".`,
+            hint: 'Open a desktop session with a default browser, or sign in with the device code flow.',
+            remedy: remedyFor('sign-in', profile),
             cause: stop.error,
           });
   }
@@ -249,6 +252,7 @@ export function createDelegatedTokenProvider(opts: DelegatedTokenProviderOptions
   if (profile.credential.kind !== 'delegated') {
     throw new OperatorError('bad-input', `Profile "${profile.name}" does not use delegated sign-in.`, {
       hint: 'Delegated sign-in needs a profile whose credential kind is "delegated".',
+      remedy: remedyFor('edit-profile', profile.name),
     });
   }
   const endpoints = cloudEndpoints(profile.cloud, profile.customEndpoints);
@@ -297,7 +301,8 @@ export function createDelegatedTokenProvider(opts: DelegatedTokenProviderOptions
   async function finishLogin(result: AuthenticationResult | null): Promise<DelegatedLoginResult> {
     if (!result?.accessToken || !result.account) {
       throw new OperatorError('auth-failed', 'Entra ID completed the sign-in but returned no access token or account.', {
-        hint: `Check the profile's tenant and client ID (a public client app registration), then run "login --profile ${profile.name}" again.`,
+        hint: 'Check the profile\'s tenant and client ID (a public client app registration), then sign in again for this profile.',
+        remedy: remedyFor('edit-profile', profile.name),
       });
     }
     currentAccountId = result.account.homeAccountId;
@@ -443,8 +448,9 @@ export function createDelegatedTokenProvider(opts: DelegatedTokenProviderOptions
     if (!account) {
       throw new OperatorError('auth-failed', `Profile "${profile.name}" is not signed in (no delegated sign-in in ${opts.secretStore.description}).`, {
         hint: opts.secretStore.persistent
-          ? `Run "login --profile ${profile.name}" first.`
-          : `Run "login --profile ${profile.name}" first; this secret store keeps a sign-in only for the process that made it, so use a persistent (encrypted) secret store to sign in once and sync later.`,
+          ? 'Sign in for this profile first.'
+          : 'Sign in for this profile first; this secret store keeps a sign-in only for the process that made it, so use a persistent (encrypted) secret store to sign in once and sync later.',
+        remedy: remedyFor('sign-in', profile.name),
       });
     }
     let result: AuthenticationResult;

@@ -44,7 +44,7 @@ export function createTokenCachePlugin(opts: TokenCachePluginOptions): ICachePlu
 function storeError(store: SecretStore, op: 'read' | 'write', cause: unknown): OperatorError {
   if (cause instanceof OperatorError) return cause;
   return new OperatorError('store', `The sign-in cache could not be ${op === 'read' ? 'read from' : 'written to'} the secret store (${store.description}).`, {
-    hint: 'Check the secret store (its passphrase and file permissions), or run "logout" and "login" again to start a fresh sign-in cache.',
+    hint: 'Check the secret store (its passphrase and file permissions), or sign out and sign in again to start a fresh sign-in cache.',
     cause,
   });
 }

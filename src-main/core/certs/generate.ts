@@ -72,7 +72,7 @@ export function safeCommonName(name: string): string {
 export function validateDays(days: number): number {
   if (!Number.isInteger(days) || days < 1 || days > MAX_CERT_DAYS) {
     throw new OperatorError('bad-input', `Certificate validity must be a whole number of days from 1 to ${MAX_CERT_DAYS} (got ${String(days)}).`, {
-      hint: `Pick --days ${DEFAULT_CERT_DAYS} (one year, the default) or less; renew before expiry rather than issuing long-lived certificates.`,
+      hint: `Pick a validity of ${DEFAULT_CERT_DAYS} days (one year, the default) or less; renew before expiry rather than issuing long-lived certificates.`,
     });
   }
   return days;

@@ -57,7 +57,7 @@ export function importPfx(input: PfxImportInput): ImportedCertificate {
   const source = input.passwordSource ?? 'the password given';
   if (input.pfx.length === 0 || input.pfx.length > MAX_PFX_BYTES) {
     throw new OperatorError('bad-input', `${capital(label)} is ${input.pfx.length === 0 ? 'empty' : 'too large to be a certificate file'}.`, {
-      hint: 'Point --pfx at the .pfx/.p12 file exported with its private key.',
+      hint: 'Give the .pfx/.p12 file exported with its private key.',
     });
   }
   let asn1: forge.asn1.Asn1;
@@ -65,7 +65,7 @@ export function importPfx(input: PfxImportInput): ImportedCertificate {
     asn1 = forge.asn1.fromDer(forge.util.createBuffer(input.pfx.toString('binary')), true);
   } catch (cause) {
     throw new OperatorError('bad-input', `${capital(label)} is not a PKCS#12 (PFX) file.`, {
-      hint: 'Export the certificate with its private key as .pfx/.p12, or import the PEM certificate and key with --pem and --key.',
+      hint: 'Export the certificate with its private key as .pfx/.p12, or import the PEM certificate and its PEM key instead.',
       cause,
     });
   }
@@ -81,7 +81,7 @@ export function importPfx(input: PfxImportInput): ImportedCertificate {
       });
     }
     throw new OperatorError('bad-input', `${capital(label)} cannot be read as PKCS#12 (${msg.slice(0, 120) || 'unknown format'}).`, {
-      hint: 'Re-export it as .pfx with the private key (AES-256 or 3DES encryption), or import PEM files with --pem and --key.',
+      hint: 'Re-export it as .pfx with the private key (AES-256 or 3DES encryption), or import the PEM certificate and its PEM key instead.',
       cause,
     });
   }

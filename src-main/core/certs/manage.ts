@@ -13,10 +13,11 @@
  * replacement before the upload cannot silently drop the last working key.
  */
 import { X509Certificate } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { assertKeyMatches, parseCertificate, parsePrivateKey } from '../auth/credentials';
-import { OperatorError } from '../errors/operator-error';
+import { OperatorError, remedyFor } from '../errors/operator-error';
+import { writeFileAtomic } from '../fs/atomic-write';
 import { redactor } from '../log/redact';
 import type { Profile } from '../profile/schema';
 import type { ProfileStore } from '../profile/store';
@@ -99,7 +100,7 @@ export const APP_CERT_KEY_TYPES = CERT_KEY_TYPES.filter((k): k is Exclude<CertKe
 export function assertAppAuthKeyType(keyType: CertKeyType): void {
   if (keyType !== 'p256') return;
   throw new OperatorError('bad-input', 'A P-256 (ECDSA) certificate cannot sign in an app.', {
-    hint: 'MSAL Node signs the client assertion with PS256/RS256, which need an RSA key (the algorithms Microsoft Entra ID documents for certificate credentials). Use --key rsa2048 (the default), rsa3072 or rsa4096.',
+    hint: 'MSAL Node signs the client assertion with PS256/RS256, which need an RSA key (the algorithms Microsoft Entra ID documents for certificate credentials). Use an RSA key: rsa2048 (the default), rsa3072 or rsa4096.',
   });
 }
 
@@ -110,8 +111,8 @@ export async function writePublicFiles(dir: string, profileName: string, certifi
   const base = join(dir, `${profileName}-${x.fingerprint.replace(/:/g, '').slice(0, 8).toLowerCase()}`);
   const pemPath = `${base}.pem`;
   const cerPath = `${base}.cer`;
-  await writeFile(pemPath, x.toString(), { mode: 0o644 });
-  await writeFile(cerPath, x.raw, { mode: 0o644 });
+  await writeFileAtomic(pemPath, x.toString(), { mode: 0o644 });
+  await writeFileAtomic(cerPath, x.raw, { mode: 0o644 });
   return { pemPath, cerPath };
 }
 
@@ -154,19 +155,21 @@ export async function importProfileCertificate(
 async function preflight(profile: Profile, opts: Pick<CreateOptions, 'exportKeyPath' | 'replace' | 'discardPrevious'>, deps: CertDeps): Promise<void> {
   if (!deps.secrets.persistent && !opts.exportKeyPath) {
     throw new OperatorError('bad-input', `The secret store is ${deps.secrets.description}: the private key would be lost when this command exits.`, {
-      hint: `Set ${SECRETS_PASSPHRASE_ENV} (a passphrase of 12+ characters) to keep the key in the encrypted secret store, or pass --export-key <path> to write it to a file you protect yourself.`,
+      hint: `Set ${SECRETS_PASSPHRASE_ENV} (a passphrase of 12+ characters) to keep the key in the encrypted secret store, or have the key written to a file you protect yourself.`,
     });
   }
   const existing = await deps.secrets.get(SECRET_KEYS.certificateKey(profile.name));
   if (existing && !opts.replace) {
     throw new OperatorError('bad-input', `Profile "${profile.name}" already has a certificate key in ${deps.secrets.description}.`, {
-      hint: `Pass --replace to switch to a new certificate: the current one is kept, and "cert rollback --profile ${profile.name}" restores it until the new one is uploaded to the app registration.`,
+      hint: 'Replace the certificate to switch to a new one: the current one is kept, and rolling back restores it until the new one is uploaded to the app registration.',
+      remedy: remedyFor('renew-certificate', profile.name),
     });
   }
   const previous = await keptPrevious(profile, deps.secrets);
   if (existing && previous && !opts.discardPrevious) {
     throw new OperatorError('bad-input', `Profile "${profile.name}" still keeps the certificate it used before its last replacement (${previous}); replacing again would delete it.`, {
-      hint: `If the current certificate is uploaded and sync works with it, add --discard-previous. Otherwise run "cert rollback --profile ${profile.name}" first to go back to the previous one.`,
+      hint: 'If the current certificate is uploaded and sync works with it, replace it again and discard the kept previous one. Otherwise roll back to the previous one first.',
+      remedy: remedyFor('rollback-certificate', profile.name),
     });
   }
 }
@@ -241,7 +244,7 @@ export async function rollbackProfileCertificate(profile: Profile, deps: Pick<Ce
   const c = profile.credential;
   if (c.kind !== 'certificate' || !c.privateKeyInStore || !c.previousCertificatePath) {
     throw new OperatorError('bad-input', `Profile "${profile.name}" keeps no previous certificate to roll back to.`, {
-      hint: 'A previous certificate is kept only when "cert create --replace" or "cert import --replace" replaced a key held in the secret store.',
+      hint: 'A previous certificate is kept only when a created or imported certificate replaced a key held in the secret store.',
     });
   }
   const previousKey = await deps.secrets.get(SECRET_KEYS.previousCertificateKey(profile.name));
@@ -291,7 +294,8 @@ export async function describeProfileCertificate(profile: Profile, deps: Pick<Ce
   const c = profile.credential;
   if (c.kind !== 'certificate') {
     throw new OperatorError('bad-input', `Profile "${profile.name}" signs in with ${c.kind === 'secret' ? 'a client secret' : 'a user account (delegated)'}, not a certificate.`, {
-      hint: `Create one with "cert create --profile ${profile.name}" or import one with "cert import --profile ${profile.name}".`,
+      hint: 'Create a certificate for this profile, or import one.',
+      remedy: remedyFor('create-certificate', profile.name),
     });
   }
   const pem = await readText(c.certificatePath, 'certificate file');
@@ -320,7 +324,8 @@ export async function exportProfileKey(profile: Profile, outPath: string, deps: 
   const c = profile.credential;
   if (c.kind !== 'certificate' || !c.privateKeyInStore) {
     throw new OperatorError('bad-input', `Profile "${profile.name}" keeps no certificate key in the secret store.`, {
-      hint: c.kind === 'certificate' ? `Its key is the file ${c.privateKeyPath ?? '?'} already.` : `Create one with "cert create --profile ${profile.name}".`,
+      hint: c.kind === 'certificate' ? `Its key is the file ${c.privateKeyPath ?? '?'} already.` : 'Create a certificate for this profile first.',
+      ...(c.kind === 'certificate' ? {} : { remedy: remedyFor('create-certificate', profile.name) }),
     });
   }
   const stored = await deps.secrets.get(SECRET_KEYS.certificateKey(profile.name));
@@ -338,7 +343,7 @@ export async function exportProfileKey(profile: Profile, outPath: string, deps: 
 export async function writeKeyFile(path: string, pem: string): Promise<string> {
   const full = resolve(path);
   try {
-    await writeFile(full, pem, { mode: 0o600, flag: 'wx' });
+    await writeFileAtomic(full, pem, { mode: 0o600, noOverwrite: true });
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') {

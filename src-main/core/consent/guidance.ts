@@ -1,4 +1,4 @@
-import { DATASET_IDS, DATASET_PERMISSIONS } from '../permissions/matrix';
+import { DATASETS } from '../datasets';
 
 /**
  * Who can grant consent, as stated in "Grant tenant-wide admin consent to an application"
@@ -28,8 +28,7 @@ export const APP_ADMIN = 'Application Administrator';
 
 function delegatedRoleLines(): string[] {
   const lines: string[] = [];
-  for (const d of DATASET_IDS) {
-    const p = DATASET_PERMISSIONS[d];
+  for (const { permission: p } of DATASETS) {
     if (p.delegatedRoles.length === 0) continue;
     lines.push(`${p.label}: the signed-in user needs ${p.delegatedRoles[0]} (least privileged)${p.delegatedRoles.length > 1 ? `, or ${p.delegatedRoles.slice(1).join(', ')}` : ''}.`);
   }

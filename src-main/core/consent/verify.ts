@@ -1,9 +1,10 @@
 import { OperatorError, isOperatorError, type OperatorErrorCode } from '../errors/operator-error';
+import type { Remedy } from '../../shared/errors';
 import type { GraphSession, TokenInfo } from '../graph/session';
-import { DATASET_IDS, DATASET_PERMISSIONS, missingApplicationPermission, missingDelegatedScope, type DatasetId } from '../permissions/matrix';
+import { DATASETS, probePaths as registryProbePaths, type Dataset, type DatasetId } from '../datasets';
+import { missingApplicationPermission, missingDelegatedScope } from '../permissions/matrix';
 import { detectExcess, type ExcessPermission } from '../permissions/excess';
 import type { Profile } from '../profile/schema';
-import { datasetPaths } from '../sync/engine';
 import { credentialExpiry } from '../certs/expiry';
 
 /**
@@ -38,7 +39,7 @@ export interface VerifyReport {
   kind: 'application' | 'delegated';
   tenantId?: string;
   /** Whether a token could be acquired; when not, error says why and who can fix it. */
-  signIn: { ok: true } | { ok: false; error: { code: OperatorErrorCode; message: string; hint: string; who?: string; aadsts?: number } };
+  signIn: { ok: true } | { ok: false; error: { code: OperatorErrorCode; message: string; hint: string; remedy?: Remedy; who?: string; aadsts?: number } };
   /** What the token grants (roles for app-only, scopes for delegated). */
   granted: string[];
   rows: VerifyRow[];
@@ -59,27 +60,15 @@ export interface VerifyOptions {
   now?: () => Date;
 }
 
-/** One cheap GET per dataset; reports use the 7-day period and stop at the 302. */
+/** One cheap GET per dataset (each dataset's own probe); reports use the 7-day period and stop at the 302. */
 export function probePaths(): Record<DatasetId, string> {
-  const reports = datasetPaths('D7');
-  return {
-    subscribedSkus: '/subscribedSkus',
-    users: '/users?$top=1&$select=id',
-    signInActivity: '/users?$top=1&$select=id,signInActivity',
-    groups: '/groups?$top=1&$select=id',
-    reportSettings: '/admin/reportSettings',
-    'report.activeUserDetail': reports['report.activeUserDetail'],
-    'report.m365AppUserDetail': reports['report.m365AppUserDetail'],
-    'report.activationsUserDetail': reports['report.activationsUserDetail'],
-    'report.mailboxUsageDetail': reports['report.mailboxUsageDetail'],
-  };
+  return registryProbePaths();
 }
 
-const isReport = (d: DatasetId): boolean => d.startsWith('report.');
-
-async function probe(session: GraphSession, dataset: DatasetId, path: string, signal: AbortSignal | undefined): Promise<{ status: number }> {
+async function probe(session: GraphSession, dataset: Dataset, signal: AbortSignal | undefined): Promise<{ status: number }> {
   const o = signal ? { signal } : {};
-  if (!isReport(dataset)) {
+  const path = dataset.probe;
+  if (dataset.fetch !== 'reportRows') {
     await session.getJson(path, o);
     return { status: 200 };
   }
@@ -129,11 +118,10 @@ export async function verifyProfile(opts: VerifyOptions): Promise<VerifyReport> 
         kind,
         signIn: {
           ok: false,
-          error: { code: err.code, message: err.message, hint: err.hint, ...(err.who ? { who: err.who } : {}), ...(err.aadsts !== undefined ? { aadsts: err.aadsts } : {}) },
+          error: { code: err.code, message: err.message, hint: err.hint, ...(err.remedy ? { remedy: err.remedy } : {}), ...(err.who ? { who: err.who } : {}), ...(err.aadsts !== undefined ? { aadsts: err.aadsts } : {}) },
         },
         granted: [],
-        rows: DATASET_IDS.map((d) => {
-          const p = DATASET_PERMISSIONS[d];
+        rows: DATASETS.map(({ id: d, permission: p }) => {
           return {
             dataset: d,
             label: p.label,
@@ -151,16 +139,15 @@ export async function verifyProfile(opts: VerifyOptions): Promise<VerifyReport> 
 
   const delegated = kind === 'delegated' || (token.roles.length === 0 && token.scopes.length > 0);
   const granted = delegated ? [...token.scopes] : [...token.roles];
-  const paths = probePaths();
   const rows: VerifyRow[] = [];
-  // Sequential: nine small requests, and a stable order in the demo tenant's request log.
-  for (const d of DATASET_IDS) {
-    const p = DATASET_PERMISSIONS[d];
+  // Sequential: one small request per dataset, and a stable order in the demo tenant's request log.
+  for (const ds of DATASETS) {
+    const { id: d, permission: p } = ds;
     const missingPermission = delegated ? missingDelegatedScope(d, token.scopes) : missingApplicationPermission(d, token.roles);
     const hasPermission = missingPermission === undefined;
     const leastPermission = missingPermission ?? (delegated ? p.delegated : p.application);
     try {
-      const r = await probe(session, d, paths[d], signal);
+      const r = await probe(session, ds, signal);
       rows.push({ dataset: d, label: p.label, status: 'enabled', probe: { ok: true, httpStatus: r.status } });
     } catch (e) {
       if (signal?.aborted) throw e;

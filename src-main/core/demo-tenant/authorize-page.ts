@@ -19,6 +19,26 @@ export interface Page {
  */
 export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
+/**
+ * The policy of a page whose form's POST is answered with a 302 to the request's redirect URI
+ * (sign-in and MFA of the authorize flow with response_mode=query, and of admin consent).
+ * Browsers apply form-action to the redirects after a form submission too (CSP Level 3,
+ * "form-action"; Chrome blocks the 302 otherwise), so that redirect URI's origin, and only
+ * that one, is allowed besides 'self'.
+ */
+export function pageCsp(redirectUri?: string): string {
+  if (redirectUri === undefined) return PAGE_CSP;
+  let origin: string;
+  try {
+    origin = new URL(redirectUri).origin;
+  } catch {
+    return PAGE_CSP;
+  }
+  // An opaque origin ("null", e.g. a custom scheme) cannot be named as a source: keep the default.
+  if (!/^https?:\/\/[A-Za-z0-9.[\]:-]+$/.test(origin)) return PAGE_CSP;
+  return PAGE_CSP.replace("form-action 'self'", `form-action 'self' ${origin}`);
+}
+
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 }
@@ -48,7 +68,7 @@ function errorLine(e: PageError | undefined): string {
   return e ? `<p class="error" role="alert">AADSTS${e.code}: ${escapeHtml(e.message)}</p>` : '';
 }
 
-export function signInPage(o: { action: string; session: string; appName: string; scopes: readonly string[]; loginHint?: string; error?: PageError }): Page {
+export function signInPage(o: { action: string; session: string; appName: string; scopes: readonly string[]; loginHint?: string; error?: PageError; redirectUri?: string }): Page {
   const scopes = o.scopes.length > 0 ? `<p class="small">Requested permissions: ${o.scopes.map(escapeHtml).join(', ')}</p>` : '';
   const body = `<h1>Sign in</h1>
 <p>to continue to <strong>${escapeHtml(o.appName)}</strong></p>
@@ -62,10 +82,10 @@ ${errorLine(o.error)}
 <button type="submit">Sign in</button>
 </form>
 ${scopes}`;
-  return { html: layout('Sign in to your account', body), csp: PAGE_CSP };
+  return { html: layout('Sign in to your account', body), csp: pageCsp(o.redirectUri) };
 }
 
-export function mfaPage(o: { action: string; session: string; upn: string; code: string; error?: PageError }): Page {
+export function mfaPage(o: { action: string; session: string; upn: string; code: string; error?: PageError; redirectUri?: string }): Page {
   const body = `<h1>Verify your identity</h1>
 <p>${escapeHtml(o.upn)}</p>
 <p>Your authenticator shows this code (demo stand-in for the Microsoft Authenticator app):</p>
@@ -77,7 +97,7 @@ ${errorLine(o.error)}
 <input type="text" id="otc" name="otc" inputmode="numeric" autocomplete="one-time-code">
 <button type="submit">Verify</button>
 </form>`;
-  return { html: layout('Verify your identity', body), csp: PAGE_CSP };
+  return { html: layout('Verify your identity', body), csp: pageCsp(o.redirectUri) };
 }
 
 export function deviceCodePage(o: { action: string; error?: PageError }): Page {

@@ -121,7 +121,8 @@ export function parseDelegatedScopes(raw: string, graphOrigin: string): ParsedSc
   const oidc: string[] = [];
   const graph: string[] = [];
   let defaultScope = false;
-  const graphPrefixes = [`${graphOrigin.toLowerCase()}/`, `${GRAPH_APP_ID}/`];
+  // "<graph>//.default" (Graph's identifier with its trailing slash, as az derives it) first: the longest prefix wins.
+  const graphPrefixes = [`${graphOrigin.toLowerCase()}//`, `${graphOrigin.toLowerCase()}/`, `${GRAPH_APP_ID}/`];
   for (const s of raw.trim().split(/\s+/).filter(Boolean)) {
     const lower = s.toLowerCase();
     if ((OIDC_SCOPES as readonly string[]).includes(lower)) {
@@ -433,8 +434,16 @@ export function createDelegatedFlows(ctx: DelegatedContext): DelegatedFlows {
         scopes: requestedList(s.parsed),
         ...(username ?? s.loginHint ? { loginHint: username ?? s.loginHint } : {}),
         ...(error ? { error: pageError(error) } : {}),
+        ...redirectTarget(s),
       }),
     );
+  }
+
+  /** The redirect URI a page's form POST may end in with a 302 (its origin goes into form-action). */
+  function redirectTarget(s: Session): { redirectUri?: string } {
+    if (s.adminConsent) return { redirectUri: s.adminConsent.redirectUri };
+    if (s.authorize && s.authorize.responseMode === 'query') return { redirectUri: s.authorize.redirectUri };
+    return {};
   }
 
   /** Ends a sign-in with an error: a redirect for the authorize flow, a failed device code otherwise. */
@@ -562,7 +571,7 @@ export function createDelegatedFlows(ctx: DelegatedContext): DelegatedFlows {
     if (mfaNeed === 'register') return fail(s, sts.mfaRegistrationRequired(GRAPH_APP_ID));
     if (mfaNeed) {
       s.mfaCode = String(randomInt(0, 1_000_000)).padStart(6, '0');
-      return page(mfaPage({ action: `/${segment}/mfa`, session: s.id, upn: user.upn, code: s.mfaCode }));
+      return page(mfaPage({ action: `/${segment}/mfa`, session: s.id, upn: user.upn, code: s.mfaCode, ...redirectTarget(s) }));
     }
     return complete(s);
   }
@@ -577,7 +586,7 @@ export function createDelegatedFlows(ctx: DelegatedContext): DelegatedFlows {
     if (given !== s.mfaCode) {
       s.mfaAttempts++;
       if (s.mfaAttempts >= MAX_MFA_ATTEMPTS) return fail(s, new StsError(400, 'access_denied', 500121, 'Authentication failed during strong authentication request.'));
-      return page(mfaPage({ action: `/${segment}/mfa`, session: s.id, upn: s.user.upn, code: s.mfaCode, error: pageError(sts.badMfaCode()) }));
+      return page(mfaPage({ action: `/${segment}/mfa`, session: s.id, upn: s.user.upn, code: s.mfaCode, error: pageError(sts.badMfaCode()), ...redirectTarget(s) }));
     }
     s.mfaDone = true;
     s.mfaCode = undefined;

@@ -25,6 +25,8 @@ import { DEFAULT_CONSENT_REDIRECT_URI } from '../consent/urls';
 import { requiredApplicationPermissions, requiredDelegatedScopes } from '../permissions/matrix';
 import { generateClientCertificate, rsaKeyPairs, thumbprints, type ClientCertificate } from './ca';
 import { createDelegatedFlows, type ConsentTarget, type PublicRegistration } from './delegated';
+import { azureCliRegistration } from './azure-cli';
+import type { RegisteredApp } from './graph/app-registrations';
 import type { GraphPrincipal } from './graph/contract';
 import { GUID_RE, JWT_BEARER, StsError, stsErrorBody, sts } from './sts-error';
 import { rolesFromTemplateIds, selectSignInUsers, type DirectoryLookup, type SignInAccount } from './users';
@@ -183,6 +185,8 @@ export interface IdentityOptions {
   directory?: DirectoryLookup;
   /** Polling interval announced by the device code endpoint (default 5 s). */
   deviceCodeIntervalSeconds?: number;
+  /** App registrations created through Graph at run time (graph/app-registrations.ts): token requests of these apps are served too. */
+  registrations?: { app(appId: string): RegisteredApp | undefined; grantAdminConsent(appId: string): void };
 }
 
 export interface Identity {
@@ -317,7 +321,11 @@ export function createIdentity(material: IdentityMaterial, opts: IdentityOptions
   /** The registered certificate (PEM) whose thumbprint the assertion names, if any. */
   function registeredCertificate(reg: AppRegistration, tp: { hex: string; kind: 'sha256' | 'sha1' }): string | undefined {
     const hex = tp.hex.toLowerCase();
-    const all = [{ pem: reg.certificatePem, sha256: reg.thumbprintSha256, sha1: reg.thumbprintSha1 }, ...(uploadedCerts.get(reg.clientId) ?? [])];
+    const all = [
+      { pem: reg.certificatePem, sha256: reg.thumbprintSha256, sha1: reg.thumbprintSha1 },
+      ...(uploadedCerts.get(reg.clientId) ?? []),
+      ...(opts.registrations?.app(reg.clientId)?.certificates ?? []),
+    ];
     return all.find((c) => (tp.kind === 'sha256' ? c.sha256 : c.sha1) === hex)?.pem;
   }
 
@@ -334,6 +342,36 @@ export function createIdentity(material: IdentityMaterial, opts: IdentityOptions
     };
     publicRegistry.set(reg.clientId.toLowerCase(), reg);
     publicApps[name] = Object.freeze({ name, clientId: reg.clientId, redirectUris: [...reg.redirectUris], delegatedScopes: [...reg.delegatedScopes] });
+  }
+  // The Azure CLI signs administrators in for the registration script (azure-cli.ts).
+  const azureCli = azureCliRegistration();
+  publicRegistry.set(azureCli.clientId, azureCli);
+
+  /**
+   * An app registration created through Graph (graph/app-registrations.ts), as the token endpoint
+   * sees it: its uploaded certificates are its keys and its Microsoft Graph app role assignments
+   * its roles. It has no client secret (the secret below is random and never handed out), and
+   * no token before its service principal exists.
+   */
+  function registeredApp(clientId: string): AppRegistration | undefined {
+    const r = opts.registrations?.app(clientId);
+    if (!r || r.servicePrincipalId === undefined) return undefined;
+    return {
+      // Not one of the demo's named apps; the name only satisfies the type and is never read for it.
+      name: 'reader',
+      clientId: r.appId,
+      secret: randomBytes(32).toString('hex'),
+      certificatePem: '',
+      privateKeyPem: '',
+      thumbprintSha256: 'none',
+      thumbprintSha1: 'none',
+      roles: r.roles,
+      redirectUris: r.redirectUris,
+      displayName: r.displayName,
+      servicePrincipalId: r.servicePrincipalId,
+      consented: true,
+      secretExpiresAt: 0,
+    };
   }
 
   const accounts = selectSignInUsers({ domain, directory: opts.directory, guid: (label) => deterministicGuid(opts.seed, label) });
@@ -371,6 +409,18 @@ export function createIdentity(material: IdentityMaterial, opts: IdentityOptions
         grant: () => {
           if (pub.delegatedScopes.length === 0) pub.delegatedScopes.push(...requiredDelegatedScopes());
         },
+      };
+    }
+    // An app registered through Graph (graph/app-registrations.ts): consent assigns the app roles it asks for.
+    const created = opts.registrations?.app(id);
+    const directory = opts.registrations;
+    if (created && directory) {
+      return {
+        clientId: created.appId,
+        displayName: created.displayName,
+        redirectUris: created.redirectUris,
+        permissionType: 'application',
+        grant: () => directory.grantAdminConsent(created.appId),
       };
     }
     return undefined;
@@ -521,7 +571,8 @@ export function createIdentity(material: IdentityMaterial, opts: IdentityOptions
   function checkScope(scope: string | undefined): void {
     if (scope === undefined || scope.trim() === '') throw sts.missingParameter('scope');
     const scopes = scope.trim().split(/\s+/);
-    const accepted = new Set([`${graph}/.default`, `${GRAPH_APP_ID}/.default`]);
+    // Graph's identifiers include its URL with a trailing slash, so "<graph>//.default" (what az derives) names it too.
+    const accepted = new Set([`${graph}/.default`, `${graph}//.default`, `${GRAPH_APP_ID}/.default`]);
     const bad = scopes.find((s) => !accepted.has(s));
     // Another resource's /.default names a resource principal this tenant does not have.
     if (scopes.length === 1 && bad !== undefined && /^(https?:\/\/[^\s/]+|api:\/\/[^\s/]+|[0-9a-f-]{36})\/\.default$/i.test(bad)) {
@@ -639,7 +690,7 @@ export function createIdentity(material: IdentityMaterial, opts: IdentityOptions
     if (!clientId) throw sts.missingParameter('client_id');
     // Only a GUID is echoed back: a misplaced secret in client_id must not reach an error message.
     if (!GUID_RE.test(clientId)) throw sts.invalidClientId();
-    const reg = registry.get(clientId.toLowerCase());
+    const reg = registry.get(clientId.toLowerCase()) ?? registeredApp(clientId);
     if (!reg) throw sts.appNotFound(clientId, kind === 'tenant' ? tenantId : segment);
     if (kind === 'multi') throw sts.notMultiTenant(reg.clientId);
     const hasSecret = form.client_secret !== undefined;
@@ -754,7 +805,7 @@ export function createIdentity(material: IdentityMaterial, opts: IdentityOptions
         };
         return { ok: true, roles: new Set(), appId: c.appid, principal };
       }
-      if (!registry.has(c.appid.toLowerCase())) return { ok: false, reason: 'malformed' };
+      if (!registry.has(c.appid.toLowerCase()) && !registeredApp(c.appid)) return { ok: false, reason: 'malformed' };
       const roles = new Set(c.roles ?? []);
       return { ok: true, roles, appId: c.appid, principal: { kind: 'app', roles } };
     } catch (e) {

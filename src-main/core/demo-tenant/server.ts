@@ -258,6 +258,13 @@ function stampInnerError(body: unknown, ctx: WriteContext): unknown {
 }
 
 function writeJson(res: ServerResponse, ctx: WriteContext, status: number, body: unknown, extra: Record<string, string> = {}, contentType = JSON_CONTENT_TYPE): void {
+  if (status === 204) {
+    // No Content (a PATCH): no body and no Content-Type.
+    ctx.entry.status = status;
+    res.writeHead(204, { ...extra, 'request-id': ctx.requestId, 'client-request-id': ctx.clientRequestId });
+    res.end();
+    return;
+  }
   const buf = Buffer.from(JSON.stringify(stampInnerError(body, ctx)), 'utf8');
   ctx.entry.status = status;
   res.writeHead(status, {
@@ -465,7 +472,9 @@ export async function startDemoTenantWith(options: DemoTenantOptions | undefined
   async function onGraph(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const entry = startEntry('graph', req);
     const ctx = newContext(entry, req);
-    req.resume();
+    // POST and PATCH bodies for the app-registration endpoints (graph/app-registrations.ts).
+    const method = (req.method ?? 'GET').toUpperCase();
+    const requestBody = method === 'POST' || method === 'PATCH' ? await readBody(req, MAX_LOGIN_BODY) : (req.resume(), undefined);
     const f = faults;
     const n = ++f.graphRequests;
     if (f.plan.latencyMs) await sleep(f.plan.latencyMs);
@@ -504,6 +513,7 @@ export async function startDemoTenantWith(options: DemoTenantOptions | undefined
       linkOrigin: f.plan.foreignNextLink ? origins.foreign : origins.graph,
       downloadOrigin: origins.download,
       headers: handlerHeaders(req),
+      ...(requestBody !== undefined ? { body: requestBody } : {}),
     });
     if (result.kind === 'json') {
       const j = ++f.graphJsonResponses;
@@ -562,6 +572,7 @@ export async function startDemoTenantWith(options: DemoTenantOptions | undefined
       tokenLifetimeSeconds: () => faults.plan.tokenLifetimeSeconds ?? 3600,
       deviceCodeIntervalSeconds: opts.deviceCodeIntervalSeconds,
       ...(directoryUser ? { directory: { userCount: api.userCount, user: directoryUser } } : {}),
+      ...(api.registrations ? { registrations: api.registrations } : {}),
     });
     graphApi = api;
   } catch (e) {

@@ -23,6 +23,7 @@ export const ROLE_TEMPLATE_IDS: Readonly<Record<string, string>> = {
   'Global Administrator': '62e90394-69f5-4237-9190-012177145e10',
   'Global Reader': 'f2ef992c-3afb-46b9-b7cf-a126ee74c451',
   'Reports Reader': '4a5d8f65-41da-4de4-8968-e035b65339cf',
+  'Directory Readers': '88d8e3e3-8f55-4a1e-953a-9b9898b8876b',
   'Security Reader': '5d6b6bb7-de71-4623-b4af-96380a352509',
   'Security Administrator': '194ae4cb-b126-40b2-bd5b-6091b380977d',
   'Privileged Role Administrator': 'e8611ab8-c189-46e8-94e1-60213ab1f814',
@@ -92,8 +93,11 @@ interface Want {
 const WANTS: readonly Want[] = [
   { name: 'global-admin', roles: ['Global Administrator'], mfa: false, blocked: false, label: 'Global Admin' },
   { name: 'privileged-role-admin', roles: ['Privileged Role Administrator'], mfa: false, blocked: false, label: 'Privileged Role Admin' },
-  { name: 'reports-reader', roles: ['Reports Reader'], mfa: false, blocked: false, label: 'Reports Reader' },
-  { name: 'mfa-reader', roles: ['Reports Reader'], mfa: true, blocked: false, label: 'MFA Reader' },
+  { name: 'app-admin', roles: ['Application Administrator'], mfa: false, blocked: false, label: 'Application Admin' },
+  // The operator the consent guide describes: Reports Reader for usage reports and sign-ins,
+  // Directory Readers for the organisation's subscriptions (renewal dates).
+  { name: 'reports-reader', roles: ['Reports Reader', 'Directory Readers'], mfa: false, blocked: false, label: 'Reports Reader' },
+  { name: 'mfa-reader', roles: ['Reports Reader', 'Directory Readers'], mfa: true, blocked: false, label: 'MFA Reader' },
   { name: 'global-reader', roles: ['Global Reader'], mfa: false, blocked: false, label: 'Global Reader' },
   { name: 'no-role', roles: [], mfa: false, blocked: false, label: 'No Role' },
   { name: 'blocked', roles: [], mfa: false, blocked: true, label: 'Blocked User' },

@@ -106,7 +106,7 @@ interface Page {
 
 function demoFailure(message: string, cause?: unknown): OperatorError {
   return new OperatorError('auth-failed', `Demo sign-in automation: ${message}`, {
-    hint: 'This drives the built-in demo tenant only; check the --demo-user name, or sign in by hand in a browser.',
+    hint: 'This drives the built-in demo tenant only; check the demo user\'s name, or sign in by hand in a browser.',
     ...(cause !== undefined ? { cause } : {}),
   });
 }
@@ -201,7 +201,7 @@ export class DemoBrowser {
         const err = pageError(page.html);
         if (err) {
           throw new OperatorError('auth-failed', `The demo sign-in page refused the sign-in: AADSTS${err.aadsts}: ${err.message}`, {
-            hint: 'Pick another --demo-user (see "login --help").',
+            hint: 'Pick another demo user.',
             aadsts: err.aadsts,
           });
         }
@@ -221,7 +221,7 @@ export class DemoBrowser {
       const fields = { ...form.fields };
       const pageErr = pageError(page.html);
       if ('username' in fields && 'password' in fields) {
-        if (pageErr && step > 0) throw new OperatorError('auth-failed', `The demo sign-in page refused the sign-in: AADSTS${pageErr.aadsts}: ${pageErr.message}`, { hint: 'Check the --demo-user name.', aadsts: pageErr.aadsts });
+        if (pageErr && step > 0) throw new OperatorError('auth-failed', `The demo sign-in page refused the sign-in: AADSTS${pageErr.aadsts}: ${pageErr.message}`, { hint: 'Check the demo user\'s name.', aadsts: pageErr.aadsts });
         fields['username'] = this.opts.user.upn;
         fields['password'] = this.opts.user.password;
       } else if ('otc' in fields) {

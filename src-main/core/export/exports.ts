@@ -2,18 +2,20 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { servicePlanFriendlyName, skuFriendlyName } from '../catalog/skus';
 import { OperatorError } from '../errors/operator-error';
-import type { Db } from '../store/db';
+import type { PendingFile } from '../fs/atomic-write';
+import { damagedDatabaseError, type Db } from '../store/db';
 import { datasetRuns, getSnapshot, servicePlanNames, skuSummary, userAssignments, type SkuSummaryRow, type UserAssignmentRow } from '../store/queries';
 import type { Finding, FindingKind, FindingsReport } from '../../shared/recon';
 import { lastSuccessfulSignIn } from '../recon/sign-in';
-import { writeCsv, type Cell } from './csv';
+import { writeCsv, writeCsvPending, type Cell, type CsvDelimiter } from './csv';
+import { SKU_SUMMARY_HEADER, skuCells } from '../../shared/sku-columns';
 
 export type { SkuSummaryRow } from '../store/queries';
 
 export const SKU_SUMMARY_FILE = 'sku-summary.csv';
 export const USER_LICENSES_FILE = 'user-licenses.csv';
 
-export const SKU_SUMMARY_HEADER = ['Product', 'Part number', 'Enabled', 'Warning', 'Suspended', 'Consumed', 'Available'] as const;
+export { SKU_SUMMARY_HEADER } from '../../shared/sku-columns';
 export const USER_LICENSES_HEADER = [
   'User principal name', 'Display name', 'Account enabled', 'User type', 'SKU', 'Part number', 'Source',
   'Assignment state', 'Error', 'Disabled plans', 'Last sign-in',
@@ -22,7 +24,7 @@ export const USER_LICENSES_HEADER = [
 export interface ExportResult {
   /** Absolute paths of the files written. */
   files: string[];
-  /** Per-SKU purchased / assigned / available, for the end-of-job summary. */
+  /** Per-SKU seat figures, for the end-of-job summary. */
   skuSummary: SkuSummaryRow[];
 }
 
@@ -42,11 +44,21 @@ export function lastSignInCell(r: Pick<UserAssignmentRow, 'lastSignIn' | 'lastNo
   return fact.kind === 'never' ? 'Never' : fact.iso;
 }
 
-/** Write the snapshot's CSV exports into `outDir` (created if needed). */
-export async function exportSnapshot(db: Db, snapshotId: number, outDir: string): Promise<ExportResult> {
-  const snapshot = getSnapshot(db, snapshotId);
+export interface ExportOptions {
+  /** Field separator: `,` (default) or `;` (the profile's csvDelimiter). */
+  delimiter?: CsvDelimiter;
+}
+
+/**
+ * Write the snapshot's CSV exports into `outDir` (created if needed). All or nothing:
+ * every file is first written under a random temporary name, and only when all are
+ * complete are they renamed into place; on failure the temporary files are removed and
+ * the previous exports stay as they were. A damaged database is reported as such.
+ */
+export async function exportSnapshot(db: Db, snapshotId: number, outDir: string, opts: ExportOptions = {}): Promise<ExportResult> {
+  const snapshot = readOrExplain(db, () => getSnapshot(db, snapshotId));
   if (!snapshot) {
-    throw new OperatorError('bad-input', `Snapshot ${snapshotId} does not exist.`, { hint: 'List the snapshots of the profile and pick an existing id.' });
+    throw new OperatorError('bad-input', `Snapshot ${snapshotId} does not exist.`, { hint: 'List the snapshots of the profile and pick an existing id.', remedy: { action: 'list-snapshots' } });
   }
   const dir = resolve(outDir);
   try {
@@ -58,14 +70,30 @@ export async function exportSnapshot(db: Db, snapshotId: number, outDir: string)
     });
   }
 
-  const skus = skuSummary(db, snapshotId);
-  const skuFile = join(dir, SKU_SUMMARY_FILE);
-  await writeCsv(
-    skuFile,
-    SKU_SUMMARY_HEADER,
-    skus.map((s): Cell[] => [s.product, s.partNumber, s.enabled, s.warning, s.suspended, s.consumed, s.available]),
-  );
+  const pending: PendingFile[] = [];
+  try {
+    const skus = skuSummary(db, snapshotId);
+    const skuFile = join(dir, SKU_SUMMARY_FILE);
+    pending.push((await writeCsvPending(skuFile, SKU_SUMMARY_HEADER, skus.map(skuCells), opts)).pending);
+    const userFile = join(dir, USER_LICENSES_FILE);
+    pending.push((await writeCsvPending(userFile, USER_LICENSES_HEADER, userRows(db, snapshotId, skus), opts)).pending);
+    for (const p of pending) await p.commit();
+    return { files: [skuFile, userFile], skuSummary: skus };
+  } catch (e) {
+    await Promise.all(pending.map((p) => p.abort()));
+    throw damagedDatabaseError(e, db.name) ?? e;
+  }
+}
 
+function readOrExplain<T>(db: Db, read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    throw damagedDatabaseError(e, db.name) ?? e;
+  }
+}
+
+function* userRows(db: Db, snapshotId: number, skus: readonly SkuSummaryRow[]): Generator<Cell[]> {
   const signInSynced = datasetRuns(db, snapshotId).some((r) => r.dataset === 'signInActivity' && r.status === 'ok');
   const planNames = servicePlanNames(db, snapshotId);
   const friendlySku = new Map(skus.map((s) => [s.skuId, s.product]));
@@ -79,27 +107,21 @@ export async function exportSnapshot(db: Db, snapshotId: number, outDir: string)
     return name;
   };
   const planName = (id: string): string => servicePlanFriendlyName(id, planNames.get(id) ?? id);
-
-  function* userRows(): Generator<Cell[]> {
-    for (const r of userAssignments(db, snapshotId)) {
-      yield [
-        r.upn,
-        r.displayName,
-        yesNo(r.accountEnabled),
-        r.userType,
-        skuName(r.skuId, r.skuPartNumber),
-        r.skuPartNumber,
-        r.source === 'group' ? `Group: ${r.groupName ?? r.groupId ?? ''}` : 'Direct',
-        r.state,
-        r.error && r.error !== 'None' ? r.error : '',
-        r.disabledPlans.map(planName).join('; '),
-        lastSignInCell(r, signInSynced),
-      ];
-    }
+  for (const r of userAssignments(db, snapshotId)) {
+    yield [
+      r.upn,
+      r.displayName,
+      yesNo(r.accountEnabled),
+      r.userType,
+      skuName(r.skuId, r.skuPartNumber),
+      r.skuPartNumber,
+      r.source === 'group' ? `Group: ${r.groupName ?? r.groupId ?? ''}` : 'Direct',
+      r.state,
+      r.error && r.error !== 'None' ? r.error : '',
+      r.disabledPlans.map(planName).join('; '),
+      lastSignInCell(r, signInSynced),
+    ];
   }
-  const userFile = join(dir, USER_LICENSES_FILE);
-  await writeCsv(userFile, USER_LICENSES_HEADER, userRows());
-  return { files: [skuFile, userFile], skuSummary: skus };
 }
 
 export const FINDINGS_SUMMARY_FILE = 'findings-summary.csv';
@@ -117,7 +139,7 @@ function factCell(v: string | number | boolean | null | undefined): Cell {
  * One CSV per finding (its items, with the facts the rule read as columns; numbers stay
  * numbers), plus a summary with each finding's evidence, confidence and notes.
  */
-export async function exportFindings(report: FindingsReport, outDir: string, kinds?: readonly FindingKind[]): Promise<string[]> {
+export async function exportFindings(report: FindingsReport, outDir: string, kinds?: readonly FindingKind[], opts: { delimiter?: CsvDelimiter } = {}): Promise<string[]> {
   const dir = resolve(outDir);
   await mkdir(dir, { recursive: true });
   const chosen = report.findings.filter((f) => !kinds || kinds.includes(f.kind));
@@ -131,13 +153,14 @@ export async function exportFindings(report: FindingsReport, outDir: string, kin
       f.evidence.sources.map((x) => `${x.dataset} (${x.status}${x.reportRefreshDate ? `, refreshed ${x.reportRefreshDate}` : ''}): ${x.fields.join(', ')}`).join('; '),
       f.evidence.snapshotId, f.evidence.snapshotTime, f.evidence.asOf,
     ]),
+    opts,
   );
   files.push(summary);
-  for (const f of chosen) files.push(await writeFinding(f, dir));
+  for (const f of chosen) files.push(await writeFinding(f, dir, opts));
   return files;
 }
 
-async function writeFinding(f: Finding, dir: string): Promise<string> {
+async function writeFinding(f: Finding, dir: string, opts: { delimiter?: CsvDelimiter }): Promise<string> {
   const factKeys: string[] = [];
   const seen = new Set<string>();
   for (const item of f.items) {
@@ -152,6 +175,7 @@ async function writeFinding(f: Finding, dir: string): Promise<string> {
     file,
     [...FINDING_BASE_HEADER, ...factKeys],
     f.items.map((i): Cell[] => [i.upn, i.displayName, i.product, i.partNumber, yesNo(i.reclaimable), ...factKeys.map((k) => factCell(i.facts[k]))]),
+    opts,
   );
   return file;
 }

@@ -87,6 +87,7 @@ export function createGraphSession(opts: GraphSessionOptions): GraphSession {
     if (!pathOrUrl.startsWith('/') || pathOrUrl.includes('://') || hasUnsafeUrlChars(pathOrUrl.replace(/ /g, ''))) {
       throw new OperatorError('internal', 'A Graph path must start with "/" and be relative to the version root.', {
         hint: 'This is a bug in the reconciler; please report it.',
+        remedy: { action: 'report-bug' },
       });
     }
     const u = new URL(`${graphBaseUrl}${pathOrUrl}`);
@@ -98,7 +99,7 @@ export function createGraphSession(opts: GraphSessionOptions): GraphSession {
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(o?.headers ?? {})) {
       if (FORBIDDEN_HEADERS.has(k.toLowerCase())) {
-        throw new OperatorError('internal', `The ${k} header cannot be set by callers.`, { hint: 'This is a bug in the reconciler; please report it.' });
+        throw new OperatorError('internal', `The ${k} header cannot be set by callers.`, { hint: 'This is a bug in the reconciler; please report it.', remedy: { action: 'report-bug' } });
       }
       out[k] = v;
     }
@@ -125,7 +126,7 @@ export function createGraphSession(opts: GraphSessionOptions): GraphSession {
       throw fromNetworkFailure(e, url, o?.signal);
     }
     if (!(res instanceof Response)) {
-      throw new OperatorError('internal', 'The Graph client returned no response.', { hint: 'This is a bug in the reconciler; please report it.' });
+      throw new OperatorError('internal', 'The Graph client returned no response.', { hint: 'This is a bug in the reconciler; please report it.', remedy: { action: 'report-bug' } });
     }
     return { url, status: res.status, headers: res.headers, state };
   }
@@ -155,6 +156,7 @@ export function createGraphSession(opts: GraphSessionOptions): GraphSession {
       if (!parsed.success) {
         throw new OperatorError('graph-error', 'Microsoft Graph returned a collection page without a "value" array.', {
           hint: 'A proxy may be rewriting responses; retry, and check HTTPS_PROXY.',
+          remedy: { action: 'check-network' },
         });
       }
       const link = parsed.data['@odata.nextLink'];
@@ -191,6 +193,7 @@ export function createGraphSession(opts: GraphSessionOptions): GraphSession {
         throw new OperatorError(isRetryableStatus(res.status) ? 'throttled' : 'graph-error', `The report download from ${describeHost(target.toString())} failed with HTTP ${res.status}.`, {
           status: res.status,
           hint: 'The pre-authenticated download link may have expired; run the sync again.',
+          remedy: { action: 'retry-later' },
           cause: text.slice(0, 200),
         });
       }
@@ -241,7 +244,7 @@ export function createGraphSession(opts: GraphSessionOptions): GraphSession {
       for await (const record of parser) {
         const r = csvRecordSchema.safeParse(record);
         if (!r.success) {
-          throw new OperatorError('graph-error', 'A report row could not be read as text columns.', { hint: 'Retry the sync; the report may be malformed.' });
+          throw new OperatorError('graph-error', 'A report row could not be read as text columns.', { hint: 'Retry the sync; the report may be malformed.', remedy: { action: 'retry-later' } });
         }
         yield r.data;
       }
@@ -250,7 +253,7 @@ export function createGraphSession(opts: GraphSessionOptions): GraphSession {
       if (signal?.aborted) throw cancelledError(signal.reason);
       const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
       if (code.startsWith('CSV_')) {
-        throw new OperatorError('graph-error', `The report CSV is malformed (${code}).`, { hint: 'Retry the sync; if it persists, the report service returned a broken file.', cause: e });
+        throw new OperatorError('graph-error', `The report CSV is malformed (${code}).`, { hint: 'Retry the sync; if it persists, the report service returned a broken file.', remedy: { action: 'retry-later' }, cause: e });
       }
       throw fromNetworkFailure(e, 'https://report-download', signal);
     } finally {

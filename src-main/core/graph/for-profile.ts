@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createAppTokenProvider } from '../auth/app-token';
 import { loadAppCredential, type AppCredential } from '../auth/credentials';
 import { createDelegatedTokenProvider } from '../auth/delegated-token';
-import { OperatorError } from '../errors/operator-error';
+import { OperatorError, remedyFor } from '../errors/operator-error';
 import { createGraphSession, type RetryEvent } from './create-session';
 import type { GraphSession } from './session';
 import { redactor } from '../log/redact';
@@ -73,7 +73,8 @@ async function signInOf(opts: GraphForProfileOptions, env: NodeJS.ProcessEnv): P
   if (profile.credential.kind === 'delegated') {
     if (!secretStore) {
       throw new OperatorError('auth-failed', `Profile "${profile.name}" uses delegated sign-in, but no secret store holds its sign-in.`, {
-        hint: `Run "login --profile ${profile.name}" first (with the same secret store).`,
+        hint: 'Sign in for this profile first (with the same secret store).',
+        remedy: remedyFor('sign-in', profile.name),
       });
     }
     return { kind: 'delegated', secretStore };

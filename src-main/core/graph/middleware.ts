@@ -41,7 +41,7 @@ export class RequestState implements MiddlewareOptions {
 function stateOf(context: Context): RequestState {
   const s = context.middlewareControl?.getMiddlewareOptions(RequestState);
   if (!(s instanceof RequestState)) {
-    throw new OperatorError('internal', 'Graph request sent without request state.', { hint: 'This is a bug in the reconciler; please report it.' });
+    throw new OperatorError('internal', 'Graph request sent without request state.', { hint: 'This is a bug in the reconciler; please report it.', remedy: { action: 'report-bug' } });
   }
   return s;
 }
@@ -50,7 +50,7 @@ function urlOf(context: Context): string {
   const r: unknown = context.request;
   if (typeof r === 'string') return r;
   if (typeof r === 'object' && r !== null && 'url' in r && typeof (r as { url: unknown }).url === 'string') return (r as { url: string }).url;
-  throw new OperatorError('internal', 'Graph request without a URL.', { hint: 'This is a bug in the reconciler; please report it.' });
+  throw new OperatorError('internal', 'Graph request without a URL.', { hint: 'This is a bug in the reconciler; please report it.', remedy: { action: 'report-bug' } });
 }
 
 function headerRecord(h: unknown): Record<string, string> {
@@ -82,7 +82,7 @@ abstract class Link implements Middleware {
     this.next = m;
   }
   protected async forward(context: Context): Promise<void> {
-    if (!this.next) throw new OperatorError('internal', 'Graph middleware chain is incomplete.', { hint: 'This is a bug in the reconciler; please report it.' });
+    if (!this.next) throw new OperatorError('internal', 'Graph middleware chain is incomplete.', { hint: 'This is a bug in the reconciler; please report it.', remedy: { action: 'report-bug' } });
     await this.next.execute(context);
   }
   abstract execute(context: Context): Promise<void>;
@@ -97,10 +97,11 @@ export class ReadOnlyGuard extends Link {
       if (method !== 'GET') {
         throw new OperatorError('internal', `read-only: refused ${method}`, {
           hint: 'The reconciler only reads from Microsoft Graph; a write was attempted, which is a bug. Please report it.',
+          remedy: { action: 'report-bug' },
         });
       }
       if (/\/\$batch(?:[/?#]|$)/i.test(new URL(urlOf(context)).pathname)) {
-        throw new OperatorError('internal', 'read-only: refused $batch', { hint: 'JSON batching is not used by the reconciler; this is a bug.' });
+        throw new OperatorError('internal', 'read-only: refused $batch', { hint: 'JSON batching is not used by the reconciler; this is a bug.', remedy: { action: 'report-bug' } });
       }
       await this.forward(context);
     } catch (e) {
@@ -172,7 +173,7 @@ export class BearerAuth extends Link {
     }
     const headers = headerRecord(context.options?.headers);
     if (hasHeader(headers, 'authorization')) {
-      throw new OperatorError('internal', 'An Authorization header was supplied by the caller.', { hint: 'This is a bug in the reconciler; please report it.' });
+      throw new OperatorError('internal', 'An Authorization header was supplied by the caller.', { hint: 'This is a bug in the reconciler; please report it.', remedy: { action: 'report-bug' } });
     }
     try {
       for (let round = 0; round < 2; round++) {
@@ -241,6 +242,7 @@ export class UndiciFetchHandler implements Middleware {
 function truncated(url: string, what: string, cause?: unknown): OperatorError {
   return new OperatorError('network', `The response from ${describeHost(url)} was cut off (${what}).`, {
     hint: 'The connection dropped mid-response; it is retried automatically. If this persists, check the proxy or network.',
+    remedy: { action: 'check-network' },
     cause,
   });
 }

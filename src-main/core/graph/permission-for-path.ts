@@ -1,28 +1,13 @@
+import { datasetForPath as registryDatasetForPath } from '../datasets';
 import { DATASET_PERMISSIONS, missingDelegatedScope, type DatasetId } from '../permissions/matrix';
 
 /**
  * Which dataset (and so which least-privileged permission) a Graph path reads,
- * so a 403 can name the permission even when the caller did not say.
+ * so a 403 can name the permission even when the caller did not say. The paths
+ * come from the dataset registry (each dataset's request and probe).
  */
 export function datasetForPath(pathOrUrl: string): DatasetId | undefined {
-  let path: string;
-  let query: string;
-  try {
-    const u = new URL(pathOrUrl, 'https://graph.invalid/v1.0/');
-    path = u.pathname.replace(/^\/(v1\.0|beta)/i, '').toLowerCase();
-    query = decodeURIComponent(u.search).toLowerCase();
-  } catch {
-    return undefined;
-  }
-  if (path.startsWith('/users')) return query.includes('signinactivity') ? 'signInActivity' : 'users';
-  if (path.startsWith('/subscribedskus')) return 'subscribedSkus';
-  if (path.startsWith('/groups')) return 'groups';
-  if (path.startsWith('/admin/reportsettings')) return 'reportSettings';
-  if (path.startsWith('/reports/getoffice365activeuserdetail')) return 'report.activeUserDetail';
-  if (path.startsWith('/reports/getm365appuserdetail')) return 'report.m365AppUserDetail';
-  if (path.startsWith('/reports/getoffice365activationsuserdetail')) return 'report.activationsUserDetail';
-  if (path.startsWith('/reports/getmailboxusagedetail')) return 'report.mailboxUsageDetail';
-  return undefined;
+  return registryDatasetForPath(pathOrUrl)?.id;
 }
 
 export function permissionForPath(pathOrUrl: string): { permission?: string; dataset?: string } {

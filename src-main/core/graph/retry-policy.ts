@@ -117,6 +117,7 @@ export function retryDelayMs(attempt: number, retryAfter: string | null | undefi
       const seconds = Math.ceil(fromHeader / 1000);
       throw new OperatorError('throttled', `Microsoft Graph asked to wait ${seconds} s before the next request.`, {
         hint: `Run the sync again in ${seconds >= 120 ? `${Math.ceil(seconds / 60)} minutes` : `${seconds} seconds`}; other apps in the tenant may be using the same throttling budget.`,
+        remedy: { action: 'retry-later' },
       });
     }
     return fromHeader;

@@ -87,11 +87,13 @@ export function checkReportRedirect(location: string | null | undefined, hop: Re
   if (hop.hop > MAX_REPORT_REDIRECTS) {
     throw new OperatorError('host-refused', `Report download redirected more than ${MAX_REPORT_REDIRECTS} times.`, {
       hint: 'Microsoft Graph normally redirects a report once; a proxy or service fault is redirecting in a loop. Retry later.',
+      remedy: { action: 'retry-later' },
     });
   }
   if (!location) {
     throw new OperatorError('graph-error', 'Report request answered a redirect without a Location.', {
       hint: 'Retry later; if this persists, the service or a proxy is returning malformed redirects.',
+      remedy: { action: 'retry-later' },
     });
   }
   let target: URL | undefined;

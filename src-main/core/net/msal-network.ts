@@ -49,6 +49,7 @@ export class MsalNetworkModule implements INetworkModule {
       const failure = signal.aborted
         ? new OperatorError('network', `The sign-in endpoint ${describeHost(url)} did not answer in time.`, {
             hint: 'Check the network path to the sign-in endpoint (proxy, firewall) and retry.',
+            remedy: { action: 'check-network' },
             cause: e,
           })
         : fromNetworkFailure(e, url);
@@ -65,6 +66,7 @@ export class MsalNetworkModule implements INetworkModule {
     } catch (cause) {
       const failure = new OperatorError('network', `The sign-in endpoint ${describeHost(url)} answered HTTP ${response.status} with a body that is not JSON.`, {
         hint: 'A proxy may be intercepting the request (login page, block page). Check HTTPS_PROXY / NO_PROXY.',
+        remedy: { action: 'check-network' },
         status: response.status,
         cause,
       });

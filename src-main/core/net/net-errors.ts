@@ -61,6 +61,7 @@ export function fromNetworkFailure(e: unknown, url: string, signal?: AbortSignal
     return new OperatorError('tls', `The TLS certificate of ${host} is not trusted (${tlsCode}).`, {
       hint:
         'If a proxy or firewall inspects TLS, export its root CA as PEM and set the profile\'s caBundlePath to it; otherwise check the system clock and the endpoint URL.',
+      remedy: { action: 'check-network' },
       cause: e,
     });
   }
@@ -68,12 +69,14 @@ export function fromNetworkFailure(e: unknown, url: string, signal?: AbortSignal
   if (/Proxy response|proxy/i.test(messages) || codes.includes('UND_ERR_PRX_TLS')) {
     return new OperatorError('network', `The HTTP proxy refused or failed the connection to ${host}.`, {
       hint: 'Check HTTPS_PROXY / NO_PROXY and that the proxy allows CONNECT to this host.',
+      remedy: { action: 'check-network' },
       cause: e,
     });
   }
   const code = codes.find((c) => c.startsWith('E') || c.startsWith('UND_ERR')) ?? 'network error';
   return new OperatorError('network', `Could not complete the request to ${host} (${code}).`, {
     hint: 'Check the network path (firewall, HTTPS_PROXY / NO_PROXY) and that the profile\'s cloud endpoints are reachable.',
+    remedy: { action: 'check-network' },
     cause: e,
   });
 }

@@ -67,6 +67,6 @@ export function excessWarning(granted: { roles: readonly string[]; scopes: reado
   return (
     `Excess privilege: the token also carries ${list}. The reconciler only reads and never uses them, ` +
     `but ${write ? 'anyone holding this app\'s credential could change the tenant' : 'they expose more data than needed'}. ` +
-    'Remove them (run "verify" for who can and how).'
+    'Remove them (the permission check of the profile says who can and how).'
   );
 }

@@ -29,17 +29,17 @@ export interface GraphPermissionIds {
 }
 
 export const GRAPH_PERMISSION_IDS = {
-  // What the reconciler requests (permissions/matrix.ts).
+  // What the reconciler requests (the dataset registry, core/datasets).
   'LicenseAssignment.Read.All': { application: 'e2f98668-2877-4f38-a2f4-8202e0717aa1', delegated: 'f395577a-0960-456b-979f-7228de0c5996' },
   'User.Read.All': { application: 'df021288-bdef-4463-88db-98f22de89214', delegated: 'a154be20-db9c-4678-8ab7-66f6cc099a59' },
   'AuditLog.Read.All': { application: 'b0afded3-3588-46d8-8b3d-9842eff778da', delegated: 'e4c9e354-4dc5-45b8-9e7c-e1393b0b1a20' },
   'GroupMember.Read.All': { application: '98830695-27a2-44f7-8c18-0c3ebc9698f6', delegated: 'bc024368-1153-4739-b217-4326f2e966d0' },
   'Reports.Read.All': { application: '230c1aed-a721-4c5d-9cb4-a90514e508ef', delegated: '02e97553-ed7b-43d0-ab3c-f8bace0d040c' },
   'ReportSettings.Read.All': { application: 'ee353f83-55ef-4b78-82da-555bfa2b4b95', delegated: '84fac5f4-33a9-4100-aa38-a20c6d29e5e7' },
+  'Organization.Read.All': { application: '498476ce-e0fe-48b0-b801-37ba7e2685c6', delegated: '4908d5b9-3fb2-4b1e-9336-1888b7937185' },
   // Sign-in scope every delegated client may carry.
   'User.Read': { delegated: 'e1fe6dd8-ba31-4d61-89e7-88639da4683d' },
   // Higher-privileged alternatives verify may find granted (never requested).
-  'Organization.Read.All': { application: '498476ce-e0fe-48b0-b801-37ba7e2685c6', delegated: '4908d5b9-3fb2-4b1e-9336-1888b7937185' },
   'Group.Read.All': { application: '5b567255-7703-4780-807c-7be8301ae99b', delegated: '5f8c59db-677d-491f-a6b8-5f174b11ec1d' },
   'Directory.Read.All': { application: '7ab1d382-f21e-4acd-a863-ba3e13f7da61', delegated: '06da0dbc-49e2-44d2-8312-53f166ab848a' },
   'RoleManagement.Read.Directory': { application: '483bed4a-2ad3-4361-a73b-c83ccdbdc53c', delegated: '741c54c3-0c1e-44a1-818b-3f97ab4e8c83' },

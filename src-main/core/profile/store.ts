@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { OperatorError } from '../errors/operator-error';
+import { OperatorError, remedyFor } from '../errors/operator-error';
 import { writePrivateFileAtomic } from '../fs/atomic-write';
 import { withFileLock } from '../fs/file-lock';
 import { profileSchema, type Profile } from './schema';
@@ -26,7 +26,8 @@ export class ProfileStore {
     const found = (await this.list()).find((p) => p.name === name);
     if (!found) {
       throw new OperatorError('profile-not-found', `No profile named "${name}".`, {
-        hint: `List profiles with "profile list", or create one with "profile add --name ${name} ...".`,
+        hint: 'Pick one of the saved profiles, or create a profile with this name.',
+        remedy: remedyFor('add-profile', name),
       });
     }
     return found;
@@ -87,5 +88,5 @@ export class ProfileStore {
 
 export function invalid(what: string, error: z.ZodError): OperatorError {
   const issues = error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-  return new OperatorError('bad-input', `Invalid ${what}: ${issues}`, { hint: 'Correct the values named above and try again.' });
+  return new OperatorError('bad-input', `Invalid ${what}: ${issues}`, { hint: 'Correct the values named above and try again.', remedy: { action: 'fix-input' } });
 }

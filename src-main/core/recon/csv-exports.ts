@@ -7,7 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DiffReport, ReconcileReport } from '../../shared/reconcile';
-import { writeCsv, type Cell } from '../export/csv';
+import { writeCsv, type Cell, type WriteCsvOptions } from '../export/csv';
 
 export const POSITION_FILE = 'sku-position.csv';
 export const ENTITLEMENTS_FILE = 'entitlements-reconciliation.csv';
@@ -31,7 +31,12 @@ export const DIFF_HEADER = ['Change', 'Part number', 'Finding', 'User principal 
 
 export type ReconCsv = 'position' | 'entitlements' | 'right-sizing';
 
-export async function writeReconCsvs(report: ReconcileReport, outDir: string, which: readonly ReconCsv[] = ['position', 'entitlements', 'right-sizing']): Promise<string[]> {
+export async function writeReconCsvs(
+  report: ReconcileReport,
+  outDir: string,
+  which: readonly ReconCsv[] = ['position', 'entitlements', 'right-sizing'],
+  opts: WriteCsvOptions = {},
+): Promise<string[]> {
   const dir = resolve(outDir);
   await mkdir(dir, { recursive: true });
   const snap: Cell[] = [report.snapshotId, report.contentHash ?? 'not sealed'];
@@ -45,6 +50,7 @@ export async function writeReconCsvs(report: ReconcileReport, outDir: string, wh
         p.product, p.partNumber, yes(p.unknownSku), p.capabilityStatus, p.enabled, p.warning, p.suspended, p.lockedOut, p.usable, p.consumed, p.available, p.overBy, p.buffer, yes(p.excluded),
         p.price.monthly, p.price.currency, p.price.source, p.price.original, p.monthlyCost, ...snap,
       ]),
+      opts,
     );
     files.push(f);
   }
@@ -54,6 +60,7 @@ export async function writeReconCsvs(report: ReconcileReport, outDir: string, wh
       f,
       ENTITLEMENTS_HEADER,
       report.entitlements.map((e): Cell[] => [e.product, e.partNumber, yes(e.unknownSku), e.entitled, e.usable, e.assigned, e.difference, e.termEnd, e.price.monthly, e.price.currency, e.price.source, e.price.original, ...snap]),
+      opts,
     );
     files.push(f);
   }
@@ -66,6 +73,7 @@ export async function writeReconCsvs(report: ReconcileReport, outDir: string, wh
         r.product, r.partNumber, r.advice, r.reduceBy, r.before, r.dateSource, yes(r.trial), r.unassignedBeyondBuffer, r.disabledSeats, r.inactiveSeats,
         r.price.monthly, r.price.currency, r.price.source, r.price.original, r.monthlySavings, r.annualSavings, ...snap,
       ]),
+      opts,
     );
     files.push(f);
   }
@@ -73,7 +81,7 @@ export async function writeReconCsvs(report: ReconcileReport, outDir: string, wh
 }
 
 /** One row per change: a user gained or lost on a SKU, a seat count changed, a finding item new or resolved. */
-export async function writeDiffCsv(diff: Omit<DiffReport, 'files'>, outDir: string): Promise<string> {
+export async function writeDiffCsv(diff: Omit<DiffReport, 'files'>, outDir: string, opts: WriteCsvOptions = {}): Promise<string> {
   const dir = resolve(outDir);
   await mkdir(dir, { recursive: true });
   const tail: Cell[] = [diff.from.snapshotId, diff.from.contentHash ?? 'not sealed', diff.to.snapshotId, diff.to.contentHash ?? 'not sealed'];
@@ -90,6 +98,6 @@ export async function writeDiffCsv(diff: Omit<DiffReport, 'files'>, outDir: stri
     }
   }
   const f = join(dir, diffFileName(diff.from.snapshotId, diff.to.snapshotId));
-  await writeCsv(f, DIFF_HEADER, rows());
+  await writeCsv(f, DIFF_HEADER, rows(), opts);
   return f;
 }

@@ -88,10 +88,15 @@ class FindingBuilder {
     readonly kind: FindingKind,
     readonly limit: number,
   ) {}
-  add(item: FindingItem): void {
+  /** Counts an item; builds it only while the item limit allows. */
+  add(item: FindingItem | (() => FindingItem), userId: string | null = null): void {
     this.count += 1;
-    if (item.userId) this.users.add(item.userId);
-    if (this.items.length < this.limit) this.items.push(item);
+    if (userId) this.users.add(userId);
+    if (this.items.length < this.limit) {
+      const it = typeof item === 'function' ? item() : item;
+      if (!userId && it.userId) this.users.add(it.userId);
+      this.items.push(it);
+    }
   }
 }
 
@@ -141,17 +146,33 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
     }
     return p;
   };
-  const partNumber = (skuId: string): string | null => partOf.get(skuId) ?? catalog.skuById(skuId)?.skuPartNumber ?? null;
-  const product = (skuId: string): string | null => {
-    const l = catalog.lookupSku(skuId, partOf.get(skuId) ?? '');
-    return l.known ? l.displayName : (partOf.get(skuId) ?? null);
+  const names = new Map<string, { part: string | null; product: string | null }>();
+  const nameOf = (skuId: string): { part: string | null; product: string | null } => {
+    let n = names.get(skuId);
+    if (!n) {
+      const part = partOf.get(skuId) ?? catalog.skuById(skuId)?.skuPartNumber ?? null;
+      const l = catalog.lookupSku(skuId, part ?? '');
+      n = { part, product: l.known ? l.displayName : part };
+      names.set(skuId, n);
+    }
+    return n;
   };
+  const partNumber = (skuId: string): string | null => nameOf(skuId).part;
+  const product = (skuId: string): string | null => nameOf(skuId).product;
   const overlaps = overlapTable([...plans.values()]);
 
   // Exclusions and buffers match part numbers or ids, case-insensitively.
   const refs = (list: readonly string[]): Set<string> => new Set(list.map((x) => x.toLowerCase()));
   const excludedRefs = refs(settings.excludedSkus);
-  const skuExcluded = (skuId: string): boolean => excludedRefs.has(skuId.toLowerCase()) || excludedRefs.has((partNumber(skuId) ?? '').toLowerCase());
+  const excludedCache = new Map<string, boolean>();
+  const skuExcluded = (skuId: string): boolean => {
+    let v = excludedCache.get(skuId);
+    if (v === undefined) {
+      v = excludedRefs.has(skuId.toLowerCase()) || excludedRefs.has((partNumber(skuId) ?? '').toLowerCase());
+      excludedCache.set(skuId, v);
+    }
+    return v;
+  };
   const bufferOf = (skuId: string): number => {
     for (const [k, v] of Object.entries(settings.seatBuffers)) {
       if (k.toLowerCase() === skuId.toLowerCase() || k.toLowerCase() === (partNumber(skuId) ?? '').toLowerCase()) return v;
@@ -233,35 +254,47 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
   }
 
   // --- The one pass over licensed users --------------------------------------------------------
-  const cols: string[] = [];
-  const joins: string[] = [];
-  if (usageOk) {
-    cols.push('r.exchange_last_activity AS exo, r.onedrive_last_activity AS od, r.sharepoint_last_activity AS sp, r.teams_last_activity AS tm, r.upn IS NOT NULL AS inReport');
-    joins.push('LEFT JOIN report_active_user_detail r ON r.snapshot_id = u.snapshot_id AND r.upn = u.upn COLLATE NOCASE');
-  }
-  if (appsOk) cols.push('(SELECT max(m.last_activity_date) FROM report_m365_app_user_detail m WHERE m.snapshot_id = u.snapshot_id AND m.upn = u.upn COLLATE NOCASE) AS appsAct');
-  if (activationsOk) cols.push('(SELECT max(x.last_activated_date) FROM report_activations_user_detail x WHERE x.snapshot_id = u.snapshot_id AND x.upn = u.upn COLLATE NOCASE) AS actv');
-  if (mailboxOk && settings.excludeSharedMailboxes) cols.push('(SELECT max(mb.recipient_type) FROM report_mailbox_usage_detail mb WHERE mb.snapshot_id = u.snapshot_id AND mb.upn = u.upn COLLATE NOCASE) AS rtype');
-  const sql = `
-    SELECT u.id, u.upn, u.display_name AS dn, u.account_enabled AS en, u.user_type AS ut, u.created_at AS created,
-           a.user_id IS NOT NULL AS hasSi, a.last_sign_in AS si, a.last_non_interactive AS sn, a.last_successful AS ss,
-           l.lic${cols.length > 0 ? `, ${cols.join(', ')}` : ''}
-    FROM users u
-    JOIN (SELECT user_id, group_concat(sku_id || char(31) || source || char(31) || ifnull(group_id, '') || char(31) || ifnull(error, '') || char(31) || ifnull(state, '') || char(31) || disabled_plans, char(30)) AS lic
-          FROM user_licenses WHERE snapshot_id = ? GROUP BY user_id) l ON l.user_id = u.id
-    LEFT JOIN sign_in_activity a ON a.snapshot_id = u.snapshot_id AND a.user_id = u.id
-    ${joins.join('\n    ')}
-    WHERE u.snapshot_id = ?`;
-
   const cutoff = asOfMs - settings.inactiveDays * DAY;
   const refreshDate = refresh.get('report.activeUserDetail') ?? null;
   const usageFrom = refreshDate ? dayMinus(refreshDate, settings.usageDays) : null;
   const inPeriod = (d: string | null | undefined): boolean => !!d && usageFrom !== null && d.slice(0, 10) > usageFrom;
   let attemptBased = 0;
   let reportBased = 0;
-  const errorGroups = new Map<string, number>();
 
-  for (const row of db.prepare(sql).iterate(snapshotId, snapshotId) as IterableIterator<UserPassRow>) {
+  // The report lookups run only where they can change a finding: the Microsoft 365 Apps and
+  // activation reports only for users without other activity in the period (CASE evaluates
+  // lazily), unless sign-ins are missing and the newest activity date is needed; the mailbox
+  // report only when it carries recipient types at all.
+  const cols: string[] = [];
+  const joins: string[] = [];
+  const params: Record<string, string | number> = { snapshot: snapshotId };
+  const upnKey = (alias: string) => `${alias}.snapshot_id = :snapshot AND ${alias}.upn = u.upn COLLATE NOCASE`;
+  let otherActive = '0';
+  if (usageOk) {
+    cols.push('r.exchange_last_activity AS exo, r.onedrive_last_activity AS od, r.sharepoint_last_activity AS sp, r.teams_last_activity AS tm, r.upn IS NOT NULL AS inReport');
+    joins.push(`LEFT JOIN report_active_user_detail r ON ${upnKey('r')}`);
+    params['from'] = usageFrom ?? '9999';
+    otherActive = signInsOk ? '(r.onedrive_last_activity > :from OR r.sharepoint_last_activity > :from OR r.teams_last_activity > :from)' : '0';
+  }
+  if (appsOk) cols.push(`CASE WHEN ${otherActive} THEN NULL ELSE (SELECT max(m.last_activity_date) FROM report_m365_app_user_detail m WHERE ${upnKey('m')}) END AS appsAct`);
+  if (activationsOk) cols.push(`CASE WHEN ${otherActive} THEN NULL ELSE (SELECT max(x.last_activated_date) FROM report_activations_user_detail x WHERE ${upnKey('x')}) END AS actv`);
+  const hasRecipientTypes =
+    mailboxOk && settings.excludeSharedMailboxes && db.prepare('SELECT 1 FROM report_mailbox_usage_detail WHERE snapshot_id = ? AND recipient_type IS NOT NULL LIMIT 1').get(snapshotId) !== undefined;
+  if (hasRecipientTypes) cols.push(`(SELECT max(mb.recipient_type) FROM report_mailbox_usage_detail mb WHERE ${upnKey('mb')}) AS rtype`);
+  const errorGroups = new Map<string, number>();
+  // Users in one pass: licences folded into one column, sign-ins and report activity by index.
+  const sql = `
+    SELECT u.id, u.upn, u.display_name AS dn, u.account_enabled AS en, u.user_type AS ut, u.created_at AS created,
+           a.user_id IS NOT NULL AS hasSi, a.last_sign_in AS si, a.last_non_interactive AS sn, a.last_successful AS ss,
+           (SELECT group_concat(l.sku_id || char(31) || l.source || char(31) || ifnull(l.group_id, '') || char(31) || ifnull(l.error, '') || char(31) || ifnull(l.state, '') || char(31) || l.disabled_plans, char(30))
+            FROM user_licenses l WHERE l.snapshot_id = :snapshot AND l.user_id = u.id) AS lic${cols.length > 0 ? `, ${cols.join(', ')}` : ''}
+    FROM users u
+    LEFT JOIN sign_in_activity a ON a.snapshot_id = :snapshot AND a.user_id = u.id
+    ${joins.join('\n    ')}
+    WHERE u.snapshot_id = :snapshot`;
+
+  for (const row of db.prepare(sql).iterate(params) as IterableIterator<UserPassRow>) {
+    if (row.lic === null) continue; // unlicensed
     const lic = parseLicences(row.lic);
     const held: Licence[] = [];
     const seen = new Set<string>();
@@ -280,7 +313,7 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
       facts,
     });
     const accountExcluded =
-      upnExcluded(row.upn) || lic.some((l) => groupExcluded(l.groupId)) || (row.rtype !== undefined && row.rtype !== null && /shared/i.test(row.rtype));
+      upnExcluded(row.upn) || (excludedGroupRefs.size > 0 && lic.some((l) => groupExcluded(l.groupId))) || (row.rtype !== undefined && row.rtype !== null && /shared/i.test(row.rtype));
     const paid = held.filter((l) => !skuExcluded(l.skuId));
     /** Adds one item per paid SKU, or counts the user as excluded. */
     const perSku = (kind: FindingKind, reclaimable: boolean, facts: FindingItem['facts']): void => {
@@ -289,7 +322,7 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
         b[kind].excluded += paid.length;
         return;
       }
-      for (const l of paid) b[kind].add(item(l.skuId, reclaimable, facts));
+      for (const l of paid) b[kind].add(() => item(l.skuId, reclaimable, facts), row.id);
     };
 
     // 7. Assignment errors (failed assignments are not seats).
@@ -301,7 +334,7 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
       }
       const group = l.groupId ? (groupNames.get(l.groupId) ?? l.groupId) : null;
       if (l.groupId) errorGroups.set(`${group}\u0000${l.error}`, (errorGroups.get(`${group}\u0000${l.error}`) ?? 0) + 1);
-      b['assignment-errors'].add(item(l.skuId, false, { error: l.error, state: l.state, source: l.source, groupId: l.groupId, group }));
+      b['assignment-errors'].add(() => item(l.skuId, false, { error: l.error, state: l.state, source: l.source, groupId: l.groupId, group }), row.id);
     }
     if (paid.length === 0 && held.length > 0) {
       // Only free, device or service SKUs: left out of every user finding.
@@ -350,13 +383,13 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
       const facts = { exchange: row.exo ?? null, oneDrive: row.od ?? null, sharePoint: row.sp ?? null, teams: row.tm ?? null, apps: row.appsAct ?? null, activation: row.actv ?? null };
       if (!exo && !other && workload.length > 0) {
         if (accountExcluded) b['no-use'].excluded += workload.length;
-        else for (const l of workload) b['no-use'].add(item(l.skuId, true, facts));
+        else for (const l of workload) b['no-use'].add(() => item(l.skuId, true, facts), row.id);
       } else if (exo && !other) {
         for (const l of paid) {
           const p = plansOf(l.skuId);
           if (!p || !isSuite(p)) continue;
           if (accountExcluded) b['mailbox-only'].excluded += 1;
-          else b['mailbox-only'].add(item(l.skuId, false, { ...facts, downgradeTo: mailboxDowngrade(p) }));
+          else b['mailbox-only'].add(() => item(l.skuId, false, { ...facts, downgradeTo: mailboxDowngrade(p) }), row.id);
         }
       }
     }
@@ -369,7 +402,7 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
         const by = paid.find((o) => o.skuId !== l.skuId && over.has(o.skuId));
         if (!by) continue;
         if (accountExcluded) b.overlap.excluded += 1;
-        else b.overlap.add(item(l.skuId, true, { coveredBy: partNumber(by.skuId) ?? by.skuId, coveredBySkuId: by.skuId }));
+        else b.overlap.add(() => item(l.skuId, true, { coveredBy: partNumber(by.skuId) ?? by.skuId, coveredBySkuId: by.skuId }), row.id);
       }
     }
     for (const l of paid) {
@@ -377,7 +410,7 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
       const groups = lic.filter((x) => x.ok && x.skuId === l.skuId && x.source === 'group');
       if (!direct || groups.length === 0) continue;
       if (accountExcluded) b['duplicate-assignment'].excluded += 1;
-      else b['duplicate-assignment'].add(item(l.skuId, false, { groups: groups.map((g) => (g.groupId ? (groupNames.get(g.groupId) ?? g.groupId) : '')).join('; ') }));
+      else b['duplicate-assignment'].add(() => item(l.skuId, false, { groups: groups.map((g) => (g.groupId ? (groupNames.get(g.groupId) ?? g.groupId) : '')).join('; ') }), row.id);
     }
 
     // 6. Licensed guests and external users.
@@ -393,8 +426,11 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
         b['disabled-plans'].excluded += 1;
         continue;
       }
-      const names = plansOf(l.skuId)?.userPlans;
-      b['disabled-plans'].add(item(l.skuId, false, { disabledPlans: [...disabled].map((id) => names?.get(id) ?? catalog.lookupPlan(id).servicePlanName ?? id).join('; '), count: disabled.size }));
+      const planNames = plansOf(l.skuId)?.userPlans;
+      b['disabled-plans'].add(
+        () => item(l.skuId, false, { disabledPlans: [...disabled].map((id) => planNames?.get(id) ?? catalog.lookupPlan(id).servicePlanName ?? id).join('; '), count: disabled.size }),
+        row.id,
+      );
     }
   }
 

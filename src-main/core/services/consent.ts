@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { OpArgs, OpResult } from '../../shared/contract';
 import { OperatorError } from '../errors/operator-error';
+import { writeFileAtomic } from '../fs/atomic-write';
 import { registrationScript } from '../consent/scripts';
 import { adminConsentUrl } from '../consent/urls';
 import { consentWalkthrough } from '../consent/walkthrough';
@@ -48,7 +49,10 @@ export function consentServices(ctx: ServiceContext, prepare: (r: ResolvedProfil
         certificate: await scriptCertificate(args.certificatePath, r),
         ...(args.appId !== undefined ? { appId: args.appId } : {}),
       });
-      return { shell: script.shell, fileName: script.fileName, content: script.content };
+      if (args.outPath === undefined) return { shell: script.shell, fileName: script.fileName, content: script.content };
+      const savedTo = resolve(args.outPath);
+      await writeFileAtomic(savedTo, script.content, { mode: script.shell === 'azcli' ? 0o700 : 0o600 });
+      return { shell: script.shell, fileName: script.fileName, content: script.content, savedTo };
     },
     url: async (args: OpArgs<'consent.url'>): Promise<OpResult<'consent.url'>> => {
       const r = await ctx.source.resolve(args.profile);

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { prepareDataDir } from '../fs/data-dir';
 import { dataPaths, type DataPaths } from '../paths';
 import { ProfileStore } from '../profile/store';
 import { openDatabase, type Db } from '../store/db';
@@ -19,7 +19,11 @@ export class ServiceContext {
 
   constructor(readonly deps: ServicesDeps) {
     this.paths = dataPaths(deps.dataDir);
-    mkdirSync(this.paths.root, { recursive: true });
+    // The data folder holds UPNs and sign-in data: private, whatever the umask; said once when tightened.
+    for (const notice of prepareDataDir(this.paths.root).notices) {
+      deps.logger.warn(notice);
+      deps.notify?.(notice);
+    }
     this.profiles = new ProfileStore(this.paths.profiles);
     this.clock = deps.clock ?? (() => new Date());
     this.demo = new DemoManager({ ...(deps.demoAutoStart ? { autoStart: deps.demoAutoStart } : {}), ...(deps.notify ? { notify: deps.notify } : {}) });
@@ -40,7 +44,9 @@ export class ServiceContext {
 
   /** The writer connection, opened on first use. */
   database(): Db {
-    this.#db ??= openDatabase(this.paths.database);
+    // The integrity check runs before a snapshot is written (sync), not on every open: at
+    // 1,000,000 users it reads the whole file.
+    this.#db ??= openDatabase(this.paths.database, { integrityCheck: false });
     return this.#db;
   }
 

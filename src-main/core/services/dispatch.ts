@@ -16,15 +16,7 @@ export function isOpName(op: string): op is OpName {
 
 /** An error as data, whatever was thrown. The cause chain and stack never leave the process. */
 export function toErrorDto(e: unknown): ErrorDto {
-  if (isOperatorError(e)) {
-    const dto: ErrorDto = { code: e.code, message: e.message, hint: e.hint };
-    if (e.who) dto.who = e.who;
-    if (e.aadsts !== undefined) dto.aadsts = e.aadsts;
-    if (e.status !== undefined) dto.status = e.status;
-    if (e.requestId) dto.requestId = e.requestId;
-    if (e.remedy) dto.remedy = e.remedy;
-    return dto;
-  }
+  if (isOperatorError(e)) return e.toDto();
   return { code: 'internal', message: 'An unexpected error occurred.', hint: 'Try again; if it persists, report it with the log file.', remedy: { action: 'report-bug' } };
 }
 
@@ -34,7 +26,7 @@ function methodOf(api: ServicesApi, op: OpName): AnyMethod {
   const [group, method] = op.split('.') as [string, string];
   const g = (api as unknown as Record<string, Record<string, AnyMethod> | undefined>)[group];
   const fn = g?.[method];
-  if (typeof fn !== 'function') throw new OperatorError('internal', `No service implements ${op}.`, { hint: 'This is a bug in the app; please report it.' });
+  if (typeof fn !== 'function') throw new OperatorError('internal', `No service implements ${op}.`, { hint: 'This is a bug in the app; please report it.', remedy: { action: 'report-bug' } });
   return fn.bind(g);
 }
 
@@ -48,7 +40,7 @@ export function createDispatcher(api: ServicesApi): Dispatch {
       if (!parsed.success) {
         const first = parsed.error.issues[0];
         const where = first && first.path.length > 0 ? ` (${first.path.join('.')})` : '';
-        throw new OperatorError('bad-input', `Invalid arguments for ${op}${where}: ${first?.message ?? 'not valid'}.`, { hint: 'Correct the value and try again.' });
+        throw new OperatorError('bad-input', `Invalid arguments for ${op}${where}: ${first?.message ?? 'not valid'}.`, { hint: 'Correct the value and try again.', remedy: { action: 'fix-input' } });
       }
       const value = await methods.get(op)!(parsed.data);
       return { ok: true, value };

@@ -1,5 +1,7 @@
 import type { ServicesApi, SubscribeFn } from '../../shared/contract';
 import type { OpArgs, OpResult } from '../../shared/contract';
+import { resolve } from 'node:path';
+import { importCatalog } from '../catalog/store';
 import { authService } from './auth';
 import { certificateServices } from './certificates';
 import { consentServices } from './consent';
@@ -43,7 +45,12 @@ export function createServices(deps: ServicesDeps): Services {
     status: async (): Promise<OpResult<'demo.status'>> => ctx.demo.status(),
   };
 
+  const catalog = {
+    import: async (args: OpArgs<'catalog.import'>): Promise<OpResult<'catalog.import'>> => ({ ...(await importCatalog({ path: resolve(args.path) }, ctx.paths.root)) }),
+  };
+
   const api = {
+    catalog,
     profiles,
     credentials,
     certificates: certificateServices(ctx),

@@ -1,4 +1,5 @@
 import { dataPaths, defaultDataDir } from '../paths';
+import { prepareDataDir } from '../fs/data-dir';
 import { createLogger } from '../log/logger';
 import { createCliSecretStore } from '../secrets/cli-store';
 import { MemorySecretStore } from '../secrets/memory-store';
@@ -52,7 +53,13 @@ function lazySecretStore(open: () => SecretStore): SecretStore {
 export function nodeServicesDeps(opts: NodeHostOptions): ServicesDeps {
   const root = opts.dataDir ?? defaultDataDir(opts.env);
   const paths = dataPaths(root);
+  // Private before anything writes there (the services check again for hosts that do not come here).
+  const { notices } = prepareDataDir(root);
   const logger = createLogger({ file: paths.logFile, level: opts.verbose ? 'debug' : 'info', ...(opts.verbose ? { echo: opts.verbose } : {}) });
+  for (const notice of notices) {
+    logger.warn(notice);
+    opts.notify?.(notice);
+  }
   const secretStore = opts.secrets === 'memory' ? new MemorySecretStore() : lazySecretStore(() => createCliSecretStore({ dataDir: root, env: opts.env }));
   return {
     dataDir: root,

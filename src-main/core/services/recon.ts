@@ -1,5 +1,6 @@
 import type { OpArgs, OpResult } from '../../shared/contract';
 import type { FindingKind } from '../../shared/recon';
+import type { CsvDelimiter } from '../export/csv';
 import { exportFindings } from '../export/exports';
 import { OperatorError } from '../errors/operator-error';
 import { computeFindings } from '../recon/engine';
@@ -44,10 +45,17 @@ export function reconServices(ctx: ServiceContext) {
  * The finding CSVs of a snapshot (exports.write): all of them, or those whose
  * `finding-<kind>` ids are asked for. Judged with the profile's settings.
  */
-export async function writeFindingExports(ctx: ServiceContext, profile: string, snapshotId: number, outDir: string, files?: readonly string[]): Promise<string[]> {
+export async function writeFindingExports(
+  ctx: ServiceContext,
+  profile: string,
+  snapshotId: number,
+  outDir: string,
+  files?: readonly string[],
+  opts: { delimiter?: CsvDelimiter } = {},
+): Promise<string[]> {
   const kinds = files?.filter((f) => f.startsWith('finding-')).map((f) => f.slice('finding-'.length) as FindingKind);
   if (kinds && kinds.length === 0) return [];
   const db = ctx.database();
   const report = computeFindings(db, snapshotId, { settings: readSettings(db, profile) });
-  return exportFindings(report, outDir, kinds);
+  return exportFindings(report, outDir, kinds, opts);
 }

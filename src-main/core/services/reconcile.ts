@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import type { OpArgs, OpResult } from '../../shared/contract';
 import type { ReconcileReport } from '../../shared/reconcile';
 import { loadCatalog } from '../catalog/store';
+import type { WriteCsvOptions } from '../export/csv';
 import { OperatorError } from '../errors/operator-error';
 import { computeFindings } from '../recon/engine';
 import { reconcile, readExchangeRates, writeExchangeRates } from '../recon/cost';
@@ -53,7 +54,8 @@ export function reconcileServices(ctx: ServiceContext) {
       const settings = readSettings(db, args.profile);
       const catalog = await loadCatalog(ctx.deps.dataDir);
       const diff = diffSnapshots(db, from.id, to.id, { from: computeFindings(db, from.id, { settings, catalog }), to: computeFindings(db, to.id, { settings, catalog }) }, args.limit);
-      const files = args.outDir ? [await writeDiffCsv(diff, args.outDir)] : [];
+      const delimiter = await ctx.source.resolve(args.profile).then((r) => r.profile.csvDelimiter, () => undefined);
+      const files = args.outDir ? [await writeDiffCsv(diff, args.outDir, delimiter ? { delimiter } : {})] : [];
       return { ...diff, files };
     },
     verify: async (args: OpArgs<'history.verify'>): Promise<OpResult<'history.verify'>> => verifyHistory(ctx.database(), args.profile),
@@ -75,12 +77,19 @@ const CSV_IDS: Record<string, ReconCsv> = { 'sku-position': 'position', 'entitle
  * The reconciliation files of exports.write: the position, entitlements and right-sizing
  * CSVs and the XLSX workbook (all of them, or those whose ids are asked for).
  */
-export async function writeReconExports(ctx: ServiceContext, profile: string, snapshotId: number, outDir: string, files?: readonly string[]): Promise<string[]> {
+export async function writeReconExports(
+  ctx: ServiceContext,
+  profile: string,
+  snapshotId: number,
+  outDir: string,
+  files?: readonly string[],
+  opts: WriteCsvOptions = {},
+): Promise<string[]> {
   const csvs = Object.entries(CSV_IDS).filter(([id]) => !files || files.includes(id)).map(([, k]) => k);
   const workbook = !files || files.includes('workbook');
   if (csvs.length === 0 && !workbook) return [];
   const { findings, report } = await buildReport(ctx, profile, snapshotId);
-  const written = await writeReconCsvs(report, outDir, csvs);
+  const written = await writeReconCsvs(report, outDir, csvs, opts);
   if (workbook) written.push((await writeWorkbookFile(ctx, report, findings, outDir)).path);
   return written;
 }

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { OpArgs, OpResult } from '../../shared/contract';
 import { OperatorError } from '../errors/operator-error';
 import { exportSnapshot } from '../export/exports';
+import { explainStoreError } from '../store/db';
 import { currentSnapshot, getSnapshot, listSnapshots, skuSummary, type SnapshotInfo } from '../store/queries';
 import type { ServiceContext } from './context';
 import { writeFindingExports } from './recon';
@@ -44,10 +45,17 @@ export function snapshotServices(ctx: ServiceContext) {
 
   const exports = {
     write: async (args: OpArgs<'exports.write'>): Promise<OpResult<'exports.write'>> => {
+      // The profile's list separator; a removed profile's snapshots still export, with the default.
+      const delimiter = await ctx.source.resolve(args.profile).then((r) => r.profile.csvDelimiter, () => undefined);
       const snapshot = pick(args.profile, args.snapshotId);
-      const written = await exportSnapshot(ctx.database(), snapshot.id, resolve(args.outDir));
-      written.files.push(...(await writeFindingExports(ctx, args.profile, snapshot.id, resolve(args.outDir), args.files)));
-      written.files.push(...(await writeReconExports(ctx, args.profile, snapshot.id, resolve(args.outDir), args.files)));
+      let written;
+      try {
+        written = await exportSnapshot(ctx.database(), snapshot.id, resolve(args.outDir), delimiter ? { delimiter } : {});
+      } catch (e) {
+        throw explainStoreError(e, ctx.paths.database) ?? e;
+      }
+      written.files.push(...(await writeFindingExports(ctx, args.profile, snapshot.id, resolve(args.outDir), args.files, delimiter ? { delimiter } : {})));
+      written.files.push(...(await writeReconExports(ctx, args.profile, snapshot.id, resolve(args.outDir), args.files, delimiter ? { delimiter } : {})));
       for (const file of written.files) ctx.events.emit('exports.progress', { file, rows: 0, done: true });
       return { snapshotId: snapshot.id, contentHash: snapshot.contentHash, files: written.files, skuSummary: written.skuSummary };
     },

@@ -8,6 +8,7 @@ import type { SyncResult } from '../sync/engine';
 import type { ServiceContext } from './context';
 import { toErrorDto } from './dispatch';
 import { syncProfile } from './sync-service';
+import { checkDatabaseIntegrity } from '../store/db';
 import { sealCommittedSnapshot } from './reconcile';
 
 interface JobRecord {
@@ -50,6 +51,7 @@ export function syncService(ctx: ServiceContext, prepare: (r: Awaited<ReturnType
     if (running) {
       throw new OperatorError('busy', `A sync of profile "${args.profile}" is already running.`, {
         hint: 'Wait for it to finish, or cancel it, then start again.',
+        remedy: { action: 'retry-later' },
       });
     }
     // Resolve first, so an unknown profile fails the start itself.
@@ -75,6 +77,8 @@ export function syncService(ctx: ServiceContext, prepare: (r: Awaited<ReturnType
     record.done = (async () => {
       try {
         await prepare(resolved, controller.signal);
+        // Never write a new snapshot onto a damaged file: the check names it and leaves it untouched.
+        checkDatabaseIntegrity(ctx.database());
         const result = await syncProfile({
           profile: resolved.profile,
           ...(resolved.credential ? { credential: resolved.credential } : {}),
@@ -121,7 +125,7 @@ export function syncService(ctx: ServiceContext, prepare: (r: Awaited<ReturnType
       const j = get(args.jobId);
       await j.done;
       if (j.result) return j.result;
-      throw j.thrown ?? new OperatorError('internal', 'The sync ended without a result.', { hint: 'This is a bug in the app; please report it.' });
+      throw j.thrown ?? new OperatorError('internal', 'The sync ended without a result.', { hint: 'This is a bug in the app; please report it.', remedy: { action: 'report-bug' } });
     },
   };
 

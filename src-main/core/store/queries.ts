@@ -1,5 +1,5 @@
 import { skuFriendlyName } from '../catalog/skus';
-import type { DatasetId } from '../permissions/matrix';
+import type { DatasetId } from '../../shared/datasets';
 import type { Db } from './db';
 import type { DatasetRunStatus, LicenseSource } from './types';
 
@@ -118,15 +118,22 @@ export interface SkuSummaryRow {
   partNumber: string;
   capabilityStatus: string | null;
   appliesTo: string | null;
-  /** Purchased seats in good standing (prepaidUnits.enabled). */
+  /** Active seats (prepaidUnits.enabled). */
   enabled: number;
+  /** Seats in the grace period (prepaidUnits.warning): still usable, but expiring. */
   warning: number;
+  /** Not usable. */
   suspended: number;
+  /** Not usable. */
   lockedOut: number;
+  /** enabled + warning: the seats that can be assigned today. */
+  usable: number;
   /** Seats assigned (consumedUnits). */
   consumed: number;
-  /** enabled − consumed; negative when more seats are assigned than purchased. */
+  /** usable − consumed, never negative (see overAssigned). */
   available: number;
+  /** consumed − usable when more seats are assigned than usable ("over by N"), else 0. */
+  overAssigned: number;
   /** user_licenses rows of this SKU in the snapshot, by source. */
   directAssignments: number;
   groupAssignments: number;
@@ -135,15 +142,19 @@ export interface SkuSummaryRow {
 type SkuSummaryDbRow = Omit<SkuSummaryRow, 'product'>;
 
 /**
- * Per-SKU purchased/consumed/available, ordered by part number. A tenant holds at most
+ * Per-SKU seat figures, ordered by part number. Defined once, from subscribedSkus'
+ * prepaidUnits: usable = enabled + warning, available = usable − consumed, and a SKU with
+ * more seats consumed than usable is over-assigned by the difference (available is then 0,
+ * never negative). A tenant holds at most
  * a few hundred SKUs, so this returns an array; large tables stream (userAssignments).
  */
 export function skuSummary(db: Db, snapshotId: number): SkuSummaryRow[] {
   const rows = db
     .prepare(
       `SELECT s.sku_id AS skuId, s.sku_part_number AS partNumber, s.capability_status AS capabilityStatus, s.applies_to AS appliesTo,
-              s.enabled, s.warning, s.suspended, s.locked_out AS lockedOut, s.consumed_units AS consumed,
-              s.enabled - s.consumed_units AS available,
+              s.enabled, s.warning, s.suspended, s.locked_out AS lockedOut, s.enabled + s.warning AS usable, s.consumed_units AS consumed,
+              max(0, s.enabled + s.warning - s.consumed_units) AS available,
+              max(0, s.consumed_units - s.enabled - s.warning) AS overAssigned,
               (SELECT count(*) FROM user_licenses l WHERE l.snapshot_id = s.snapshot_id AND l.sku_id = s.sku_id AND l.source = 'direct') AS directAssignments,
               (SELECT count(*) FROM user_licenses l WHERE l.snapshot_id = s.snapshot_id AND l.sku_id = s.sku_id AND l.source = 'group') AS groupAssignments
        FROM skus s WHERE s.snapshot_id = ? ORDER BY s.sku_part_number, s.sku_id`,

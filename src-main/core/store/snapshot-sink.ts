@@ -3,22 +3,9 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { OperatorError } from '../errors/operator-error';
-import type { DatasetId } from '../permissions/matrix';
 import type { Db } from './db';
-import type {
-  ActivationsUserDetailRow,
-  ActiveUserDetailRow,
-  DatasetRunRow,
-  GroupRow,
-  M365AppUserDetailRow,
-  MailboxUsageDetailRow,
-  ReportSettingsRow,
-  SignInActivityRow,
-  SkuRow,
-  SnapshotBeginMeta,
-  SnapshotFinalMeta,
-} from './types';
-import { SnapshotWriter, type UserPage } from './writer';
+import type { DatasetRunRow, SnapshotBeginMeta, SnapshotFinalMeta } from './types';
+import { SnapshotWriter, type PackedRows, type TableSpec } from './writer';
 import type { SinkOp, WireError, WriterCalls, WriterOp, WriterReply, WriterRequest, WriterThreadData } from './writer-protocol';
 
 /**
@@ -28,7 +15,7 @@ import type { SinkOp, WireError, WriterCalls, WriterOp, WriterReply, WriterReque
  *
  * Insert calls resolve once the batch is queued (they wait only when too many batches are
  * queued); a failed insert surfaces on a later call and always on commit(), which then
- * saves nothing. begin/discardDataset/commit/rollback resolve when done.
+ * saves nothing. begin/discardRows/commit/rollback resolve when done.
  */
 export type SnapshotSink = {
   [K in SinkOp]: (...args: Parameters<SnapshotWriter[K]>) => Promise<ReturnType<SnapshotWriter[K]>>;
@@ -60,21 +47,13 @@ export class LocalSnapshotSink implements SnapshotSink {
     }
   }
 
-  async begin(meta: SnapshotBeginMeta): Promise<number> {
+  async begin(meta: SnapshotBeginMeta, tables?: readonly TableSpec[]): Promise<number> {
     this.#failure = null;
-    return this.#w.begin(meta);
+    return this.#w.begin(meta, tables);
   }
-  insertSkus(rows: readonly SkuRow[]): Promise<void> { return this.#write(() => this.#w.insertSkus(rows)); }
-  insertUserPage(page: UserPage): Promise<void> { return this.#write(() => this.#w.insertUserPage(page)); }
-  insertGroups(rows: readonly GroupRow[]): Promise<void> { return this.#write(() => this.#w.insertGroups(rows)); }
-  insertSignInActivity(rows: readonly SignInActivityRow[]): Promise<void> { return this.#write(() => this.#w.insertSignInActivity(rows)); }
-  insertActiveUserDetail(rows: readonly ActiveUserDetailRow[]): Promise<void> { return this.#write(() => this.#w.insertActiveUserDetail(rows)); }
-  insertM365AppUserDetail(rows: readonly M365AppUserDetailRow[]): Promise<void> { return this.#write(() => this.#w.insertM365AppUserDetail(rows)); }
-  insertActivationsUserDetail(rows: readonly ActivationsUserDetailRow[]): Promise<void> { return this.#write(() => this.#w.insertActivationsUserDetail(rows)); }
-  insertMailboxUsageDetail(rows: readonly MailboxUsageDetailRow[]): Promise<void> { return this.#write(() => this.#w.insertMailboxUsageDetail(rows)); }
-  setReportSettings(row: ReportSettingsRow): Promise<void> { return this.#write(() => this.#w.setReportSettings(row)); }
+  insertPage(page: readonly PackedRows[]): Promise<void> { return this.#write(() => this.#w.insertPage(page)); }
   datasetRun(row: DatasetRunRow): Promise<void> { return this.#write(() => this.#w.datasetRun(row)); }
-  discardDataset(dataset: DatasetId): Promise<void> { return this.#write(() => this.#w.discardDataset(dataset)); }
+  discardRows(tables: readonly string[]): Promise<void> { return this.#write(() => this.#w.discardRows(tables)); }
   async flush(): Promise<void> {
     if (this.#failure !== null) throw this.#failure;
   }
@@ -260,26 +239,18 @@ export class ThreadSnapshotSink implements SnapshotSink {
     return this.#queued;
   }
 
-  async begin(meta: SnapshotBeginMeta): Promise<number> {
+  async begin(meta: SnapshotBeginMeta, tables?: readonly TableSpec[]): Promise<number> {
     this.#failure = null;
-    const id = await this.#call('begin', [meta]);
+    const id = await this.#call('begin', [meta, tables]);
     if (id === null) throw new OperatorError('internal', 'The snapshot writer did not return a snapshot id.', { hint: BUG_HINT });
     return id;
   }
-  insertSkus(rows: readonly SkuRow[]): Promise<void> { return this.#batch('insertSkus', [rows]); }
-  insertUserPage(page: UserPage): Promise<void> { return this.#batch('insertUserPage', [page]); }
-  insertGroups(rows: readonly GroupRow[]): Promise<void> { return this.#batch('insertGroups', [rows]); }
-  insertSignInActivity(rows: readonly SignInActivityRow[]): Promise<void> { return this.#batch('insertSignInActivity', [rows]); }
-  insertActiveUserDetail(rows: readonly ActiveUserDetailRow[]): Promise<void> { return this.#batch('insertActiveUserDetail', [rows]); }
-  insertM365AppUserDetail(rows: readonly M365AppUserDetailRow[]): Promise<void> { return this.#batch('insertM365AppUserDetail', [rows]); }
-  insertActivationsUserDetail(rows: readonly ActivationsUserDetailRow[]): Promise<void> { return this.#batch('insertActivationsUserDetail', [rows]); }
-  insertMailboxUsageDetail(rows: readonly MailboxUsageDetailRow[]): Promise<void> { return this.#batch('insertMailboxUsageDetail', [rows]); }
-  setReportSettings(row: ReportSettingsRow): Promise<void> { return this.#batch('setReportSettings', [row]); }
+  insertPage(page: readonly PackedRows[]): Promise<void> { return this.#batch('insertPage', [page]); }
   datasetRun(row: DatasetRunRow): Promise<void> { return this.#batch('datasetRun', [row]); }
 
-  async discardDataset(dataset: DatasetId): Promise<void> {
+  async discardRows(tables: readonly string[]): Promise<void> {
     if (this.#failure) throw this.#failure;
-    await this.#call('discardDataset', [dataset]);
+    await this.#call('discardRows', [tables]);
   }
 
   async commit(meta: SnapshotFinalMeta): Promise<number> {

@@ -3,21 +3,7 @@ import type { SnapshotWriter } from './writer';
 /** Messages between the sync (main thread) and the snapshot writer thread. */
 
 /** The SnapshotWriter calls a sink forwards (the writer thread performs them in order). */
-export type SinkOp =
-  | 'begin'
-  | 'insertSkus'
-  | 'insertUserPage'
-  | 'insertGroups'
-  | 'insertSignInActivity'
-  | 'insertActiveUserDetail'
-  | 'insertM365AppUserDetail'
-  | 'insertActivationsUserDetail'
-  | 'insertMailboxUsageDetail'
-  | 'setReportSettings'
-  | 'datasetRun'
-  | 'discardDataset'
-  | 'commit'
-  | 'rollback';
+export type SinkOp = 'begin' | 'insertPage' | 'datasetRun' | 'discardRows' | 'commit' | 'rollback';
 
 /** Arguments of each request to the writer thread: SnapshotWriter's own, plus flush and close. */
 export type WriterCalls = { [K in SinkOp]: Parameters<SnapshotWriter[K]> } & {

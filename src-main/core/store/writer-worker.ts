@@ -7,6 +7,7 @@
  * rolls back and reports the first failure, so a snapshot never commits with a hole.
  */
 import Database from 'better-sqlite3';
+import { nativeBinding } from './db';
 import { parentPort, workerData } from 'node:worker_threads';
 import { isOperatorError } from '../errors/operator-error';
 import type { WireError, WriterCalls, WriterReply, WriterRequest, WriterThreadData } from './writer-protocol';
@@ -25,7 +26,7 @@ function wire(e: unknown): WireError {
 
 // The main thread opened (and migrated) the file already; this is a second connection
 // to it with the same pragmas, and no migrations.
-const db = new Database(data.path, { fileMustExist: true });
+const db = new Database(data.path, { fileMustExist: true, ...nativeBinding() });
 db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(data.busyTimeoutMs ?? 5000))}`);
 db.pragma('synchronous = NORMAL');
 db.pragma('foreign_keys = ON');
@@ -33,18 +34,10 @@ const writer = new SnapshotWriter(db, data.cacheKib === undefined ? {} : { cache
 
 type Handlers = { [K in keyof WriterCalls]: (...args: WriterCalls[K]) => number | void };
 const handlers: Handlers = {
-  begin: (meta) => writer.begin(meta),
-  insertSkus: (rows) => writer.insertSkus(rows),
-  insertUserPage: (page) => writer.insertUserPage(page),
-  insertGroups: (rows) => writer.insertGroups(rows),
-  insertSignInActivity: (rows) => writer.insertSignInActivity(rows),
-  insertActiveUserDetail: (rows) => writer.insertActiveUserDetail(rows),
-  insertM365AppUserDetail: (rows) => writer.insertM365AppUserDetail(rows),
-  insertActivationsUserDetail: (rows) => writer.insertActivationsUserDetail(rows),
-  insertMailboxUsageDetail: (rows) => writer.insertMailboxUsageDetail(rows),
-  setReportSettings: (row) => writer.setReportSettings(row),
+  begin: (meta, tables) => writer.begin(meta, tables),
+  insertPage: (page) => writer.insertPage(page),
   datasetRun: (row) => writer.datasetRun(row),
-  discardDataset: (dataset) => writer.discardDataset(dataset),
+  discardRows: (tables) => writer.discardRows(tables),
   commit: (meta) => writer.commit(meta),
   rollback: () => writer.rollback(),
   flush: () => undefined,

@@ -1,55 +1,54 @@
+import { datasetTables, type Cell, type TableSpec } from '../datasets';
 import { OperatorError } from '../errors/operator-error';
-import type { DatasetId } from '../permissions/matrix';
 import type { Db } from './db';
-import type {
-  ActivationsUserDetailRow,
-  ActiveUserDetailRow,
-  DatasetRunRow,
-  GroupRow,
-  M365AppUserDetailRow,
-  MailboxUsageDetailRow,
-  ReportSettingsRow,
-  SignInActivityRow,
-  SkuRow,
-  SnapshotBeginMeta,
-  SnapshotFinalMeta,
-  UserRow,
-} from './types';
+import type { DatasetRunRow, SnapshotBeginMeta, SnapshotFinalMeta } from './types';
 
-function bool(v: boolean | null): number | null {
-  return v === null ? null : v ? 1 : 0;
+export type { Cell, TableSpec };
+
+/** One table's packed rows of a page (see insertRows). */
+export interface PackedRows {
+  table: string;
+  cells: readonly Cell[];
 }
 
-/** JSON text of a string list; the common empty list skips the serialiser. */
-function jsonList(v: readonly string[]): string {
-  return v.length === 0 ? '[]' : JSON.stringify(v);
+const BUG_HINT = 'This is a bug in the tool; please report it.';
+
+/** An SQL identifier from a table description (never from outside data): letters, digits, underscores. */
+function identifier(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new OperatorError('internal', `"${name}" is not a valid table or column name.`, { hint: BUG_HINT });
+  return name;
 }
 
-/** A cell of a packed row: what SQLite binds. */
-export type Cell = string | number | null;
+/** Rows per multi-row INSERT: fewer calls into SQLite per page; far below its 32,766 bound parameters. */
+const ROWS_PER_INSERT = 32;
 
-/** Columns per user in UserPage.users: id, upn, displayName, mail, accountEnabled, userType, createdAt, department, jobTitle, usageLocation. */
-export const USER_PAGE_COLS = 10;
-/** Columns per licence in UserPage.licenses: userId, skuId, source, groupId, state, error, disabledPlans (JSON), lastUpdated. */
-export const LICENSE_PAGE_COLS = 8;
-
-/**
- * A page of users packed into two flat lists of primitives (no per-user objects), so it
- * is cheap to build, to hand to the writer thread (structured clone) and to collect.
- */
-export interface UserPage {
-  users: Cell[];
-  licenses: Cell[];
+/** A table's prepared inserts (one row, and ROWS_PER_INSERT rows), each with one reused argument list. */
+interface TableInsert {
+  spec: TableSpec;
+  key: string;
+  one: ReturnType<Db['prepare']>;
+  oneArgs: Cell[];
+  many: ReturnType<Db['prepare']>;
+  manyArgs: Cell[];
 }
 
-export function emptyUserPage(): UserPage {
-  return { users: [], licenses: [] };
+function specKey(t: TableSpec): string {
+  return `${t.onConflict ?? ''}|${t.name}|${t.columns.join(',')}`;
 }
 
-/** Append one user (and its licences) to a page. */
-export function packUser(page: UserPage, u: UserRow): void {
-  page.users.push(u.id, u.upn, u.displayName, u.mail, bool(u.accountEnabled), u.userType, u.createdAt, u.department, u.jobTitle, u.usageLocation);
-  for (const l of u.licenses) page.licenses.push(u.id, l.skuId, l.source, l.groupId, l.state, l.error, jsonList(l.disabledPlans), l.lastUpdated);
+function prepareInsert(db: Db, t: TableSpec): TableInsert {
+  const cols = ['snapshot_id', ...t.columns].map(identifier);
+  const verb = t.onConflict === 'ignore' ? 'INSERT OR IGNORE' : t.onConflict === 'replace' ? 'INSERT OR REPLACE' : 'INSERT';
+  const head = `${verb} INTO ${identifier(t.name)} (${cols.join(', ')}) VALUES `;
+  const tuple = `(${cols.map(() => '?').join(', ')})`;
+  return {
+    spec: t,
+    key: specKey(t),
+    one: db.prepare(head + tuple),
+    oneArgs: new Array<Cell>(cols.length).fill(null),
+    many: db.prepare(head + new Array<string>(ROWS_PER_INSERT).fill(tuple).join(', ')),
+    manyArgs: new Array<Cell>(cols.length * ROWS_PER_INSERT).fill(null),
+  };
 }
 
 /**
@@ -62,33 +61,23 @@ export function packUser(page: UserPage, u: UserRow): void {
  */
 export const SNAPSHOT_CACHE_KIB = 16 * 1024;
 
-/** Tables written by each dataset, so a dataset skipped midway can be discarded. */
-const DATASET_TABLES: Record<DatasetId, readonly string[]> = {
-  subscribedSkus: ['sku_service_plans', 'skus'],
-  users: ['user_licenses', 'users'],
-  signInActivity: ['sign_in_activity'],
-  groups: ['group_licenses', 'groups'],
-  reportSettings: ['report_settings'],
-  'report.activeUserDetail': ['report_active_user_detail'],
-  'report.m365AppUserDetail': ['report_m365_app_user_detail'],
-  'report.activationsUserDetail': ['report_activations_user_detail'],
-  'report.mailboxUsageDetail': ['report_mailbox_usage_detail'],
-};
-
 /**
  * Writes one snapshot inside ONE transaction held open on the writer connection
  * (BEGIN IMMEDIATE ... COMMIT/ROLLBACK), across the whole asynchronous sync.
  * The snapshot row itself is inserted inside that transaction, so a failed,
  * cancelled or killed sync leaves nothing behind and the previous snapshot stays current.
  *
- * Insert methods are synchronous and take a page of rows at a time; statements are
- * prepared once and reused. While a snapshot is open, nothing else may use this
+ * Rows arrive packed: insertRows takes a table (described once, by its dataset) and a flat
+ * list of cells, row after row, so a page crosses to a writer thread as one list of
+ * primitives. Inserts are prepared once per table and reused. While a snapshot is open, nothing else may use this
  * connection for writes (readers should use their own connection).
  */
 export class SnapshotWriter {
   readonly #db: Db;
   #snapshotId: number | null = null;
   #stmts: ReturnType<typeof prepare> | null = null;
+  /** Inserts of the tables the open snapshot may write, by table name. */
+  readonly #tables = new Map<string, TableInsert>();
   /** cache_size to restore when the open snapshot ends. */
   #savedCacheSize: number | null = null;
 
@@ -109,12 +98,17 @@ export class SnapshotWriter {
     return this.#snapshotId !== null;
   }
 
-  begin(meta: SnapshotBeginMeta): number {
+  /**
+   * Open a snapshot. `tables`: what its datasets write (default: every table of the dataset
+   * registry); insertRows and discardRows accept only these.
+   */
+  begin(meta: SnapshotBeginMeta, tables: readonly TableSpec[] = datasetTables()): number {
     if (this.#snapshotId !== null) throw new OperatorError('internal', 'A snapshot is already open on this writer.', { hint: 'Commit or roll back the open snapshot first.' });
     if (this.#db.inTransaction) {
       throw new OperatorError('store', 'Another sync is already writing to this database.', { hint: 'Wait for the running sync to finish, then try again.' });
     }
     this.#stmts ??= prepare(this.#db);
+    this.#prepareTables(tables);
     try {
       this.#db.exec('BEGIN IMMEDIATE');
       this.#savedCacheSize = this.#db.pragma('cache_size', { simple: true }) as number;
@@ -157,93 +151,53 @@ export class SnapshotWriter {
     return { id: this.#snapshotId, s: this.#stmts };
   }
 
-  insertSkus(rows: readonly SkuRow[]): void {
-    const { id, s } = this.#open();
-    for (const r of rows) {
-      s.sku.run(id, r.skuId, r.skuPartNumber, r.capabilityStatus, r.appliesTo, r.consumedUnits, r.enabled, r.warning, r.suspended, r.lockedOut, JSON.stringify(r.subscriptionIds));
-      for (const p of r.servicePlans) s.plan.run(id, r.skuId, p.servicePlanId, p.servicePlanName, p.provisioningStatus, p.appliesTo);
+  #prepareTables(tables: readonly TableSpec[]): void {
+    const wanted = new Set<string>();
+    for (const t of tables) {
+      if (wanted.has(t.name)) throw new OperatorError('internal', `Table ${t.name} is described twice.`, { hint: BUG_HINT });
+      wanted.add(t.name);
+      const have = this.#tables.get(t.name);
+      if (have?.key !== specKey(t)) this.#tables.set(t.name, prepareInsert(this.#db, t));
     }
+    for (const name of [...this.#tables.keys()]) if (!wanted.has(name)) this.#tables.delete(name);
   }
 
-  insertUsers(rows: readonly UserRow[]): void {
-    const { id, s } = this.#open();
-    for (const u of rows) writeUser(s, id, u);
+  #table(name: string): TableInsert {
+    const t = this.#tables.get(name);
+    if (!t) throw new OperatorError('internal', `Table ${name} is not one this snapshot writes.`, { hint: BUG_HINT });
+    return t;
   }
 
   /**
-   * Write a packed page (see packUser): its users, then its licences (user_licenses has no
-   * foreign key to users, so only the rows stored matter, not their order).
+   * Insert packed rows: `cells` holds whole rows one after another, each in the table's
+   * column order (snapshot_id excluded; the open snapshot's id is bound first).
    */
-  insertUserPage(page: UserPage): void {
-    const { id, s } = this.#open();
-    const u = page.users;
-    if (u.length % USER_PAGE_COLS !== 0 || page.licenses.length % LICENSE_PAGE_COLS !== 0) {
-      throw new OperatorError('internal', 'A packed user page has a partial row.', { hint: 'This is a bug in the tool; please report it.' });
+  insertRows(table: string, cells: readonly Cell[]): void {
+    const { id } = this.#open();
+    const t = this.#table(table);
+    const n = t.spec.columns.length;
+    if (n === 0 || cells.length % n !== 0) {
+      throw new OperatorError('internal', `A packed page for table ${table} has a partial row.`, { hint: BUG_HINT });
     }
-    for (let i = 0; i < u.length; i += USER_PAGE_COLS) {
-      s.user.run(id, u[i], u[i + 1], u[i + 2], u[i + 3], u[i + 4], u[i + 5], u[i + 6], u[i + 7], u[i + 8], u[i + 9]);
+    // Rows are inserted in order, so a conflict resolves exactly as row-by-row inserts would.
+    const chunk = n * ROWS_PER_INSERT;
+    let i = 0;
+    if (cells.length >= chunk) {
+      const args = t.manyArgs;
+      for (; i + chunk <= cells.length; i += chunk) {
+        for (let r = 0, a = 0, k = i; r < ROWS_PER_INSERT; r++) {
+          args[a++] = id;
+          for (let c = 0; c < n; c++) args[a++] = cells[k++] as Cell;
+        }
+        t.many.run(args);
+      }
     }
-    const l = page.licenses;
-    for (let i = 0; i < l.length; i += LICENSE_PAGE_COLS) {
-      s.userLicense.run(id, l[i], l[i + 1], l[i + 2], l[i + 3], l[i + 4], l[i + 5], l[i + 6], l[i + 7]);
+    const args = t.oneArgs;
+    args[0] = id;
+    for (; i < cells.length; i += n) {
+      for (let c = 0; c < n; c++) args[c + 1] = cells[i + c] as Cell;
+      t.one.run(args);
     }
-  }
-
-  insertGroups(rows: readonly GroupRow[]): void {
-    const { id, s } = this.#open();
-    for (const g of rows) {
-      s.group.run(id, g.id, g.displayName);
-      for (const l of g.licenses) s.groupLicense.run(id, g.id, l.skuId, JSON.stringify(l.disabledPlans));
-    }
-  }
-
-  insertSignInActivity(rows: readonly SignInActivityRow[]): void {
-    const { id, s } = this.#open();
-    for (const r of rows) s.signIn.run(id, r.userId, r.lastSignIn, r.lastNonInteractive, r.lastSuccessful);
-  }
-
-  insertActiveUserDetail(rows: readonly ActiveUserDetailRow[]): void {
-    const { id, s } = this.#open();
-    for (const r of rows) {
-      s.activeUser.run(
-        id, r.upn, r.displayName, bool(r.isDeleted),
-        bool(r.hasExchangeLicense), bool(r.hasOneDriveLicense), bool(r.hasSharePointLicense), bool(r.hasTeamsLicense), bool(r.hasYammerLicense), bool(r.hasSkypeLicense),
-        r.exchangeLastActivity, r.oneDriveLastActivity, r.sharePointLastActivity, r.teamsLastActivity, r.yammerLastActivity, r.skypeLastActivity,
-        r.assignedProducts, r.reportRefreshDate, JSON.stringify(r.raw),
-      );
-    }
-  }
-
-  insertM365AppUserDetail(rows: readonly M365AppUserDetailRow[]): void {
-    const { id, s } = this.#open();
-    for (const r of rows) {
-      s.appUser.run(id, r.upn, r.lastActivationDate, r.lastActivityDate, bool(r.windows), bool(r.mac), bool(r.mobile), bool(r.web), r.reportRefreshDate, JSON.stringify(r.raw));
-    }
-  }
-
-  insertActivationsUserDetail(rows: readonly ActivationsUserDetailRow[]): void {
-    const { id, s } = this.#open();
-    for (const r of rows) {
-      s.activation.run(
-        id, r.upn, r.displayName, r.productType, r.lastActivatedDate,
-        r.windows, r.mac, r.windows10Mobile, r.ios, r.android, bool(r.sharedComputer), r.reportRefreshDate, JSON.stringify(r.raw),
-      );
-    }
-  }
-
-  insertMailboxUsageDetail(rows: readonly MailboxUsageDetailRow[]): void {
-    const { id, s } = this.#open();
-    for (const r of rows) {
-      s.mailbox.run(
-        id, r.upn, r.displayName, bool(r.isDeleted), r.createdDate, r.lastActivityDate, r.itemCount,
-        r.storageUsedBytes, r.prohibitSendReceiveBytes, bool(r.hasArchive), r.recipientType, r.reportRefreshDate, JSON.stringify(r.raw),
-      );
-    }
-  }
-
-  setReportSettings(row: ReportSettingsRow): void {
-    const { id, s } = this.#open();
-    s.reportSettings.run(id, row.displayConcealedNames ? 1 : 0);
   }
 
   /** Record (or replace) how a dataset went in this snapshot. */
@@ -255,10 +209,15 @@ export class SnapshotWriter {
     );
   }
 
-  /** Remove the rows a dataset wrote so far (it was skipped after some pages). */
-  discardDataset(dataset: DatasetId): void {
+  /** A page of a dataset: packed rows for each of its tables, inserted in the order given. */
+  insertPage(page: readonly PackedRows[]): void {
+    for (const { table, cells } of page) if (cells.length > 0) this.insertRows(table, cells);
+  }
+
+  /** Remove the rows the open snapshot wrote to these tables (a dataset skipped after some pages). */
+  discardRows(tables: readonly string[]): void {
     const { id } = this.#open();
-    for (const table of DATASET_TABLES[dataset]) this.#db.prepare(`DELETE FROM ${table} WHERE snapshot_id = ?`).run(id);
+    for (const name of tables) this.#db.prepare(`DELETE FROM ${identifier(this.#table(name).spec.name)} WHERE snapshot_id = ?`).run(id);
   }
 
   /** Mark the snapshot complete and COMMIT. Returns its id. */
@@ -287,13 +246,6 @@ export class SnapshotWriter {
   }
 }
 
-function writeUser(s: ReturnType<typeof prepare>, id: number, u: UserRow): void {
-  s.user.run(id, u.id, u.upn, u.displayName, u.mail, bool(u.accountEnabled), u.userType, u.createdAt, u.department, u.jobTitle, u.usageLocation);
-  for (const l of u.licenses) {
-    s.userLicense.run(id, u.id, l.skuId, l.source, l.groupId, l.state, l.error, jsonList(l.disabledPlans), l.lastUpdated);
-  }
-}
-
 function prepare(db: Db) {
   return {
     snapshot: db.prepare(
@@ -304,46 +256,5 @@ function prepare(db: Db) {
       `INSERT OR REPLACE INTO dataset_runs (snapshot_id, dataset, status, reason, missing_permission, items, expected, started_at, finished_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    sku: db.prepare(
-      `INSERT INTO skus (snapshot_id, sku_id, sku_part_number, capability_status, applies_to, consumed_units, enabled, warning, suspended, locked_out, subscription_ids)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    plan: db.prepare(
-      `INSERT OR IGNORE INTO sku_service_plans (snapshot_id, sku_id, service_plan_id, service_plan_name, provisioning_status, applies_to) VALUES (?, ?, ?, ?, ?, ?)`,
-    ),
-    user: db.prepare(
-      `INSERT INTO users (snapshot_id, id, upn, display_name, mail, account_enabled, user_type, created_at, department, job_title, usage_location)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    userLicense: db.prepare(
-      `INSERT INTO user_licenses (snapshot_id, user_id, sku_id, source, group_id, state, error, disabled_plans, last_updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    group: db.prepare(`INSERT INTO groups (snapshot_id, id, display_name) VALUES (?, ?, ?)`),
-    groupLicense: db.prepare(`INSERT OR REPLACE INTO group_licenses (snapshot_id, group_id, sku_id, disabled_plans) VALUES (?, ?, ?, ?)`),
-    signIn: db.prepare(
-      `INSERT OR REPLACE INTO sign_in_activity (snapshot_id, user_id, last_sign_in, last_non_interactive, last_successful) VALUES (?, ?, ?, ?, ?)`,
-    ),
-    activeUser: db.prepare(
-      `INSERT INTO report_active_user_detail (snapshot_id, upn, display_name, is_deleted,
-         has_exchange_license, has_onedrive_license, has_sharepoint_license, has_teams_license, has_yammer_license, has_skype_license,
-         exchange_last_activity, onedrive_last_activity, sharepoint_last_activity, teams_last_activity, yammer_last_activity, skype_last_activity,
-         assigned_products, report_refresh_date, raw)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    appUser: db.prepare(
-      `INSERT INTO report_m365_app_user_detail (snapshot_id, upn, last_activation_date, last_activity_date, windows, mac, mobile, web, report_refresh_date, raw)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    activation: db.prepare(
-      `INSERT INTO report_activations_user_detail (snapshot_id, upn, display_name, product_type, last_activated_date,
-         windows, mac, windows10_mobile, ios, android, shared_computer, report_refresh_date, raw)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    mailbox: db.prepare(
-      `INSERT INTO report_mailbox_usage_detail (snapshot_id, upn, display_name, is_deleted, created_date, last_activity_date, item_count,
-         storage_used_bytes, prohibit_send_receive_bytes, has_archive, recipient_type, report_refresh_date, raw)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    reportSettings: db.prepare(`INSERT OR REPLACE INTO report_settings (snapshot_id, display_concealed_names) VALUES (?, ?)`),
   };
 }

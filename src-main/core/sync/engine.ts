@@ -1,44 +1,17 @@
-import type { z } from 'zod';
-import { OperatorError, isOperatorError } from '../errors/operator-error';
+import type { Remedy } from '../../shared/errors';
+import { OperatorError, isOperatorError, remedyFor } from '../errors/operator-error';
 import type { GraphSession } from '../graph/session';
-import { DATASET_IDS, DATASET_PERMISSIONS, missingApplicationPermission, missingDelegatedScope, type DatasetId } from '../permissions/matrix';
+import { DATASETS, datasetTables, emptyBatch, type Cell, type Dataset, type DatasetId, type ReportPeriod } from '../datasets';
+import { missingPermission } from '../permissions/matrix';
 import { excessWarning } from '../permissions/excess';
 import type { Db } from '../store/db';
 import { openSnapshotSink } from '../store/snapshot-sink';
-import { emptyUserPage, packUser, type UserPage } from '../store/writer';
+import type { PackedRows } from '../store/writer';
+import type { DatasetResult, SyncProgress, SyncResult } from '../../shared/sync';
 import { readAhead } from './read-ahead';
-import {
-  activationsUserDetailRowSchema,
-  activeUserDetailRowSchema,
-  groupSchema,
-  m365AppUserDetailRowSchema,
-  mailboxUsageDetailRowSchema,
-  parseItem,
-  reportSettingsSchema,
-  subscribedSkuSchema,
-  userSchema,
-  userSignInSchema,
-} from './graph-schemas';
-import {
-  activationsUserDetailRow,
-  activeUserDetailRow,
-  groupRow,
-  m365AppUserDetailRow,
-  mailboxUsageDetailRow,
-  signInRow,
-  skuRow,
-  userRow,
-} from './map';
 
-export type ReportPeriod = 'D7' | 'D30' | 'D90' | 'D180';
-
-export interface SyncProgress {
-  type: 'dataset-start' | 'dataset-progress' | 'dataset-done' | 'dataset-skipped';
-  dataset: DatasetId;
-  items: number;
-  expected?: number;
-  reason?: string;
-}
+export type { DatasetResult, ReportPeriod, SyncProgress, SyncResult };
+export { USER_SELECT } from '../datasets/users';
 
 export interface SyncOptions {
   session: GraphSession;
@@ -51,7 +24,7 @@ export interface SyncOptions {
   clock?: () => Date;
   /** Datasets fetched at the same time (default 2). */
   concurrency?: number;
-  /** Only these datasets (default: all of DATASET_IDS); the others are recorded as skipped. */
+  /** Only these datasets (default: all of the registry); the others are recorded as skipped. */
   datasets?: readonly DatasetId[];
   /** Usage report period (default D30). */
   reportPeriod?: ReportPeriod;
@@ -60,55 +33,13 @@ export interface SyncOptions {
    * for database files). Inserts then overlap with fetching and validating the next page.
    */
   writerThread?: boolean;
+  /** The datasets to sync, in order (default: the dataset registry, core/datasets). */
+  registry?: readonly Dataset[];
 }
 
-export interface DatasetResult {
-  dataset: DatasetId;
-  label: string;
-  status: 'ok' | 'skipped';
-  items: number;
-  expected?: number;
-  reason?: string;
-  /** Least-privileged permission that would let the dataset sync, when that is why it was skipped. */
-  missingPermission?: string;
-  durationMs: number;
-}
-
-export interface SyncResult {
-  snapshotId: number;
-  profileName: string;
-  tenantId: string;
-  startedAt: string;
-  finishedAt: string;
-  durationMs: number;
-  /** Application permissions of the token used. */
-  roles: string[];
-  warnings: string[];
-  /** One entry per dataset, in DATASET_IDS order. */
-  datasets: DatasetResult[];
-  /** Users written, or null when the users dataset was skipped. */
-  userCount: number | null;
-}
-
-/** $select lists: only what the store keeps. */
-export const USER_SELECT = [
-  'id', 'userPrincipalName', 'displayName', 'mail', 'accountEnabled', 'userType', 'createdDateTime',
-  'department', 'jobTitle', 'usageLocation', 'assignedLicenses', 'licenseAssignmentStates',
-].join(',');
-
-export function datasetPaths(period: ReportPeriod): Record<DatasetId, string> {
-  return {
-    subscribedSkus: '/subscribedSkus',
-    // $count (an advanced query, hence ConsistencyLevel: eventual) gives progress a total.
-    users: `/users?$select=${USER_SELECT}&$top=999&$count=true`,
-    signInActivity: '/users?$select=id,signInActivity&$top=120',
-    groups: '/groups?$select=id,displayName,assignedLicenses&$filter=assignedLicenses/$count%20ne%200&$count=true',
-    reportSettings: '/admin/reportSettings',
-    'report.activeUserDetail': `/reports/getOffice365ActiveUserDetail(period='${period}')`,
-    'report.m365AppUserDetail': `/reports/getM365AppUserDetail(period='${period}')?$format=text/csv`,
-    'report.activationsUserDetail': '/reports/getOffice365ActivationsUserDetail',
-    'report.mailboxUsageDetail': `/reports/getMailboxUsageDetail(period='${period}')`,
-  };
+/** The path each dataset's sync request reads, for a report period (from the registry). */
+export function datasetPaths(period: ReportPeriod, registry: readonly Dataset[] = DATASETS): Record<DatasetId, string> {
+  return Object.fromEntries(registry.map((d) => [d.id, d.request(period).path])) as Record<DatasetId, string>;
 }
 
 const PROGRESS_INTERVAL_MS = 100;
@@ -138,9 +69,9 @@ function normaliseError(e: unknown): OperatorError {
 }
 
 /** Why a dataset is skipped when Graph answers 403, or undefined when the error must fail the sync. */
-function skipReason(dataset: DatasetId, e: unknown, delegated: boolean): { reason: string; missingPermission?: string } | undefined {
+function skipReason(dataset: Dataset, e: unknown, delegated: boolean, profile: string): { reason: string; missingPermission?: string; remedy?: Remedy } | undefined {
   if (!isOperatorError(e)) return undefined;
-  const perm = DATASET_PERMISSIONS[dataset];
+  const perm = dataset.permission;
   if (e.code === 'permission-denied' && delegated) {
     // The token's scopes were checked before the request, so a 403 means the signed-in
     // user lacks a directory role (roles are not in the token by name).
@@ -148,24 +79,27 @@ function skipReason(dataset: DatasetId, e: unknown, delegated: boolean): { reaso
       return {
         reason: `signed-in user has no directory role that may read it (needs ${perm.delegatedRoles.join(' or ')})`,
         missingPermission: perm.delegatedRoles[0],
+        remedy: remedyFor('assign-role', profile, { role: perm.delegatedRoles[0] }),
       };
     }
-    return { reason: `missing delegated permission ${perm.delegated}`, missingPermission: perm.delegated };
+    return { reason: `missing delegated permission ${perm.delegated}`, missingPermission: perm.delegated, remedy: remedyFor('add-permission', profile, { permission: perm.delegated }) };
   }
   if (e.code === 'permission-denied') {
     const missing = e.permission ?? perm.application;
-    return { reason: `missing application permission ${missing}`, missingPermission: missing };
+    return { reason: `missing application permission ${missing}`, missingPermission: missing, remedy: remedyFor('add-permission', profile, { permission: missing }) };
   }
   if (e.code === 'license-required') {
     return perm.requiresP1
-      ? { reason: `tenant has no Microsoft Entra ID P1 (or P2), which ${perm.label.toLowerCase()} requires` }
+      ? { reason: `tenant has no Microsoft Entra ID P1 (or P2), which ${dataset.label.toLowerCase()} requires` }
       : { reason: e.message };
   }
   return undefined;
 }
 
 /**
- * Sync every dataset of the permission matrix into ONE new snapshot.
+ * Sync every dataset of the registry into ONE new snapshot. The engine knows fetch kinds,
+ * not datasets: each dataset's descriptor (core/datasets) says what to request, how to
+ * validate and map an item, and which tables its rows go to.
  *
  * - Datasets the token cannot read are skipped with the least-privileged missing permission.
  * - A 403 (permission-denied / license-required) while reading skips that dataset only.
@@ -181,8 +115,15 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
   if (external?.aborted) throw cancelledError();
   const startedAtDate = clock();
   const startedAt = startedAtDate.toISOString();
-  const paths = datasetPaths(opts.reportPeriod ?? 'D30');
-  const selected = new Set<DatasetId>(opts.datasets ?? DATASET_IDS);
+  const registry = opts.registry ?? DATASETS;
+  const byId = new Map<DatasetId, Dataset>(registry.map((d) => [d.id, d]));
+  const lookup = (id: DatasetId): Dataset => {
+    const d = byId.get(id);
+    if (!d) throw new OperatorError('internal', `Dataset ${id} is not in the registry.`, { hint: 'This is a bug in the tool; please report it.' });
+    return d;
+  };
+  const period = opts.reportPeriod ?? 'D30';
+  const selected = new Set<DatasetId>(opts.datasets ?? registry.map((d) => d.id));
   const concurrency = Math.max(1, Math.trunc(opts.concurrency ?? 2));
 
   // Opened first so the writer thread starts while the token is being acquired.
@@ -201,7 +142,10 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
   const scopes = new Set(token.scopes);
 
   try {
-    await writer.begin({ profileName: opts.profileName, tenantId: token.tenantId, startedAt, tokenRoles: roles, graphBaseUrl: opts.session.graphBaseUrl });
+    await writer.begin(
+      { profileName: opts.profileName, tenantId: token.tenantId, startedAt, tokenRoles: roles, graphBaseUrl: opts.session.graphBaseUrl },
+      datasetTables(registry),
+    );
   } catch (e) {
     await writer.close();
     throw normaliseError(e);
@@ -216,121 +160,104 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
 
   const results = new Map<DatasetId, DatasetResult & { startedAt: string; finishedAt: string }>();
   const warnings: string[] = [];
+  /** Warnings the datasets' items called for (e.g. concealed report names), once each. */
+  const itemWarnings = new Set<string>();
   let firstError: unknown;
-  let concealedNames = false;
 
   const emit = (p: SyncProgress) => opts.onProgress?.(p);
-  const requestOpts = (headers?: Record<string, string>) => ({ signal: ac.signal, ...(headers ? { headers } : {}) });
+  const requestOpts = (headers?: Readonly<Record<string, string>>) => ({ signal: ac.signal, ...(headers ? { headers: { ...headers } } : {}) });
   const checkAbort = () => {
     if (ac.signal.aborted) throw cancelledError();
   };
 
-  /** Fetch and write one dataset; returns items and expected count. */
-  const fetchDataset = async (dataset: DatasetId, progress: (items: number, expected?: number) => void): Promise<{ items: number; expected?: number }> => {
-    const path = paths[dataset];
+  /** Write a dataset's packed cells: one batch for the writer, holding each table that has rows. */
+  const writeBatch = async (dataset: Dataset, batch: Cell[][]): Promise<void> => {
+    const page: PackedRows[] = [];
+    for (let t = 0; t < batch.length; t++) {
+      const cells = batch[t];
+      const table = dataset.tables[t];
+      if (table && cells && cells.length > 0) page.push({ table: table.name, cells });
+    }
+    if (page.length > 0) await writer.insertPage(page);
+  };
+  const pack = (dataset: Dataset, batch: Cell[][], value: unknown, position: string | (() => string)): void => {
+    const warning = dataset.pack(batch, value, position);
+    if (warning !== undefined) itemWarnings.add(warning);
+  };
+
+  /** Fetch and write one dataset, by its fetch kind; returns items and expected count. */
+  const fetchDataset = async (dataset: Dataset, progress: (items: number, expected?: number) => void): Promise<{ items: number; expected?: number }> => {
+    const { path, headers } = dataset.request(period);
     let items = 0;
     let expected: number | undefined;
-    let pageNo = 0;
-    const eachPage = async <T>(parse: (v: unknown, pos: () => string) => T, write: (rows: T[]) => Promise<void>, headers?: Record<string, string>) => {
-      for await (const page of readAhead(opts.session.pages(path, requestOpts(headers)), PAGE_READ_AHEAD)) {
-        checkAbort();
-        pageNo += 1;
-        if (page.count !== undefined) expected = page.count;
-        const p = pageNo;
-        const rows = page.value.map((v, i) => parse(v, () => `page ${p}, item ${i + 1}`));
-        await write(rows);
-        items += rows.length;
-        progress(items, expected);
-      }
-    };
-    /** Users: each item is packed as soon as it is validated (no per-user row objects kept), one packed batch per page. */
-    const eachUserPage = async (pack: (into: UserPage, v: unknown, pos: () => string) => void, headers?: Record<string, string>) => {
-      for await (const page of readAhead(opts.session.pages(path, requestOpts(headers)), PAGE_READ_AHEAD)) {
-        checkAbort();
-        pageNo += 1;
-        if (page.count !== undefined) expected = page.count;
-        const p = pageNo;
-        const value = page.value;
-        const batch = emptyUserPage();
-        for (let i = 0; i < value.length; i++) pack(batch, value[i], () => `page ${p}, item ${i + 1}`);
-        await writer.insertUserPage(batch);
-        items += value.length;
-        progress(items, expected);
-      }
-    };
-    const eachReportRow = async <S extends z.ZodType, R>(schema: S, map: (r: z.infer<S>) => R, write: (rows: R[]) => Promise<void>) => {
-      let batch: R[] = [];
-      for await (const row of opts.session.reportRows(path, requestOpts())) {
-        checkAbort();
-        batch.push(map(parseItem(schema, row, `${DATASET_PERMISSIONS[dataset].label} row`, `row ${items + batch.length + 1}`)));
-        if (batch.length >= REPORT_BATCH) {
-          await write(batch);
-          items += batch.length;
-          batch = [];
-          progress(items);
+    switch (dataset.fetch) {
+      case 'collection':
+      case 'userPages': {
+        // Each item is validated, mapped and packed at once (no row objects kept); one packed batch per page.
+        let pageNo = 0;
+        for await (const page of readAhead(opts.session.pages(path, requestOpts(headers)), PAGE_READ_AHEAD)) {
+          checkAbort();
+          pageNo += 1;
+          if (page.count !== undefined) expected = page.count;
+          const p = pageNo;
+          const value = page.value;
+          const batch = emptyBatch(dataset);
+          for (let i = 0; i < value.length; i++) pack(dataset, batch, value[i], () => `page ${p}, item ${i + 1}`);
+          await writeBatch(dataset, batch);
+          items += value.length;
+          progress(items, expected);
         }
+        break;
       }
-      await write(batch);
-      items += batch.length;
-    };
-
-    switch (dataset) {
-      case 'subscribedSkus':
-        await eachPage((v, pos) => skuRow(parseItem(subscribedSkuSchema, v, 'subscribedSku', pos)), (r) => writer.insertSkus(r));
+      case 'reportRows': {
+        let batch = emptyBatch(dataset);
+        let rows = 0;
+        for await (const row of opts.session.reportRows(path, requestOpts(headers))) {
+          checkAbort();
+          const n = items + rows + 1;
+          pack(dataset, batch, row, () => `row ${n}`);
+          rows += 1;
+          if (rows >= REPORT_BATCH) {
+            await writeBatch(dataset, batch);
+            items += rows;
+            rows = 0;
+            batch = emptyBatch(dataset);
+            progress(items);
+          }
+        }
+        await writeBatch(dataset, batch);
+        items += rows;
         break;
-      case 'users':
-        await eachUserPage((into, v, pos) => packUser(into, userRow(parseItem(userSchema, v, 'user', pos))), { ConsistencyLevel: 'eventual' });
-        break;
-      case 'signInActivity':
-        await eachPage((v, pos) => signInRow(parseItem(userSignInSchema, v, 'user signInActivity', pos)), (r) =>
-          writer.insertSignInActivity(r),
-        );
-        break;
-      case 'groups':
-        await eachPage((v, pos) => groupRow(parseItem(groupSchema, v, 'group', pos)), (r) => writer.insertGroups(r), {
-          ConsistencyLevel: 'eventual',
-        });
-        break;
-      case 'reportSettings': {
-        const body = await opts.session.getJson(path, requestOpts());
+      }
+      case 'object': {
+        const body = await opts.session.getJson(path, requestOpts(headers));
         checkAbort();
-        const s = parseItem(reportSettingsSchema, body, 'adminReportSettings', 'response');
-        await writer.setReportSettings({ displayConcealedNames: s.displayConcealedNames });
-        concealedNames = s.displayConcealedNames;
+        const batch = emptyBatch(dataset);
+        pack(dataset, batch, body, 'response');
+        await writeBatch(dataset, batch);
         items = 1;
         break;
       }
-      case 'report.activeUserDetail':
-        await eachReportRow(activeUserDetailRowSchema, activeUserDetailRow, (r) => writer.insertActiveUserDetail(r));
-        break;
-      case 'report.m365AppUserDetail':
-        await eachReportRow(m365AppUserDetailRowSchema, m365AppUserDetailRow, (r) => writer.insertM365AppUserDetail(r));
-        break;
-      case 'report.activationsUserDetail':
-        await eachReportRow(activationsUserDetailRowSchema, activationsUserDetailRow, (r) => writer.insertActivationsUserDetail(r));
-        break;
-      case 'report.mailboxUsageDetail':
-        await eachReportRow(mailboxUsageDetailRowSchema, mailboxUsageDetailRow, (r) => writer.insertMailboxUsageDetail(r));
-        break;
     }
     return expected === undefined ? { items } : { items, expected };
   };
 
-  const runDataset = async (dataset: DatasetId): Promise<void> => {
-    const perm = DATASET_PERMISSIONS[dataset];
+  const runDataset = async (ds: Dataset): Promise<void> => {
+    const dataset = ds.id;
     const t0 = clock();
-    const skip = (reason: string, missingPermission?: string) => {
+    const skip = (reason: string, missingPermission?: string, remedy?: Remedy) => {
       const t1 = clock();
       results.set(dataset, {
-        dataset, label: perm.label, status: 'skipped', items: 0, reason,
+        dataset, label: ds.label, status: 'skipped', items: 0, reason,
         ...(missingPermission ? { missingPermission } : {}),
+        ...(remedy ? { remedy } : {}),
         durationMs: t1.getTime() - t0.getTime(), startedAt: t0.toISOString(), finishedAt: t1.toISOString(),
       });
       emit({ type: 'dataset-skipped', dataset, items: 0, reason });
     };
     if (!selected.has(dataset)) return skip('not selected for this sync');
-    const missing = delegated ? missingDelegatedScope(dataset, scopes) : missingApplicationPermission(dataset, roles);
-    if (missing) return skip(`missing ${delegated ? 'delegated' : 'application'} permission ${missing}`, missing);
+    const missing = missingPermission(ds, delegated ? scopes : roles, delegated ? 'delegated' : 'application', lookup);
+    if (missing) return skip(`missing ${delegated ? 'delegated' : 'application'} permission ${missing}`, missing, remedyFor('add-permission', opts.profileName, { permission: missing }));
 
     emit({ type: 'dataset-start', dataset, items: 0 });
     let lastEmit = Number.NEGATIVE_INFINITY;
@@ -341,23 +268,23 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       emit({ type: 'dataset-progress', dataset, items, ...(expected !== undefined ? { expected } : {}) });
     };
     try {
-      const { items, expected } = await fetchDataset(dataset, progress);
+      const { items, expected } = await fetchDataset(ds, progress);
       checkAbort();
       const t1 = clock();
       results.set(dataset, {
-        dataset, label: perm.label, status: 'ok', items, ...(expected !== undefined ? { expected } : {}),
+        dataset, label: ds.label, status: 'ok', items, ...(expected !== undefined ? { expected } : {}),
         durationMs: t1.getTime() - t0.getTime(), startedAt: t0.toISOString(), finishedAt: t1.toISOString(),
       });
       emit({ type: 'dataset-done', dataset, items, ...(expected !== undefined ? { expected } : {}) });
     } catch (e) {
-      const why = ac.signal.aborted ? undefined : skipReason(dataset, e, delegated);
+      const why = ac.signal.aborted ? undefined : skipReason(ds, e, delegated, opts.profileName);
       if (!why) throw e;
-      await writer.discardDataset(dataset);
-      skip(why.reason, why.missingPermission);
+      await writer.discardRows(ds.tables.map((t) => t.name));
+      skip(why.reason, why.missingPermission, why.remedy);
     }
   };
 
-  const queue = [...DATASET_IDS];
+  const queue = [...registry];
   const worker = async () => {
     for (let d = queue.shift(); d !== undefined; d = queue.shift()) {
       if (ac.signal.aborted) return;
@@ -376,15 +303,11 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     if (external?.aborted) throw cancelledError();
     if (firstError !== undefined) throw normaliseError(firstError);
 
-    if (concealedNames) {
-      warnings.push(
-        'Usage reports conceal user names (Microsoft 365 admin center > Settings > Org settings > Reports); activity cannot be matched to users until an admin turns that off.',
-      );
-    }
+    warnings.push(...itemWarnings);
     // Excess privilege stays visible on every sync summary until the permission is removed.
     const excess = excessWarning({ roles, scopes: token.scopes });
     if (excess) warnings.push(excess);
-    const datasets = DATASET_IDS.map((d) => {
+    const datasets = registry.map(({ id: d }) => {
       const r = results.get(d);
       if (!r) throw new OperatorError('internal', `Dataset ${d} did not report a result.`, { hint: 'This is a bug in the tool; please report it.' });
       return r;
@@ -395,7 +318,9 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         items: r.items, expected: r.expected ?? null, startedAt: r.startedAt, finishedAt: r.finishedAt,
       });
     }
-    const users = results.get('users');
+    // The users collection ('userPages') gives the snapshot its user count.
+    const usersDataset = registry.find((d) => d.fetch === 'userPages');
+    const users = usersDataset ? results.get(usersDataset.id) : undefined;
     const userCount = users?.status === 'ok' ? users.items : null;
     const finished = clock();
     const snapshotId = await writer.commit({ finishedAt: finished.toISOString(), warnings, userCount });

@@ -62,8 +62,9 @@ describe('createProfileCertificate', () => {
     expect(w.pemPath.startsWith(join(dir, 'certificates', 'contoso'))).toBe(true);
 
     const again = await failure(createProfileCertificate(base, {}, deps));
-    expect(again.hint).toMatch(/--replace/);
-    expect(again.hint).toMatch(/cert rollback --profile contoso/);
+    expect(again.hint).toMatch(/Replace the certificate/);
+    expect(again.hint).toMatch(/rolling back restores it/);
+    expect(again.remedy).toEqual({ action: 'renew-certificate', profile: 'contoso' });
     const replaced = await createProfileCertificate(w.profile, { replace: true }, deps);
     expect(replaced.replacedKey).toBe(true);
     expect(replaced.info.thumbprintSha1).not.toBe(w.info.thumbprintSha1);
@@ -117,8 +118,9 @@ describe('renewal: --replace keeps the working certificate, rollback restores it
     const before = await deps.secrets.get(SECRET_KEYS.previousCertificateKey('contoso'));
     const refused = await failure(createProfileCertificate(await profiles.get('contoso'), { replace: true }, deps));
     expect(refused.message).toContain(first.pemPath);
-    expect(refused.hint).toMatch(/--discard-previous/);
-    expect(refused.hint).toMatch(/cert rollback --profile contoso/);
+    expect(refused.hint).toMatch(/discard the kept previous one/);
+    expect(refused.hint).toMatch(/roll back to the previous one/);
+    expect(refused.remedy).toEqual({ action: 'rollback-certificate', profile: 'contoso' });
     // Nothing changed by the refusal.
     expect((await deps.secrets.get(SECRET_KEYS.previousCertificateKey('contoso')))?.equals(before!)).toBe(true);
     expect((await profiles.get('contoso')).credential).toMatchObject({ certificatePath: second.pemPath, previousCertificatePath: first.pemPath });

@@ -29,7 +29,8 @@ afterAll(async () => {
 describe('demo-tenant runner files', () => {
   it('writes the CA and each app credential, secrets and keys readable by the owner only', async () => {
     const files = await writeTenantFiles(t, join(dir, 'out'));
-    expect(await readFile(files.caFile, 'utf8')).toBe(t.caPem);
+    // Ends with a newline so it can be appended to a CA bundle.
+    expect(await readFile(files.caFile, 'utf8')).toBe(t.caPem.endsWith('\n') ? t.caPem : `${t.caPem}\n`);
     for (const name of DEMO_APP_NAMES) {
       const f = files.apps[name];
       expect(await readFile(f.secretFile, 'utf8')).toBe(t.apps[name].secret);

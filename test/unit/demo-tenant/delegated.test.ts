@@ -255,17 +255,18 @@ async function graphGet(token: string, path: string): Promise<{ status: number; 
 describe('sign-in users and public clients', () => {
   it('exposes the users with their roles; tenant users are /users entries', async () => {
     const u = t.signInUsers;
-    expect(u['reports-reader'].roles).toEqual(['Reports Reader']);
-    expect(u['mfa-reader']).toMatchObject({ roles: ['Reports Reader'], mfa: true });
+    expect(u['reports-reader'].roles).toEqual(['Reports Reader', 'Directory Readers']);
+    expect(u['mfa-reader']).toMatchObject({ roles: ['Reports Reader', 'Directory Readers'], mfa: true });
     expect(u['global-reader'].roles).toEqual(['Global Reader']);
     expect(u['global-admin'].roles).toEqual(['Global Administrator']);
     expect(u['privileged-role-admin'].roles).toEqual(['Privileged Role Administrator']);
+    expect(u['app-admin'].roles).toEqual(['Application Administrator']);
     expect(u['no-role'].roles).toEqual([]);
     for (const name of ['reports-reader', 'global-reader', 'no-role', 'mfa-reader', 'global-admin', 'privileged-role-admin', 'blocked'] as const) {
       expect(u[name].upn.endsWith(`@${t.domain}`)).toBe(true);
     }
     expect(u.outsider.upn.endsWith(`@${t.domain}`)).toBe(false);
-    expect(new Set(Object.values(u).map((x) => x.password)).size).toBe(8);
+    expect(new Set(Object.values(u).map((x) => x.password)).size).toBe(9);
     // Read /users with the reader app and find the chosen users there.
     const tok = await tokenPost({ grant_type: 'client_credentials', client_id: t.apps.reader.clientId, client_secret: t.apps.reader.secret, scope: `${t.graphUrl}/.default` });
     const ids = new Map<string, string>();
@@ -314,7 +315,10 @@ describe('authorize page', () => {
     const res = await http.fetch(authorizeUrl({ challenge, params: { login_hint: 'someone@example.com' } }));
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
-    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
+    // form-action also governs the 302 the form's POST ends in (CSP Level 3): the request's redirect URI origin, and only that, is allowed.
+    expect(res.headers.get('content-security-policy')).toBe(
+      `default-src 'none'; style-src 'unsafe-inline'; form-action 'self' ${new URL(REDIRECT).origin}; base-uri 'none'; frame-ancestors 'none'`,
+    );
     expect(res.headers.get('cache-control')).toContain('no-store');
     const html = await res.text();
     expect(html).toContain(`action="/${t.tenantId}/login"`);

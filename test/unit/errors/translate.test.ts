@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AADSTS_TABLE, aadstsNumber, fromAadFailure, fromAuthorizeRedirect, fromGraphError, fromMsalError, fromTokenEndpointError, type SignInContext } from '../../../src-main/core/errors/translate';
 import { OperatorError } from '../../../src-main/core/errors/operator-error';
+import type { Remedy } from '../../../src-main/shared/errors';
 
 // Codes and meanings: https://learn.microsoft.com/entra/identity-platform/reference-error-codes
 describe('AADSTS table', () => {
@@ -17,6 +18,7 @@ describe('AADSTS table', () => {
     [500011, 'auth-failed', /cloud/, /Global Administrator/],
     [50020, 'auth-failed', /tenant-specific/, undefined],
     [70011, 'auth-failed', /\.default/, undefined],
+    [1002012, 'auth-failed', /\.default/, undefined],
     [7000218, 'auth-failed', /secret or a certificate/, undefined],
     [50034, 'auth-failed', /application, not a user/, undefined],
     [50126, 'auth-failed', /application, not a user/, undefined],
@@ -136,22 +138,23 @@ describe('fromGraphError', () => {
 describe('AADSTS wording by kind of sign-in', () => {
   const app: SignInContext = { kind: 'app', profile: 'contoso' };
   const delegated: SignInContext = { kind: 'delegated', profile: 'contoso' };
-  const cases: Array<[number, SignInContext, RegExp, RegExp | undefined, RegExp | undefined]> = [
-    // code, context, hint, who, who must NOT match
-    [65001, delegated, /admin consent.*consent url --profile contoso.*login --profile contoso/, /^a Cloud Application Administrator or Application Administrator grants admin consent to delegated permissions/, /cannot grant/],
-    [65001, app, /application permissions: run "consent url --profile contoso"/, /^a Privileged Role Administrator or Global Administrator.*cannot grant Microsoft Graph application permissions/, /delegated/],
-    [65001, {}, /consent url --profile <name>/, /Privileged Role Administrator or Global Administrator.*for delegated permissions also/, undefined],
-    [50079, delegated, /register an MFA method at https:\/\/aka\.ms\/mfasetup.*login --profile contoso/, /^the signed-in user, at https:\/\/aka\.ms\/mfasetup/, undefined],
-    [50079, app, /App-only sign-in cannot register MFA/, /Conditional Access Administrator/, /signed-in user/],
-    [50076, delegated, /login --profile contoso.*complete the MFA prompt/, /^the signed-in user completes MFA/, /app-only/],
-    [50076, app, /App-only sign-in cannot do MFA/, /Conditional Access Administrator/, /signed-in user/],
-    [53003, delegated, /login --profile contoso.*rather than --device-code/, /^a Conditional Access Administrator/, undefined],
-    [53003, app, /workload identities/, /^a Conditional Access Administrator/, undefined],
-    [700016, delegated, /public client app registration/, /Cloud Application Administrator/, /cannot grant/],
-    [50126, delegated, /^Run "login --profile contoso" again/, undefined, undefined],
-    [7000215, delegated, /secret VALUE/, /Application Administrator/, undefined],
+  const cases: Array<[number, SignInContext, RegExp, RegExp | undefined, RegExp | undefined, Remedy | undefined]> = [
+    // code, context, hint, who, who must NOT match, remedy
+    [65001, delegated, /admin consent.*admin-consent link of this profile.*Then sign in again for this profile\.$/, /^a Cloud Application Administrator or Application Administrator grants admin consent to delegated permissions/, /cannot grant/, { action: 'grant-consent', profile: 'contoso' }],
+    [65001, app, /application permissions: send the admin-consent link of this profile/, /^a Privileged Role Administrator or Global Administrator.*cannot grant Microsoft Graph application permissions/, /delegated/, { action: 'grant-consent', profile: 'contoso' }],
+    [65001, {}, /Grant admin consent: send the admin-consent link/, /Privileged Role Administrator or Global Administrator.*for delegated permissions also/, undefined, { action: 'grant-consent' }],
+    [50079, delegated, /register an MFA method at https:\/\/aka\.ms\/mfasetup.*sign in again for this profile/, /^the signed-in user, at https:\/\/aka\.ms\/mfasetup/, undefined, { action: 'sign-in', profile: 'contoso' }],
+    [50079, app, /App-only sign-in cannot register MFA/, /Conditional Access Administrator/, /signed-in user/, undefined],
+    [50076, delegated, /sign in again for this profile and complete the MFA prompt/, /^the signed-in user completes MFA/, /app-only/, { action: 'sign-in', profile: 'contoso' }],
+    [50076, app, /App-only sign-in cannot do MFA/, /Conditional Access Administrator/, /signed-in user/, undefined],
+    [53003, delegated, /Sign in again for this profile from a compliant device.*rather than the device code flow/, /^a Conditional Access Administrator/, undefined, { action: 'sign-in', profile: 'contoso' }],
+    [53003, app, /workload identities/, /^a Conditional Access Administrator/, undefined, undefined],
+    [700016, delegated, /public client app registration/, /Cloud Application Administrator/, /cannot grant/, { action: 'edit-profile', profile: 'contoso' }],
+    [700027, app, /Upload the public certificate/, /Application Administrator/, undefined, { action: 'upload-certificate', profile: 'contoso' }],
+    [50126, delegated, /^Sign in again for this profile and enter the correct password/, undefined, undefined, { action: 'sign-in', profile: 'contoso' }],
+    [7000215, delegated, /secret VALUE/, /Application Administrator/, undefined, { action: 'set-secret', profile: 'contoso' }],
   ];
-  it.each(cases)('AADSTS%d %j', (code, ctx, hint, who, notWho) => {
+  it.each(cases)('AADSTS%d %j', (code, ctx, hint, who, notWho, remedy) => {
     const e = fromAadFailure({ aadsts: code }, ctx);
     expect(e.aadsts).toBe(code);
     expect(e.code).toBe(AADSTS_TABLE[code]?.code);
@@ -159,6 +162,8 @@ describe('AADSTS wording by kind of sign-in', () => {
     if (who) expect(e.who).toMatch(who);
     else expect(e.who).toBeUndefined();
     if (notWho) expect(e.who ?? '').not.toMatch(notWho);
+    expect(e.remedy).toEqual(remedy);
+    expect(e.toDto().remedy).toEqual(remedy);
   });
 
   it.each<[string, string]>([
@@ -167,42 +172,56 @@ describe('AADSTS wording by kind of sign-in', () => {
     ['the empty name', ''],
     ['a leading dash', '-rf'],
     ['65 characters', 'a'.repeat(65)],
-  ])('never echoes an invalid profile name (%s) into a command', (_label, profile) => {
+  ])('never carries an invalid profile name (%s) into the remedy', (_label, profile) => {
     const e = fromAadFailure({ aadsts: 65001 }, { kind: 'delegated', profile });
-    expect(e.hint).toContain('login --profile <name>');
-    if (profile !== '') expect(e.hint).not.toContain(profile);
+    expect(e.remedy).toEqual({ action: 'grant-consent' });
+    if (profile !== '') expect(JSON.stringify(e.toDto())).not.toContain(JSON.stringify(profile).slice(1, -1));
   });
 
   it('passes the context through the token endpoint, authorize redirect and MSAL paths', () => {
     const ctx: SignInContext = { kind: 'delegated', profile: 'p1' };
     const body = JSON.stringify({ error: 'invalid_grant', error_description: 'AADSTS50079: enroll', error_codes: [50079] });
-    expect(fromTokenEndpointError(400, body, ctx).hint).toMatch(/aka\.ms\/mfasetup.*login --profile p1/);
-    expect(fromAuthorizeRedirect('http://localhost:1/?error=interaction_required&error_description=AADSTS53003%3A+blocked', ctx)?.hint).toMatch(/login --profile p1/);
-    expect(fromMsalError(Object.assign(new Error('consent_required'), { errorCode: 'invalid_grant', errorMessage: 'AADSTS65001: no consent' }), ctx).who).toMatch(/^a Cloud Application Administrator/);
+    const mfa = fromTokenEndpointError(400, body, ctx);
+    expect(mfa.hint).toMatch(/aka\.ms\/mfasetup.*sign in again for this profile/);
+    expect(mfa.remedy).toEqual({ action: 'sign-in', profile: 'p1' });
+    expect(fromAuthorizeRedirect('http://localhost:1/?error=interaction_required&error_description=AADSTS53003%3A+blocked', ctx)?.remedy).toEqual({ action: 'sign-in', profile: 'p1' });
+    const consent = fromMsalError(Object.assign(new Error('consent_required'), { errorCode: 'invalid_grant', errorMessage: 'AADSTS65001: no consent' }), ctx);
+    expect(consent.who).toMatch(/^a Cloud Application Administrator/);
+    expect(consent.remedy).toEqual({ action: 'grant-consent', profile: 'p1' });
   });
 });
 
 describe('Graph 403 wording by kind of sign-in', () => {
   const denied = body('Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
   const reportRoles = ['Reports Reader', 'Global Administrator'];
-  const cases: Array<[string, Parameters<typeof fromGraphError>[2], RegExp, RegExp, RegExp, RegExp | undefined]> = [
-    // label, context, message, hint, who, who must NOT match
-    ['app', { permission: 'Reports.Read.All', signIn: { kind: 'app', profile: 'contoso' } }, /the app needs the application permission Reports\.Read\.All/, /application permission Reports\.Read\.All.*verify --profile contoso/, /^a Privileged Role Administrator or Global Administrator grants Reports\.Read\.All as an application permission/, /Cloud Application/],
+  const cases: Array<[string, Parameters<typeof fromGraphError>[2], RegExp, RegExp, RegExp, RegExp | undefined, Remedy]> = [
+    // label, context, message, hint, who, who must NOT match, remedy
+    [
+      'app',
+      { permission: 'Reports.Read.All', signIn: { kind: 'app', profile: 'contoso' } },
+      /the app needs the application permission Reports\.Read\.All/,
+      /application permission Reports\.Read\.All.*permission check of this profile/,
+      /^a Privileged Role Administrator or Global Administrator grants Reports\.Read\.All as an application permission/,
+      /Cloud Application/,
+      { action: 'add-permission', profile: 'contoso', permission: 'Reports.Read.All' },
+    ],
     [
       'delegated, scope granted: the role is missing',
       { permission: 'Reports.Read.All', signIn: { kind: 'delegated', profile: 'contoso' }, delegatedRoles: reportRoles, scopeGranted: true },
       /signed-in user needs the directory role Reports Reader \(or Global Administrator\)/,
-      /^Assign the signed-in user the directory role Reports Reader .*login --profile contoso/,
+      /^Assign the signed-in user the directory role Reports Reader .*sign in again for this profile/,
       /^a Privileged Role Administrator \(or Global Administrator\) assigns directory roles$/,
       /application permission/,
+      { action: 'assign-role', profile: 'contoso', role: 'Reports Reader' },
     ],
     [
       'delegated, scope not granted: the scope is missing',
       { permission: 'AuditLog.Read.All', signIn: { kind: 'delegated', profile: 'contoso' }, delegatedRoles: ['Reports Reader'], scopeGranted: false },
       /the app needs the delegated permission AuditLog\.Read\.All/,
-      /delegated permission AuditLog\.Read\.All .*admin consent.*login --profile contoso/,
+      /delegated permission AuditLog\.Read\.All .*admin consent.*sign in again for this profile/,
       /^a Cloud Application Administrator or Application Administrator grants admin consent to delegated permissions/,
       /application permission/,
+      { action: 'add-permission', profile: 'contoso', permission: 'AuditLog.Read.All' },
     ],
     [
       'delegated, no role needed: the scope is missing',
@@ -211,6 +230,7 @@ describe('Graph 403 wording by kind of sign-in', () => {
       /delegated permission User\.Read\.All/,
       /^a Cloud Application Administrator/,
       /assigns directory roles/,
+      { action: 'add-permission', profile: 'contoso', permission: 'User.Read.All' },
     ],
     [
       'delegated, scopes unknown: both',
@@ -219,27 +239,37 @@ describe('Graph 403 wording by kind of sign-in', () => {
       /Assign the signed-in user the directory role Reports Reader.*delegated permission Reports\.Read\.All/,
       /assigns directory roles; a Cloud Application Administrator/,
       /application permission/,
+      { action: 'assign-role', profile: 'contoso', role: 'Reports Reader' },
     ],
     [
       'delegated, invalid profile name',
       { permission: 'Reports.Read.All', signIn: { kind: 'delegated', profile: 'x"; rm -rf ~' }, delegatedRoles: reportRoles, scopeGranted: true },
       /Reports Reader/,
-      /login --profile <name>/,
+      /^Assign the signed-in user/,
       /assigns directory roles/,
       /rm -rf/,
+      { action: 'assign-role', role: 'Reports Reader' },
     ],
   ];
-  it.each(cases)('%s', (_label, ctx, message, hint, who, notWho) => {
+  it.each(cases)('%s', (_label, ctx, message, hint, who, notWho, remedy) => {
     const e = fromGraphError(403, denied, ctx);
     expect(e.code).toBe('permission-denied');
     expect(e.message).toMatch(message);
     expect(e.hint).toMatch(hint);
     expect(e.who).toMatch(who);
-    if (notWho) expect(`${e.who ?? ''} ${e.hint}`).not.toMatch(notWho);
+    if (notWho) expect(`${e.who ?? ''} ${e.hint} ${JSON.stringify(e.remedy)}`).not.toMatch(notWho);
+    expect(e.remedy).toEqual(remedy);
   });
 
   it('a delegated 401 with an expired token names the profile to sign in again', () => {
     const e = fromGraphError(401, body('InvalidAuthenticationToken', 'Lifetime validation failed, the token is expired.'), { signIn: { kind: 'delegated', profile: 'contoso' } });
-    expect(e.hint).toMatch(/login --profile contoso/);
+    expect(e.hint).toMatch(/sign in again for this profile/);
+    expect(e.remedy).toEqual({ action: 'sign-in', profile: 'contoso' });
+  });
+
+  it('throttling and service failures say to retry later', () => {
+    expect(fromGraphError(429, body('TooManyRequests', 'slow down')).remedy).toEqual({ action: 'retry-later' });
+    expect(fromGraphError(503, '').remedy).toEqual({ action: 'retry-later' });
+    expect(fromGraphError(500, body('generalException', 'boom')).remedy).toEqual({ action: 'retry-later' });
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -7,7 +7,8 @@ import { OperatorError } from '../../../src-main/core/errors/operator-error';
 import { exportSnapshot, lastSignInCell, SKU_SUMMARY_HEADER, USER_LICENSES_HEADER } from '../../../src-main/core/export/exports';
 import { openDatabase } from '../../../src-main/core/store/db';
 import { runSync } from '../../../src-main/core/sync/engine';
-import { ALL_ROLES, FakeSession, sampleData } from '../../helpers/fake-session';
+import { SKU_COLUMNS } from '../../../src-main/shared/sku-columns';
+import { ALL_ROLES, FakeSession, GROUP_ID, PLAN_EXCHANGE, PLAN_TEAMS, SKU_E3, sampleData } from '../../helpers/fake-session';
 
 const dir = mkdtempSync(join(tmpdir(), 'exports-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,15 +33,16 @@ describe('exportSnapshot', () => {
 
     const skus = readCsv(join(out, 'sku-summary.csv'));
     expect(Object.keys(skus[0] ?? {})).toEqual([...SKU_SUMMARY_HEADER]);
+    // Usable = enabled + warning; E3's 6 consumed fit its 5 enabled + 1 grace seat (not "-1 available").
     expect(skus).toEqual([
-      { Product: "'=EVIL()", 'Part number': "'=EVIL()", Enabled: '0', Warning: '0', Suspended: '3', Consumed: '0', Available: '0' },
-      { Product: 'Office 365 E3', 'Part number': 'ENTERPRISEPACK', Enabled: '5', Warning: '1', Suspended: '0', Consumed: '6', Available: '-1' },
-      { Product: 'Office 365 E5', 'Part number': 'ENTERPRISEPREMIUM', Enabled: '10', Warning: '0', Suspended: '0', Consumed: '2', Available: '8' },
+      { Product: "'=EVIL()", 'Part number': "'=EVIL()", Enabled: '0', Warning: '0', Suspended: '3', Usable: '0', Consumed: '0', Available: '0', 'Over-assigned': '0' },
+      { Product: 'Office 365 E3', 'Part number': 'ENTERPRISEPACK', Enabled: '5', Warning: '1', Suspended: '0', Usable: '6', Consumed: '6', Available: '0', 'Over-assigned': '0' },
+      { Product: 'Office 365 E5', 'Part number': 'ENTERPRISEPREMIUM', Enabled: '10', Warning: '0', Suspended: '0', Usable: '10', Consumed: '2', Available: '8', 'Over-assigned': '0' },
     ]);
-    expect(exported.skuSummary.map((s) => [s.product, s.available, s.directAssignments, s.groupAssignments])).toEqual([
-      ['=EVIL()', 0, 0, 0],
-      ['Office 365 E3', -1, 6, 0],
-      ['Office 365 E5', 8, 0, 3],
+    expect(exported.skuSummary.map((s) => [s.product, s.usable, s.available, s.overAssigned, s.directAssignments, s.groupAssignments])).toEqual([
+      ['=EVIL()', 0, 0, 0, 0, 0],
+      ['Office 365 E3', 6, 0, 0, 6, 0],
+      ['Office 365 E5', 10, 8, 0, 0, 3],
     ]);
 
     const users = readCsv(join(out, 'user-licenses.csv'));
@@ -115,7 +117,8 @@ describe('lastSignInCell', () => {
 describe('exportSnapshot without subscribedSkus', () => {
   it('names SKUs from the catalog by id when the SKU dataset was skipped', async () => {
     const db = openDatabase(':memory:');
-    const roles = ALL_ROLES.filter((r) => r !== 'LicenseAssignment.Read.All');
+    // Organization.Read.All (for subscriptions) also reads SKUs: leave out both.
+    const roles = ALL_ROLES.filter((r) => r !== 'LicenseAssignment.Read.All' && r !== 'Organization.Read.All');
     const result = await runSync({ session: new FakeSession(roles, sampleData(1, 1)), db, profileName: 'p' });
     const out = join(dir, 'no-skus');
     const exported = await exportSnapshot(db, result.snapshotId, out);
@@ -124,5 +127,112 @@ describe('exportSnapshot without subscribedSkus', () => {
     expect(users.map((r) => [r.SKU, r['Part number']])).toEqual([['Office 365 E3', ''], ['Office 365 E5', '']]);
     // Without the SKU's plan list, a disabled plan still gets its catalog name.
     expect(users[0]?.['Disabled plans']).toBe('Microsoft Teams');
+  });
+});
+
+/**
+ * Parse a CSV the way LibreOffice Calc does for a double-clicked .csv with its default
+ * import settings: `,` `;` and TAB are all separators at once, double quotes are
+ * honoured, and CR, LF and CRLF end a row.
+ */
+function parseLikeCalc(bytes: Buffer, honourQuotes = true): string[][] {
+  return parse(bytes, {
+    bom: true,
+    delimiter: [',', ';', '\t'],
+    record_delimiter: ['\r\n', '\n', '\r'],
+    quote: honourQuotes ? '"' : false,
+    relax_column_count: true,
+    relax_quotes: !honourQuotes,
+  }) as string[][];
+}
+
+/** Would a spreadsheet start a formula with this cell (looking past spaces and invisible characters, folding full-width forms)? */
+function startsFormula(cell: string): boolean {
+  const visible = cell.normalize('NFKC').replace(/^[\s\u00A0\u200B-\u200D\u2060\uFEFF\u180E\u00AD]+/u, '');
+  return /^[=+\-@]/.test(visible);
+}
+
+describe('exports opened as a spreadsheet opens them', () => {
+  async function hostileExport(delimiter?: ',' | ';'): Promise<{ out: string; exported: Awaited<ReturnType<typeof exportSnapshot>> }> {
+    const db = openDatabase(':memory:');
+    const data = sampleData(3, 2);
+    const users = data.users.flat() as Record<string, unknown>[];
+    Object.assign(users[0] ?? {}, { displayName: 'Bob;=1+1' });
+    Object.assign(users[1] ?? {}, { displayName: '\t=2+2', userPrincipalName: '\uFF1Dcmd@contoso.example' });
+    Object.assign(users[2] ?? {}, { displayName: '\u00A0@SUM(1)' });
+    Object.assign(users[3] ?? {}, { displayName: 'Carol,-3+3\n+4' });
+    // Two disabled plans: "Disabled plans" joins their names with "; ".
+    const states = users[0]?.licenseAssignmentStates as { skuId: string; disabledPlans: string[] }[];
+    for (const st of states) if (st.skuId === SKU_E3) st.disabledPlans = [PLAN_TEAMS, PLAN_EXCHANGE];
+    data.groups = [[{ id: GROUP_ID, displayName: 'Staff;\u200B=HYPERLINK("http://evil")', assignedLicenses: [] }]];
+    const result = await runSync({ session: new FakeSession(ALL_ROLES, data), db, profileName: 'p' });
+    const out = join(dir, `calc-${delimiter ?? 'default'}`);
+    const exported = await exportSnapshot(db, result.snapshotId, out, delimiter ? { delimiter } : {});
+    return { out, exported };
+  }
+
+  it.each([[undefined], [';' as const]])('every row keeps its columns and no cell starts a formula (delimiter %s)', async (delimiter) => {
+    const { exported } = await hostileExport(delimiter);
+    for (const file of exported.files) {
+      const bytes = readFileSync(file);
+      const rows = parseLikeCalc(bytes);
+      expect(rows.length).toBeGreaterThan(1);
+      const width = rows[0]?.length;
+      for (const row of rows) expect(row).toHaveLength(width ?? 0);
+      for (const cell of rows.flat()) expect(startsFormula(cell), JSON.stringify(cell)).toBe(false);
+      // Even an import that ignores quotes makes no cell that starts a formula.
+      for (const cell of parseLikeCalc(bytes, false).flat()) expect(startsFormula(cell), JSON.stringify(cell)).toBe(false);
+    }
+  });
+
+  it('keeps the text readable and the counts numeric', async () => {
+    const { out } = await hostileExport();
+    const users = readCsv(join(out, 'user-licenses.csv'));
+    expect(users.map((u) => u['Display name'])).toContain("Bob;'=1+1");
+    expect(users.find((u) => u['Display name'] === "Bob;'=1+1" && u['Part number'] === 'ENTERPRISEPACK')?.['Disabled plans']).toBe(
+      'Microsoft Teams; Exchange Online (Plan 2)',
+    );
+    const text = readFileSync(join(out, 'sku-summary.csv'), 'utf8');
+    // Numbers are written as numbers: bare, never quoted nor prefixed.
+    expect(text).toContain('"Office 365 E5","ENTERPRISEPREMIUM",10,0,0,10,2,8,0\r\n');
+  });
+
+  it('uses ; when the profile asks for it', async () => {
+    const { out } = await hostileExport(';');
+    const text = readFileSync(join(out, 'sku-summary.csv'), 'utf8');
+    expect(text.split('\r\n')[0]).toBe(`\ufeff${SKU_COLUMNS.map((c) => `"${c.header}"`).join(';')}`);
+    expect(text).toContain('"Office 365 E5";"ENTERPRISEPREMIUM";10;0;0;10;2;8;0\r\n');
+  });
+});
+
+describe('seat figures', () => {
+  it('a SKU with more seats consumed than usable is over-assigned by the difference, never negative available', async () => {
+    const db = openDatabase(':memory:');
+    const data = sampleData(1, 1);
+    const e3 = (data.skus[0] as Record<string, unknown>[])[0] as Record<string, unknown>;
+    Object.assign(e3, { consumedUnits: 30, prepaidUnits: { enabled: 5, warning: 7, suspended: 4, lockedOut: 0 } });
+    const result = await runSync({ session: new FakeSession(ALL_ROLES, data), db, profileName: 'p' });
+    const out = join(dir, 'over');
+    const exported = await exportSnapshot(db, result.snapshotId, out);
+    const e3row = exported.skuSummary.find((s) => s.partNumber === 'ENTERPRISEPACK');
+    expect(e3row).toMatchObject({ enabled: 5, warning: 7, suspended: 4, usable: 12, consumed: 30, available: 0, overAssigned: 18 });
+    expect(readCsv(join(out, 'sku-summary.csv')).find((r) => r['Part number'] === 'ENTERPRISEPACK')).toMatchObject({ Usable: '12', Available: '0', 'Over-assigned': '18' });
+  });
+});
+
+describe('all or nothing', () => {
+  it('a failure while writing the second file leaves neither new file, and the previous exports as they were', async () => {
+    const db = openDatabase(':memory:');
+    const first = await runSync({ session: new FakeSession(ALL_ROLES, sampleData(1, 2)), db, profileName: 'p' });
+    const changed = sampleData(1, 2);
+    Object.assign((changed.skus[0] as Record<string, unknown>[])[0] as Record<string, unknown>, { consumedUnits: 3 });
+    const second = await runSync({ session: new FakeSession(ALL_ROLES, changed), db, profileName: 'p' });
+    const out = join(dir, 'all-or-nothing');
+    await exportSnapshot(db, first.snapshotId, out);
+    const before = readdirSync(out).map((f) => [f, readFileSync(join(out, f), 'utf8')]);
+    // The SKU summary can be read, the user rows cannot: the second file fails.
+    db.exec('ALTER TABLE users RENAME TO users_gone');
+    await expect(exportSnapshot(db, second.snapshotId, out)).rejects.toThrow();
+    expect(readdirSync(out).map((f) => [f, readFileSync(join(out, f), 'utf8')])).toEqual(before);
   });
 });

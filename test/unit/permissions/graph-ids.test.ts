@@ -79,7 +79,9 @@ describe('the permission matrix is read-only and least privileged', () => {
   });
   it('matches Microsoft\'s documented least privilege per data set (issue table)', () => {
     expect(requiredApplicationPermissions().sort()).toEqual(
-      ['AuditLog.Read.All', 'GroupMember.Read.All', 'LicenseAssignment.Read.All', 'ReportSettings.Read.All', 'Reports.Read.All', 'User.Read.All'].sort(),
+      // Organization.Read.All: least privileged for "List subscriptions" (GET /directory/subscriptions),
+      // application and delegated (learn.microsoft.com/graph/api/directory-list-subscriptions, "Permissions").
+      ['AuditLog.Read.All', 'GroupMember.Read.All', 'LicenseAssignment.Read.All', 'Organization.Read.All', 'ReportSettings.Read.All', 'Reports.Read.All', 'User.Read.All'].sort(),
     );
     expect(requiredApplicationPermissions()).not.toContain('Directory.Read.All');
   });

@@ -58,7 +58,7 @@ describe('cost, savings and right-sizing', () => {
     expect(e3?.advice).toBe('reduce by 5 seats before 2025-09-30');
     expect(e3?.price).toMatchObject({ monthly: 20, source: 'entitlement', original: '240 EUR annual' });
     expect(r.renewalSource).toBe('entitlements');
-    expect(r.renewalNote).toMatch(/term end of the imported entitlements \(this database has no subscriptions dataset\)/);
+    expect(r.renewalNote).toMatch(/term end of the imported entitlements \(the subscriptions dataset was not synced\)/);
     expect(r.entitlements.find((x) => x.partNumber === 'ENTERPRISEPACK')).toMatchObject({ entitled: 10, usable: 10, assigned: 7, difference: 0, termEnd: '2025-09-30' });
     const pos = r.position.find((x) => x.partNumber === 'ENTERPRISEPACK');
     expect(pos).toMatchObject({ usable: 10, consumed: 7, available: 3, overBy: 0, buffer: 1, monthlyCost: 140 });
@@ -83,8 +83,7 @@ describe('cost, savings and right-sizing', () => {
 
   it('takes renewal dates and trials from the subscriptions dataset when the snapshot has it', () => {
     const { db, id } = fixture();
-    db.exec(`CREATE TABLE subscriptions (snapshot_id INTEGER NOT NULL, id TEXT NOT NULL, sku_id TEXT, status TEXT, is_trial INTEGER, total_licenses INTEGER, created_at TEXT, next_lifecycle_at TEXT)`);
-    db.prepare(`INSERT INTO subscriptions VALUES (?, 's1', ?, 'Enabled', 0, 8, NULL, '2025-11-30T00:00:00Z'), (?, 's2', ?, 'Enabled', 0, 2, NULL, '2025-10-15T00:00:00Z'), (?, 's3', ?, 'Enabled', 1, 4, NULL, '2025-06-30T00:00:00Z')`).run(id, E3.id, id, E3.id, id, EXO1.id);
+    db.prepare(`INSERT INTO subscriptions (snapshot_id, id, sku_id, status, is_trial, total_licenses, created_at, next_lifecycle_at) VALUES (?, 's1', ?, 'Enabled', 0, 8, NULL, '2025-11-30T00:00:00Z'), (?, 's2', ?, 'Enabled', 0, 2, NULL, '2025-10-15T00:00:00Z'), (?, 's3', ?, 'Enabled', 1, 4, NULL, '2025-06-30T00:00:00Z')`).run(id, E3.id, id, E3.id, id, EXO1.id);
     db.prepare(`INSERT INTO dataset_runs (snapshot_id, dataset, status, items) VALUES (?, 'subscriptions', 'ok', 3)`).run(id);
     const findings = computeFindings(db, id, { settings, asOf, catalog });
     const r = reconcile(db, { profile: 'contoso', snapshotId: id, settings, findings, catalog });

@@ -5,7 +5,7 @@ import { coveredBy, isSuite, overlapTable, type SkuPlans } from '../../../src-ma
 
 // learn.microsoft.com/graph/api/resources/serviceplaninfo: appliesTo "Company" plans apply to
 // the tenant as a whole and are not assignable to users.
-const COMPANY = new Set([SERVICE_PLANS.EXCHANGE_S_FOUNDATION.servicePlanId, SERVICE_PLANS.INTUNE_O365.servicePlanId]);
+const COMPANY = new Set<string>([SERVICE_PLANS.EXCHANGE_S_FOUNDATION.servicePlanId, SERVICE_PLANS.INTUNE_O365.servicePlanId]);
 
 function sku(part: string, dropCompany = true): SkuPlans {
   const s = builtinCatalog().skuByPartNumber(part);

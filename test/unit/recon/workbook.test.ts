@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { builtinCatalog } from '../../../src-main/core/catalog/builtin';
@@ -110,6 +111,8 @@ describe('the XLSX workbook', () => {
     expect(files.map((f) => f.slice(dir.length + 1))).toEqual(['sku-position.csv', 'entitlements-reconciliation.csv', 'right-sizing.csv']);
     const text = readFileSync(join(dir, 'right-sizing.csv'), 'utf8');
     expect(text.startsWith('\uFEFF')).toBe(true);
-    expect(text.split('\r\n')[1]).toContain(`${report.snapshotId},${seal.contentHash}`);
+    const [header, first] = parse(text.slice(1)) as string[][];
+    expect(header?.slice(-2)).toEqual(['Snapshot', 'Snapshot hash']);
+    expect(first?.slice(-2)).toEqual([String(report.snapshotId), seal.contentHash]);
   });
 });

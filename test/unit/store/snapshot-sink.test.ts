@@ -8,8 +8,7 @@ import { openDatabase, type Db } from '../../../src-main/core/store/db';
 import { currentSnapshot, listSnapshots, snapshotCounts } from '../../../src-main/core/store/queries';
 import { LocalSnapshotSink, ThreadSnapshotSink, openSnapshotSink, writerWorkerEntry, type SnapshotSink } from '../../../src-main/core/store/snapshot-sink';
 import type { SnapshotBeginMeta, UserRow } from '../../../src-main/core/store/types';
-import { emptyUserPage, packUser, type UserPage } from '../../../src-main/core/store/writer';
-import { killMidSnapshot, user } from '../../helpers/store';
+import { killMidSnapshot, sinkUsers, user } from '../../helpers/store';
 
 const dir = mkdtempSync(join(tmpdir(), 'snapshot-sink-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,12 +16,6 @@ let files = 0;
 const fileDb = (): Db => openDatabase(join(dir, `sink-${++files}.db`));
 
 const META: SnapshotBeginMeta = { profileName: 'p', tenantId: 'tenant-1', startedAt: '2025-01-01T00:00:00.000Z', tokenRoles: ['User.Read.All'] };
-
-function page(users: readonly UserRow[]): UserPage {
-  const p = emptyUserPage();
-  for (const u of users) packUser(p, u);
-  return p;
-}
 
 function licensed(id: string): UserRow {
   return user(id, { licenses: [{ skuId: 'sku-1', source: 'direct', groupId: null, state: 'Active', error: 'None', disabledPlans: ['plan-x'], lastUpdated: null }] });
@@ -48,8 +41,8 @@ describe.each(SINKS)('snapshot sink on the %s', (_name, open) => {
     const sink = open(db);
     try {
       const id = await sink.begin(META);
-      await sink.insertUserPage(page([licensed('a'), user('b')]));
-      await sink.insertUserPage(page([licensed('c')]));
+      await sinkUsers(sink, [licensed('a'), user('b')]);
+      await sinkUsers(sink, [licensed('c')]);
       await sink.datasetRun({ dataset: 'users', status: 'ok', items: 3 });
       expect(await sink.commit({ finishedAt: '2025-01-01T00:01:00.000Z', warnings: ['w'], userCount: 3 })).toBe(id);
       expect(currentSnapshot(db, 'p')).toMatchObject({ id, userCount: 3, warnings: ['w'] });
@@ -72,14 +65,14 @@ describe.each(SINKS)('snapshot sink on the %s', (_name, open) => {
     const sink = open(db);
     try {
       const first = await sink.begin(META);
-      await sink.insertUserPage(page([user('a')]));
+      await sinkUsers(sink, [user('a')]);
       await sink.commit({ finishedAt: 'f', warnings: [], userCount: 1 });
 
       await sink.begin(META);
-      await sink.insertUserPage(page([user('x'), user('y')]));
+      await sinkUsers(sink, [user('x'), user('y')]);
       // Duplicate primary key: the failure is only known once the batch is written.
-      await sink.insertUserPage(page([user('z'), user('x')])).catch(() => undefined);
-      await sink.insertUserPage(page([user('late')])).catch(() => undefined);
+      await sinkUsers(sink, [user('z'), user('x')]).catch(() => undefined);
+      await sinkUsers(sink, [user('late')]).catch(() => undefined);
       const e = await failure(sink.commit({ finishedAt: 'f', warnings: [], userCount: 4 }));
       expect(e.name).toBe('SqliteError');
       expect(e.message).toMatch(/UNIQUE constraint failed: users\.snapshot_id, users\.id/);
@@ -90,7 +83,7 @@ describe.each(SINKS)('snapshot sink on the %s', (_name, open) => {
       expect(count(db, 'snapshots')).toBe(1);
       // The sink is usable again after the rollback.
       await sink.begin(META);
-      await sink.insertUserPage(page([user('again')]));
+      await sinkUsers(sink, [user('again')]);
       const third = await sink.commit({ finishedAt: 'f', warnings: [], userCount: 1 });
       expect(currentSnapshot(db, 'p')?.id).toBe(third);
     } finally {
@@ -102,12 +95,12 @@ describe.each(SINKS)('snapshot sink on the %s', (_name, open) => {
     const db = fileDb();
     const sink = open(db);
     await sink.begin(META);
-    await sink.insertUserPage(page([user('a'), user('b')]));
+    await sinkUsers(sink, [user('a'), user('b')]);
     await sink.rollback();
     await sink.rollback();
     expect(count(db, 'snapshots')).toBe(0);
     await sink.begin(META);
-    await sink.insertUserPage(page([user('c')]));
+    await sinkUsers(sink, [user('c')]);
     await sink.close();
     expect(count(db, 'snapshots')).toBe(0);
     expect(count(db, 'users')).toBe(0);
@@ -130,7 +123,7 @@ describe.each(SINKS)('snapshot sink on the %s', (_name, open) => {
     expect(e).toBeInstanceOf(OperatorError);
     expect((e as OperatorError).code).toBe('store');
     expect(e.message).toBe('Another sync is already writing to this database.');
-    await sink.insertUserPage(page([user('a')]));
+    await sinkUsers(sink, [user('a')]);
     const id = await sink.commit({ finishedAt: 'f', warnings: [], userCount: 1 });
     await sink.close();
     expect(currentSnapshot(db, 'p')?.id).toBe(id);
@@ -143,11 +136,11 @@ describe('ThreadSnapshotSink', () => {
     const sink = new ThreadSnapshotSink(db);
     try {
       await sink.begin(META);
-      await sink.insertUserPage(page([user('a'), user('a')]));
+      await sinkUsers(sink, [user('a'), user('a')]);
       const e = await failure(sink.flush());
       expect(e.name).toBe('SqliteError');
-      expect(await failure(sink.insertUserPage(page([user('b')])))).toBe(e);
-      expect(await failure(sink.discardDataset('users'))).toBe(e);
+      expect(await failure(sinkUsers(sink, [user('b')]))).toBe(e);
+      expect(await failure(sink.discardRows(['users', 'user_licenses']))).toBe(e);
       expect(await failure(sink.commit({ finishedAt: 'f', warnings: [], userCount: 1 }))).toBe(e);
       await sink.rollback();
     } finally {
@@ -165,7 +158,7 @@ describe('ThreadSnapshotSink', () => {
       await sink.begin(META);
       // Packing is much faster than inserting: without back-pressure every batch would queue up.
       for (let b = 0; b < 30; b++) {
-        await sink.insertUserPage(page(Array.from({ length: 2000 }, (_, i) => licensed(`u-${b}-${i}`))));
+        await sinkUsers(sink, Array.from({ length: 2000 }, (_, i) => licensed(`u-${b}-${i}`)));
         maxQueued = Math.max(maxQueued, sink.queued);
       }
       await sink.commit({ finishedAt: 'f', warnings: [], userCount: 60_000 });
@@ -185,7 +178,7 @@ describe('ThreadSnapshotSink', () => {
     expect(e).toBeInstanceOf(OperatorError);
     expect((e as OperatorError).code).toBe('store');
     expect(e.message).toMatch(/^The snapshot writer stopped unexpectedly/);
-    expect(await failure(sink.insertUserPage(page([user('a')])))).toBeInstanceOf(OperatorError);
+    expect(await failure(sinkUsers(sink, [user('a')]))).toBeInstanceOf(OperatorError);
     await sink.rollback();
     await sink.close();
     expect(count(db, 'snapshots')).toBe(0);
@@ -219,7 +212,7 @@ describe('ThreadSnapshotSink', () => {
     const db = openDatabase(path);
     const sink = new ThreadSnapshotSink(db);
     await sink.begin(META);
-    await sink.insertUserPage(page([user('keep-1'), user('keep-2')]));
+    await sinkUsers(sink, [user('keep-1'), user('keep-2')]);
     const first = await sink.commit({ finishedAt: 'f', warnings: [], userCount: 2 });
     await sink.close();
     db.close();

@@ -5,8 +5,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { OperatorError } from '../../../src-main/core/errors/operator-error';
 import { openDatabase } from '../../../src-main/core/store/db';
 import { currentSnapshot, datasetRuns, getSnapshot, listSnapshots, skuSummary, snapshotCounts, userAssignments } from '../../../src-main/core/store/queries';
+import { packRows } from '../../../src-main/core/datasets';
+import { groups } from '../../../src-main/core/datasets/groups';
 import { SnapshotWriter } from '../../../src-main/core/store/writer';
-import { killMidSnapshot, user, writeSnapshot } from '../../helpers/store';
+import { insertUsers, killMidSnapshot, user, writeSnapshot } from '../../helpers/store';
 
 const dir = mkdtempSync(join(tmpdir(), 'store-writer-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,7 +34,7 @@ describe('SnapshotWriter', () => {
     const first = writeSnapshot(w, 'p', 2);
     const before = snapshotCounts(db, first);
     const second = w.begin({ profileName: 'p', tenantId: 'tenant-1', startedAt: '2025-02-01T00:00:00Z', tokenRoles: [] });
-    w.insertUsers([user('new-1'), user('new-2'), user('new-3')]);
+    insertUsers(w, [user('new-1'), user('new-2'), user('new-3')]);
     // Inside the transaction the new snapshot is 'running', never current.
     expect(currentSnapshot(db, 'p')?.id).toBe(first);
     w.rollback();
@@ -42,7 +44,7 @@ describe('SnapshotWriter', () => {
     expect(snapshotCounts(db, first)).toEqual(before);
     expect((db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n).toBe(2);
     expect(db.inTransaction).toBe(false);
-    expect(() => w.insertUsers([user('late')])).toThrow(OperatorError);
+    expect(() => insertUsers(w, [user('late')])).toThrow(OperatorError);
     w.rollback(); // idempotent
   });
 
@@ -53,7 +55,7 @@ describe('SnapshotWriter', () => {
     const w = new SnapshotWriter(db);
     const first = writeSnapshot(w, 'p', 1);
     w.begin({ profileName: 'p', tenantId: 't', startedAt: 'x', tokenRoles: [] });
-    w.insertUsers([user('a')]);
+    insertUsers(w, [user('a')]);
     expect(currentSnapshot(reader, 'p')?.id).toBe(first);
     expect((reader.prepare('SELECT count(*) AS n FROM snapshots').get() as { n: number }).n).toBe(1);
     const second = w.commit({ finishedAt: 'y', warnings: ['w1'], userCount: 1 });
@@ -66,7 +68,7 @@ describe('SnapshotWriter', () => {
     const db = openDatabase(':memory:');
     const a = new SnapshotWriter(db);
     const b = new SnapshotWriter(db);
-    expect(() => a.insertUsers([user('x')])).toThrow(OperatorError);
+    expect(() => insertUsers(a, [user('x')])).toThrow(OperatorError);
     a.begin({ profileName: 'p', tenantId: 't', startedAt: 'x', tokenRoles: [] });
     expect(() => a.begin({ profileName: 'p', tenantId: 't', startedAt: 'x', tokenRoles: [] })).toThrow(OperatorError);
     const e = (() => {
@@ -81,24 +83,68 @@ describe('SnapshotWriter', () => {
     a.rollback();
   });
 
-  it('discardDataset removes only that dataset rows of the open snapshot', () => {
+  it('discardRows removes only the named tables\' rows of the open snapshot', () => {
     const db = openDatabase(':memory:');
     const w = new SnapshotWriter(db);
     const first = writeSnapshot(w, 'p', 2);
     const id = w.begin({ profileName: 'p', tenantId: 't', startedAt: 'x', tokenRoles: [] });
-    w.insertUsers([user('a', { licenses: [{ skuId: 's', source: 'group', groupId: 'g', state: 'Active', error: 'None', disabledPlans: ['p1'], lastUpdated: null }] })]);
-    w.insertGroups([{ id: 'g', displayName: 'G', licenses: [{ skuId: 's', disabledPlans: [] }] }]);
-    w.discardDataset('users');
+    insertUsers(w, [user('a', { licenses: [{ skuId: 's', source: 'group', groupId: 'g', state: 'Active', error: 'None', disabledPlans: ['p1'], lastUpdated: null }] })]);
+    for (const { table, cells } of packRows(groups, [{ id: 'g', displayName: 'G', licenses: [{ skuId: 's', disabledPlans: [] }] }])) w.insertRows(table, cells);
+    w.discardRows(['users', 'user_licenses']);
     expect(snapshotCounts(db, id)).toMatchObject({ users: 0, user_licenses: 0, groups: 1, group_licenses: 1 });
     expect(snapshotCounts(db, first).users).toBe(2);
     w.rollback();
+  });
+
+  it('insertRows refuses a partial row and a table the snapshot does not write, and binds cells in column order', () => {
+    const db = openDatabase(':memory:');
+    const w = new SnapshotWriter(db);
+    const id = w.begin({ profileName: 'p', tenantId: 't', startedAt: 'x', tokenRoles: [] });
+    expect(() => w.insertRows('sign_in_activity', ['u1', 'a', 'b'])).toThrow(/partial row/);
+    expect(() => w.insertRows('no_such_table', ['x'])).toThrow(/not one this snapshot writes/);
+    expect(() => w.discardRows(['no_such_table'])).toThrow(/not one this snapshot writes/);
+    w.insertRows('sign_in_activity', ['u1', 'a', 'b', 'c', 'u2', null, null, 'd']);
+    // INSERT OR REPLACE, as the sign-in dataset describes its table.
+    w.insertRows('sign_in_activity', ['u2', 'e', null, null]);
+    expect(db.prepare('SELECT snapshot_id, user_id, last_sign_in, last_non_interactive, last_successful FROM sign_in_activity ORDER BY user_id').all()).toEqual([
+      { snapshot_id: id, user_id: 'u1', last_sign_in: 'a', last_non_interactive: 'b', last_successful: 'c' },
+      { snapshot_id: id, user_id: 'u2', last_sign_in: 'e', last_non_interactive: null, last_successful: null },
+    ]);
+    w.rollback();
+  });
+
+  it('insertRows writes pages larger than one multi-row insert in order (a later duplicate replaces, as row by row)', () => {
+    const db = openDatabase(':memory:');
+    const w = new SnapshotWriter(db);
+    const id = w.begin({ profileName: 'p', tenantId: 't', startedAt: 'x', tokenRoles: [] });
+    const cells: (string | null)[] = [];
+    for (let i = 0; i < 70; i++) cells.push(`u${i}`, `s${i}`, null, null);
+    cells.push('u3', 'late', null, null);
+    w.insertRows('sign_in_activity', cells);
+    expect(db.prepare('SELECT count(*) AS n FROM sign_in_activity WHERE snapshot_id = ?').get(id)).toEqual({ n: 70 });
+    expect(db.prepare("SELECT last_sign_in FROM sign_in_activity WHERE user_id IN ('u0', 'u3', 'u69') ORDER BY user_id").all()).toEqual([
+      { last_sign_in: 's0' },
+      { last_sign_in: 'late' },
+      { last_sign_in: 's69' },
+    ]);
+    w.rollback();
+  });
+
+  it('begin takes the tables a snapshot may write and refuses others', () => {
+    const db = openDatabase(':memory:');
+    const w = new SnapshotWriter(db);
+    w.begin({ profileName: 'p', tenantId: 't', startedAt: 'x', tokenRoles: [] }, [{ name: 'groups', columns: ['id', 'display_name'] }]);
+    w.insertRows('groups', ['g1', 'G']);
+    expect(() => w.insertRows('users', ['u', null, null, null, null, null, null, null, null, null])).toThrow(/not one this snapshot writes/);
+    w.rollback();
+    expect(() => w.begin({ profileName: 'p', tenantId: 't', startedAt: 'x', tokenRoles: [] }, [{ name: 'groups; DROP TABLE users', columns: ['id'] }])).toThrow(/not a valid table/);
   });
 
   it('the schema rejects inconsistent rows (group source without group id)', () => {
     const db = openDatabase(':memory:');
     const w = new SnapshotWriter(db);
     w.begin({ profileName: 'p', tenantId: 't', startedAt: 'x', tokenRoles: [] });
-    expect(() => w.insertUsers([user('a', { licenses: [{ skuId: 's', source: 'group', groupId: null, state: null, error: null, disabledPlans: [], lastUpdated: null }] })])).toThrow(/CHECK/);
+    expect(() => insertUsers(w, [user('a', { licenses: [{ skuId: 's', source: 'group', groupId: null, state: null, error: null, disabledPlans: [], lastUpdated: null }] })])).toThrow(/CHECK/);
     w.rollback();
   });
 

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { OperatorError } from '../../../src-main/core/errors/operator-error';
-import { parseItem, subscribedSkuSchema, userSchema, activeUserDetailRowSchema } from '../../../src-main/core/sync/graph-schemas';
-import { boolCell, intCell, userLicenses, activeUserDetailRow } from '../../../src-main/core/sync/map';
+import { parseItem } from '../../../src-main/core/datasets/parse';
+import { boolCell, intCell } from '../../../src-main/core/datasets/report-cells';
+import { activeUserDetailRow, activeUserDetailRowSchema } from '../../../src-main/core/datasets/report-active-user-detail';
+import { subscribedSkuSchema } from '../../../src-main/core/datasets/subscribed-skus';
+import { userLicenses, userSchema } from '../../../src-main/core/datasets/users';
 
 const S = 'sku-a';
 const G = 'group-1';

@@ -5,6 +5,7 @@
  * token's roles; it writes whatever the handler returns.
  */
 import type { DirectoryUserView } from '../users';
+import type { AppRegistrationDirectory } from './app-registrations';
 
 export interface GraphRequest {
   method: string;
@@ -20,6 +21,8 @@ export interface GraphRequest {
   downloadOrigin: string;
   /** Request headers (names in any case; e.g. ConsistencyLevel for $count). Optional: absent means none. */
   headers?: Record<string, string>;
+  /** Request body (UTF-8) of a POST or PATCH; absent for GET. */
+  body?: string;
 }
 
 /** The caller a validated token describes. */
@@ -62,6 +65,8 @@ export interface GraphApi {
   directoryUser?(index: number): DirectoryUserView;
   /** Toggle the report privacy setting (concealed names) at run time. */
   setConcealNames(on: boolean): void;
+  /** App registrations created at run time (graph/app-registrations.ts), which identity.ts issues tokens to. */
+  readonly registrations?: AppRegistrationDirectory;
 }
 
 /**

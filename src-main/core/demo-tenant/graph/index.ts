@@ -30,6 +30,8 @@ import {
 import { graphError, type GraphApi, type GraphApiOptions, type GraphRequest, type HandlerResult } from './contract';
 import { TokenSigner } from './signed-token';
 import { matchesSignInFilter, parseSignInFilter, type SignInFilter } from './sign-in-filter';
+import { createAppRegistrations } from './app-registrations';
+import { demoSubscriptions, type DemoCompanySubscription } from './subscriptions';
 
 export type { GraphApi, GraphApiOptions, GraphRequest, HandlerResult } from './contract';
 
@@ -233,6 +235,7 @@ export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): 
   const signer = new TokenSigner();
   const concealKey = createHash('sha256').update(`conceal:${opts.seed}:${opts.tenantId}`).digest();
   let conceal = opts.concealNames;
+  const registrations = createAppRegistrations({ tenantId: opts.tenantId, seed: opts.seed, now });
 
   function nextLink(req: GraphRequest, resource: 'users' | 'groups', state: PageToken): string {
     const q: string[] = [];
@@ -391,6 +394,8 @@ export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): 
     return { kind: 'redirect', status: 302, location: `${req.downloadOrigin}/data/download/${token}` };
   }
 
+  let subscriptions: DemoCompanySubscription[] | undefined;
+
   // Application permissions that allow each write, from the Graph API pages ("Create user",
   // "Update user", "Delete user", "Create group", "Update adminReportSettings"). The demo tenant
   // carries out none of these yet: a caller holding one gets 501 instead of a pretend write.
@@ -404,6 +409,16 @@ export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): 
       route: () => ({
         dataset: 'subscribedSkus',
         get: (req) => json({ '@odata.context': `${req.url.origin}/v1.0/$metadata#subscribedSkus`, value: data.skus }),
+      }),
+    },
+    {
+      pattern: /^\/v1\.0\/directory\/subscriptions$/i,
+      route: () => ({
+        dataset: 'subscriptions',
+        get: (req) => {
+          subscriptions ??= demoSubscriptions(data);
+          return json({ '@odata.context': `${req.url.origin}/v1.0/$metadata#directory/subscriptions`, value: subscriptions });
+        },
       }),
     },
     { pattern: /^\/v1\.0\/users$/i, route: () => ({ dataset: null, get: handleUsers, writes: { POST: { permissions: USER_WRITE } } }) },
@@ -452,6 +467,8 @@ export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): 
   }
 
   function handle(req: GraphRequest): HandlerResult {
+    const registration = registrations.handle(req);
+    if (registration) return registration;
     let path = safeDecode(req.url.pathname);
     if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
     const r = route(path);
@@ -519,5 +536,6 @@ export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): 
     setConcealNames(on: boolean) {
       conceal = on;
     },
+    registrations,
   };
 }

@@ -226,6 +226,7 @@ describe('permissions per endpoint', () => {
     ['/v1.0/subscribedSkus', 'subscribedSkus'],
     ['/v1.0/users?$select=id', 'users'],
     ['/v1.0/groups', 'groups'],
+    ['/v1.0/directory/subscriptions', 'subscriptions'],
     ['/v1.0/admin/reportSettings', 'reportSettings'],
     ["/v1.0/reports/getOffice365ActiveUserDetail(period='D30')", 'report.activeUserDetail'],
     ["/v1.0/reports/getM365AppUserDetail(period='D7')", 'report.m365AppUserDetail'],
@@ -245,6 +246,25 @@ describe('permissions per endpoint', () => {
     const broad = accepted.includes('Directory.Read.All') ? 'Directory.Read.All' : (accepted[accepted.length - 1] ?? '');
     const r = get(a, path, [broad]);
     expect(r.kind === 'redirect' || (r.kind === 'json' && r.status === 200)).toBe(true);
+  });
+
+  it('directory/subscriptions lists one companySubscription per SKU, with renewal dates and one trial', () => {
+    // learn.microsoft.com/graph/api/directory-list-subscriptions and .../resources/companysubscription
+    const p = ok(get(a, '/v1.0/directory/subscriptions', ['Organization.Read.All']));
+    expect(p['@odata.context']).toBe(`${GRAPH}/v1.0/$metadata#directory/subscriptions`);
+    expect(p.value.map((s) => s['skuId'])).toEqual(a.data.skus.map((s) => s.skuId));
+    const trials = p.value.filter((s) => s['isTrial'] === true);
+    expect(trials.map((s) => s['skuPartNumber'])).toEqual(['POWER_BI_PRO']);
+    for (const s of p.value) {
+      expect(Date.parse(String(s['nextLifecycleDateTime']))).toBeGreaterThan(Date.parse(String(s['createdDateTime'])));
+      expect(['Enabled', 'Deleted', 'Suspended', 'Warning', 'LockedOut']).toContain(s['status']);
+    }
+    const sku = a.data.skus[0];
+    const sub = p.value[0];
+    if (!sku || !sub) throw new Error('no SKUs');
+    const u = sku.prepaidUnits;
+    expect(sub['totalLicenses']).toBe(u.enabled + u.warning + u.suspended + u.lockedOut);
+    expect(sub['id']).toBe(sku.subscriptionIds[0]);
   });
 
   it('subscribedSkus answers Graph\'s collection shape', () => {
