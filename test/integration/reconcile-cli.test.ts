@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src-main/core/store/db';
@@ -64,7 +65,9 @@ describe('CLI: reconcile, imports, diff and verify-history', () => {
     expect(diff.code).toBe(0);
     expect(diff.stdout).toMatch(new RegExp(`From snapshot ${ids[0]} .*\\n  to snapshot ${ids[1]}`));
     const csv = readFileSync(join(dir, 'diff', `diff-${ids[0]}-${ids[1]}.csv`), 'utf8');
-    expect(csv.split('\r\n')[0]).toBe('\uFEFFChange,Part number,Finding,User principal name,Item,Before,After,From snapshot,From hash,To snapshot,To hash');
+    expect(csv.startsWith('\uFEFF')).toBe(true);
+    const [header] = parse(csv.slice(1)) as string[][];
+    expect(header).toEqual(['Change', 'Part number', 'Finding', 'User principal name', 'Item', 'Before', 'After', 'From snapshot', 'From hash', 'To snapshot', 'To hash']);
 
     const ok = await cli(['--data-dir', data, 'verify-history', '--profile', 'demo']);
     expect(ok.code).toBe(0);
