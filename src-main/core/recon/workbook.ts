@@ -159,7 +159,10 @@ export async function writeWorkbook(db: Db, path: string, report: ReconcileRepor
       ['Prices from', report.savings.sources.join('; ') || 'none'],
       ['Renewal dates', report.renewalNote],
     ];
-    if (userSheets > 1) summary.push(['Continued sheets', `User licences has ${userRows} rows; it continues on ${Array.from({ length: userSheets - 1 }, (_, i) => `"${continuationName('User licences', i + 2)}"`).join(', ')}.`]);
+    const findingRows = findings.findings.reduce((n, f) => n + f.items.length, 0);
+    for (const [name, rows, count] of [['Findings', findingRows, sheetsFor(findingRows, maxRows)], ['User licences', userRows, userSheets]] as const) {
+      if (count > 1) summary.push(['Continued sheets', `${name} has ${rows} rows; it continues on ${Array.from({ length: count - 1 }, (_, i) => `"${continuationName(name, i + 2)}"`).join(', ')}.`]);
+    }
     for (const f of findings.findings) if (f.count > 0 || f.confidence === 'reduced') summary.push([`Finding: ${f.title}`, `${f.count} items, ${f.users} users${f.confidence === 'reduced' ? ' (reduced confidence)' : ''}`]);
     for (const note of [...findings.notes, ...report.notes]) summary.push(['Data-quality note', note]);
     for (const r of runs) if (r.status !== 'ok') summary.push(['Data-quality note', `${r.dataset} ${r.status}: ${r.missingPermission ? `missing permission ${r.missingPermission}` : (r.reason ?? '')}`]);
