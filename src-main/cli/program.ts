@@ -11,6 +11,7 @@ import { registerLoginCommands } from './commands/login';
 import { registerCertCommands } from './commands/cert';
 import { registerCatalogCommands } from './commands/catalog';
 import { registerFindingsCommands } from './commands/findings';
+import { registerReconcileCommands } from './commands/reconcile';
 
 export type { CliIo } from './command-deps';
 
@@ -51,6 +52,7 @@ export function buildProgram(io: CliIo): { program: Command; host: () => CliHost
   registerCertCommands(program, deps);
   registerCatalogCommands(program, deps);
   registerFindingsCommands(program, deps);
+  registerReconcileCommands(program, deps);
 
   return { program, host: () => host };
 }

@@ -9,6 +9,7 @@ import { CERT_KEY_TYPES, MAX_CERT_DAYS, certificateImportSourceSchema, certifica
 import { demoStartSchema, demoStatusSchema } from './demo';
 import { catalogImportSummarySchema } from './catalog';
 import { findingKindSchema, findingsReportSchema, reconSettingsSchema } from './recon';
+import { diffReportSchema, exchangeRatesSchema, historyVerifySchema, importResultSchema, reconcileReportSchema } from './reconcile';
 
 /**
  * THE contract: every operation a front end can call, with its argument schema, its
@@ -163,6 +164,31 @@ export const CONTRACT = {
   ),
   'settings.get': op(profileArg, reconSettingsSchema, "the profile's reconciliation settings: inactivity threshold, exclusions, seat buffers"),
   'settings.set': op(z.object({ profile: profileNameSchema, settings: reconSettingsSchema }), reconSettingsSchema, "replace the profile's reconciliation settings (missing fields take their defaults)"),
+
+  // Renewals, entitlements, cost and right-sizing; the snapshot history.
+  'reconcile.run': op(
+    z.object({ profile: profileNameSchema, snapshotId: z.number().int().positive().optional() }),
+    reconcileReportSchema,
+    'seat position, entitlements reconciliation, renewal-aware right-sizing, cost per SKU, department and country, and savings with their price sources',
+  ),
+  'entitlements.import': op(z.object({ profile: profileNameSchema, path: z.string().min(1).max(4096) }), importResultSchema, "import purchase records (CSV or XLSX); replaces the profile's previous ones, or nothing on any bad cell"),
+  'prices.import': op(z.object({ profile: profileNameSchema, path: z.string().min(1).max(4096) }), importResultSchema, "import a price list (CSV or XLSX); replaces the profile's previous one, or nothing on any bad cell"),
+  'prices.getRates': op(profileArg, exchangeRatesSchema, 'the exchange rates into the reporting currency'),
+  'prices.setRates': op(z.object({ profile: profileNameSchema, rates: exchangeRatesSchema }), exchangeRatesSchema, 'set the reporting currency and the rates that convert other currencies into it (base null clears them)'),
+  'history.diff': op(
+    z.object({
+      profile: profileNameSchema,
+      from: z.number().int().positive(),
+      /** Default: the current snapshot. */
+      to: z.number().int().positive().optional(),
+      /** Write the diff CSV into this folder. */
+      outDir: z.string().min(1).optional(),
+      limit: z.number().int().min(0).max(10_000_000).optional(),
+    }),
+    diffReportSchema,
+    'users gained or lost per SKU, seat-count changes and findings new or resolved between two snapshots',
+  ),
+  'history.verify': op(profileArg, historyVerifySchema, "recompute the hash chain of the profile's snapshots; names the first snapshot that does not hold"),
 
   // The built-in demo tenant.
   'demo.start': op(demoStartSchema, demoStatusSchema, 'start the demo tenant in this process and open its profile'),

@@ -40,7 +40,9 @@ export type SkuSummaryRowDto = z.infer<typeof skuSummaryRowSchema>;
 
 /** One file id per finding (finding-<kind>.csv, with findings-summary.csv). */
 export const FINDING_EXPORT_IDS = FINDING_KINDS.map((k): `finding-${FindingKind}` => `finding-${k}`);
-export const EXPORT_FILE_IDS = ['sku-summary', 'user-licenses', ...FINDING_EXPORT_IDS] as const;
+/** The reconciliation files: SKU position, entitlements reconciliation, right-sizing, and the XLSX workbook of them all. */
+export const RECON_EXPORT_IDS = ['sku-position', 'entitlements-reconciliation', 'right-sizing', 'workbook'] as const;
+export const EXPORT_FILE_IDS = ['sku-summary', 'user-licenses', ...FINDING_EXPORT_IDS, ...RECON_EXPORT_IDS] as const;
 export const exportFileIdSchema = z.enum(EXPORT_FILE_IDS);
 
 export const exportResultSchema = z.object({

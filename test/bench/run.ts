@@ -1,19 +1,24 @@
 // npm run bench: the figures the foundation issue asks for, measured in one run.
 //  1. users/s from Graph pages into SQLite (100k-user demo tenant) vs raw better-sqlite3
 //     inserts of the same rows, as a ratio;
-//  2. peak RSS of a full sync of a 1,000,000-user demo tenant.
+//  2. peak RSS of a full sync of a 1,000,000-user demo tenant;
+//  3. peak RSS of the XLSX workbook over a 1,000,000-user snapshot vs the user-licence CSV export.
 // Sizes can be lowered for a quick look: BENCH_USERS=20000 BENCH_BIG_USERS=100000 npm run bench
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchProfile, forkTs, startTenantProcess, stopChild } from './child';
 import type { SyncChildReport } from './sync-child';
+import type { XlsxChildReport } from './xlsx-child';
 import type { TenantInfo } from './tenant-child';
 import { syncProfile } from '../../src-main/core/services/sync-service';
 import { openDatabase, type Db } from '../../src-main/core/store/db';
 import { nullLogger } from '../../src-main/core/log/logger';
 
 const USERS = Number(process.env['BENCH_USERS'] ?? 100_000);
+const XLSX_USERS = Number(process.env['BENCH_XLSX_USERS'] ?? 1_000_000);
+/** Run only these parts (comma-separated: throughput, rss, xlsx); all by default. */
+const ONLY = new Set((process.env['BENCH_ONLY'] ?? 'throughput,rss,xlsx').split(','));
 const BIG_USERS = Number(process.env['BENCH_BIG_USERS'] ?? 1_000_000);
 const scratch: string[] = [];
 /** A scratch folder removed when the bench ends (the databases reach several GB at 1M users). */
@@ -95,9 +100,47 @@ async function peakRss(): Promise<void> {
   }
 }
 
+/**
+ * A snapshot of `users` licensed users written straight into SQLite (recursive CTEs): three
+ * SKUs, one or two licences per user, a sign-in row each, departments and countries.
+ */
+function syntheticSnapshot(users: number): string {
+  const path = join(tmp(), 'xlsx.db');
+  const db = openDatabase(path);
+  db.transaction(() => {
+    db.prepare(`INSERT INTO snapshots (id, profile_name, tenant_id, started_at, finished_at, status, user_count) VALUES (1, 'bench', 't', '2025-06-01T00:00:00Z', '2025-06-01T00:10:00Z', 'complete', ?)`).run(users);
+    db.exec(`INSERT INTO skus (snapshot_id, sku_id, sku_part_number, capability_status, consumed_units, enabled) VALUES
+      (1, '6fd2c87f-b296-42f0-b197-1e91e994b900', 'ENTERPRISEPACK', 'Enabled', ${users}, ${users + 100}),
+      (1, '4b9405b0-7788-4568-add1-99614e613b69', 'EXCHANGESTANDARD', 'Enabled', ${Math.floor(users / 4)}, ${Math.floor(users / 4) + 10}),
+      (1, 'c5928f49-12ba-48f7-ada3-0d743a3601d5', 'VISIOCLIENT', 'Enabled', ${Math.floor(users / 10)}, ${Math.floor(users / 10)})`);
+    const seq = `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${users - 1})`;
+    db.exec(`${seq} INSERT INTO users (snapshot_id, id, upn, display_name, account_enabled, user_type, created_at, department, usage_location)
+      SELECT 1, printf('%08d-0000-4000-8000-%012d', i, i), printf('user%07d@bench.example', i), printf('Bench User %d', i), 1, 'Member', '2020-01-01T00:00:00Z',
+             'Dept ' || (i % 40), CASE i % 3 WHEN 0 THEN 'GB' WHEN 1 THEN 'FR' ELSE 'US' END FROM n`);
+    db.exec(`${seq} INSERT INTO user_licenses (snapshot_id, user_id, sku_id, source, state, error) SELECT 1, printf('%08d-0000-4000-8000-%012d', i, i), '6fd2c87f-b296-42f0-b197-1e91e994b900', 'direct', 'Active', 'None' FROM n`);
+    db.exec(`${seq} INSERT INTO user_licenses (snapshot_id, user_id, sku_id, source, state, error) SELECT 1, printf('%08d-0000-4000-8000-%012d', i, i), 'c5928f49-12ba-48f7-ada3-0d743a3601d5', 'direct', 'Active', 'None' FROM n WHERE i % 10 = 0`);
+    db.exec(`${seq} INSERT INTO sign_in_activity (snapshot_id, user_id, last_sign_in, last_successful) SELECT 1, printf('%08d-0000-4000-8000-%012d', i, i), '2025-05-30T08:00:00Z', '2025-05-30T08:00:00Z' FROM n`);
+    for (const d of ['subscribedSkus', 'users', 'signInActivity']) db.prepare(`INSERT INTO dataset_runs (snapshot_id, dataset, status, items) VALUES (1, ?, 'ok', ?)`).run(d, users);
+  })();
+  db.close();
+  return path;
+}
+
+async function xlsxMemory(): Promise<void> {
+  const dbPath = syntheticSnapshot(XLSX_USERS);
+  const run = async (mode: 'csv' | 'xlsx'): Promise<XlsxChildReport> => (await forkTs<XlsxChildReport>('./xlsx-child.ts', [dbPath, mode, tmp()])).info;
+  const csv = await run('csv');
+  const xlsx = await run('xlsx');
+  console.log(`exports of a ${XLSX_USERS}-user snapshot (${Math.round(XLSX_USERS * 1.1)} licence rows)`);
+  console.log(`  user-licence CSV: ${csv.seconds.toFixed(1)} s, peak RSS ${Math.round(csv.maxRssMb)} MB`);
+  console.log(`  XLSX workbook (findings, reconciliation, every sheet): ${xlsx.seconds.toFixed(1)} s, peak RSS ${Math.round(xlsx.maxRssMb)} MB`);
+  console.log(`  ratio: ${(xlsx.maxRssMb / csv.maxRssMb).toFixed(2)}x the CSV's peak RSS (goal <= 1.2x)`);
+}
+
 try {
-  await throughput();
-  await peakRss();
+  if (ONLY.has('throughput')) await throughput();
+  if (ONLY.has('rss')) await peakRss();
+  if (ONLY.has('xlsx')) await xlsxMemory();
 } finally {
   cleanUp();
 }

@@ -120,7 +120,7 @@ describe('the services over the contract table', () => {
     const exported = keep(await ok<{ files: string[]; snapshotId: number }>('exports.write', { profile: 'demo', outDir: out }));
     expect(exported.snapshotId).toBe(result.snapshotId);
     expect(exported.files.map((f) => f.slice(out.length + 1)).sort()).toEqual(
-      ['sku-summary.csv', 'user-licenses.csv', 'findings-summary.csv', ...FINDING_KINDS.map((k) => `finding-${k}.csv`)].sort(),
+      ['sku-summary.csv', 'user-licenses.csv', 'findings-summary.csv', ...FINDING_KINDS.map((k) => `finding-${k}.csv`), 'sku-position.csv', 'entitlements-reconciliation.csv', 'right-sizing.csv', 'reconciliation.xlsx'].sort(),
     );
     expect(readFileSync(exported.files[0]!).subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
     expect((await fails('exports.write', { profile: 'demo', outDir: out, snapshotId: 9999 })).message).toMatch(/has no snapshot 9999/);
@@ -146,6 +146,32 @@ describe('the services over the contract table', () => {
     expect((await fails('settings.set', { profile: 'demo', settings: { inactiveDay: 30 } })).message).toMatch(/inactiveDay/);
     expect(await ok('settings.get', { profile: 'demo' })).toMatchObject({ inactiveDays: 30 }); // nothing stored is lost
     expect((await fails('findings.list', { profile: 'demo', snapshotId: 9999 })).message).toMatch(/has no snapshot 9999/);
+
+    // Renewals, entitlements, cost and history. The sync sealed the snapshot into the hash chain.
+    const sealed = (await ok<{ id: number; contentHash: string | null }[]>('snapshots.list', { profile: 'demo' }))[0];
+    expect(sealed?.contentHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(exported).toMatchObject({ contentHash: sealed?.contentHash });
+    const verified = keep(await ok<{ ok: boolean; checked: number; firstBad: number | null }>('history.verify', { profile: 'demo' }));
+    expect(verified).toMatchObject({ ok: true, checked: 1, firstBad: null });
+    const purchases = join(dataDir, 'purchases.csv');
+    writeFileSync(purchases, 'SKU,Quantity,Unit price,Currency,Billing period,Term end\r\nENTERPRISEPACK,40,276,EUR,annual,2030-06-30\r\nNOT_A_REAL_SKU,1,1,EUR,monthly,\r\n');
+    expect(keep(await ok('entitlements.import', { profile: 'demo', path: purchases }))).toMatchObject({ rows: 2, unknownSkus: ['NOT_A_REAL_SKU'], currencies: ['EUR'] });
+    writeFileSync(purchases, 'SKU,Quantity\r\nENTERPRISEPACK,many\r\n');
+    expect((await fails('entitlements.import', { profile: 'demo', path: purchases })).message).toMatch(/row 2, column "Quantity"/);
+    const priceList = join(dataDir, 'prices.csv');
+    writeFileSync(priceList, 'SKU,Unit price,Currency,Billing period\r\nSPE_E5,60,USD,monthly\r\n');
+    expect(keep(await ok('prices.import', { profile: 'demo', path: priceList }))).toMatchObject({ rows: 1, currencies: ['USD'] });
+    expect((await fails('reconcile.run', { profile: 'demo' })).message).toMatch(/several currencies \(EUR, USD\)/);
+    expect(keep(await ok('prices.getRates', { profile: 'demo' }))).toEqual({ base: null, rates: {} });
+    expect(keep(await ok('prices.setRates', { profile: 'demo', rates: { base: 'EUR', rates: { USD: 0.9 } } }))).toEqual({ base: 'EUR', rates: { USD: 0.9 } });
+    const rec = keep(await ok<{ currency: string; position: { partNumber: string; price: { monthly: number | null; source: string } }[]; entitlements: { partNumber: string; entitled: number }[]; savings: { coverageNote: string }; rightSizing: { advice: string }[] }>('reconcile.run', { profile: 'demo' }));
+    expect(rec.currency).toBe('EUR');
+    expect(rec.position.find((p) => p.partNumber === 'ENTERPRISEPACK')?.price).toMatchObject({ monthly: 23, source: 'entitlement' });
+    expect(rec.entitlements).toContainEqual(expect.objectContaining({ partNumber: 'NOT_A_REAL_SKU', entitled: 1 }));
+    expect(rec.savings.coverageNote).toMatch(/^Savings cover \d+% of reclaimable seats/);
+    const diff = keep(await ok<{ skus: unknown[]; files: string[] }>('history.diff', { profile: 'demo', from: result.snapshotId, outDir: join(dataDir, 'diff') }));
+    expect(diff.skus).toEqual([]);
+    expect(diff.files.map((f) => f.split(/[\\/]/).pop())).toEqual([`diff-${result.snapshotId}-${result.snapshotId}.csv`]);
   });
 
   it('a certificate for the demo profile is proven against the demo tenant, and nothing else is kept', async () => {

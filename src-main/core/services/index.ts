@@ -9,6 +9,7 @@ import { ServiceContext } from './context';
 import { createDispatcher } from './dispatch';
 import { profileServices } from './profiles';
 import { reconServices } from './recon';
+import { reconcileServices } from './reconcile';
 import { snapshotServices } from './snapshots';
 import { syncService } from './sync-jobs';
 import type { Services, ServicesDeps } from './types';
@@ -60,6 +61,7 @@ export function createServices(deps: ServicesDeps): Services {
     snapshots,
     exports,
     ...reconServices(ctx),
+    ...reconcileServices(ctx),
     demo,
   } satisfies ServicesApi;
 

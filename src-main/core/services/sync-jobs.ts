@@ -9,6 +9,7 @@ import type { ServiceContext } from './context';
 import { toErrorDto } from './dispatch';
 import { syncProfile } from './sync-service';
 import { checkDatabaseIntegrity } from '../store/db';
+import { sealCommittedSnapshot } from './reconcile';
 
 interface JobRecord {
   job: SyncJob;
@@ -93,6 +94,7 @@ export function syncService(ctx: ServiceContext, prepare: (r: Awaited<ReturnType
           ...(args.datasets ? { datasets: args.datasets } : {}),
           ...(args.acceptIncompleteUsers ? { acceptIncompleteUsers: true } : {}),
         });
+        sealCommittedSnapshot(ctx, result.snapshotId);
         record.result = result;
         job.result = result;
         job.state = 'succeeded';
