@@ -22,7 +22,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statfsSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, readFileSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { FaultPlan } from '../../src-main/core/demo-tenant/index';
@@ -32,6 +32,7 @@ import {
   between,
   errorText,
   faultRuns,
+  fingerprintsOf,
   FaultTable,
   judge,
   newServices,
@@ -50,8 +51,8 @@ import {
 
 const RUNS = faultRuns();
 const PROFILE = 'faults';
-/** Three pages of users at 999, five of sign-in activity at 500, reports of ~2,000 rows. */
-const USERS = 2100;
+/** Two pages of users at 999, three of sign-in activity at 500, reports of ~1,000 rows. */
+const USERS = 1100;
 const table = new FaultTable();
 const outDir = tempDir('m365lr-faults-');
 
@@ -276,5 +277,270 @@ describe('network faults, through the services', () => {
         },
       };
     });
+  });
+});
+
+// ---------------------------------------------------------------------------
+// The process, the disk and the database file
+
+/** A data folder with the profile and one complete snapshot (the one that must survive). */
+async function dataDirWithSnapshot(dir?: string): Promise<string> {
+  const d = dir ?? tempDir('m365lr-faults-data-');
+  await saveProfile(d, ft.profile(PROFILE));
+  const s = newServices(d);
+  try {
+    const out = await syncOnce(s, PROFILE);
+    if (out.error !== undefined) throw new Error(`the baseline sync failed: ${errorText(out.error)}`);
+  } finally {
+    await s.close();
+  }
+  return d;
+}
+
+/** After a fault: the next start finds the database consistent, and a new sync is complete and equal to the truth. */
+async function recovers(dir: string): Promise<void> {
+  const s = newServices(dir);
+  try {
+    const out = await syncOnce(s, PROFILE);
+    expect(out.error === undefined ? '' : errorText(out.error)).toBe('');
+  } finally {
+    await s.close();
+  }
+  const after = readStore(dir, PROFILE);
+  expect(after.integrity).toBe('ok');
+  expect(sameFingerprint(after.fingerprint, ft.truth)).toBe(true);
+}
+
+/** A small tmpfs at a new mount point (root; CI runs as root), or undefined where none can be mounted. */
+function mountTmpfs(sizeBytes: number): string | undefined {
+  const dir = tempDir('m365lr-faults-tmpfs-');
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeBytes},mode=0700`, 'tmpfs', dir], { stdio: 'ignore' });
+    return dir;
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+    return undefined;
+  }
+}
+
+function unmount(dir: string): void {
+  try {
+    execFileSync('mount', ['-o', 'remount,rw', dir], { stdio: 'ignore' });
+  } catch {
+    // already writable, or gone
+  }
+  execFileSync('umount', [dir], { stdio: 'ignore' });
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Fill the file system holding `dir` until `leave` bytes are free (a filler file), returns its path. */
+function fillDisk(dir: string, leave: number): string {
+  const filler = join(dir, 'filler.bin');
+  const fd = openSync(filler, 'w');
+  try {
+    const chunk = Buffer.alloc(64 * 1024, 0xa5);
+    for (;;) {
+      const st = statfsSync(dir);
+      const free = st.bavail * st.bsize;
+      if (free <= leave) break;
+      writeSync(fd, chunk, 0, Math.min(chunk.length, free - leave));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return filler;
+}
+
+const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+describe('process, disk and database faults', () => {
+  it('a sync process killed mid-sync (SIGKILL) leaves the database consistent and the last snapshot intact', async () => {
+    const name = 'process killed mid-sync (SIGKILL)';
+    const dir = await dataDirWithSnapshot();
+    for (const seed of seedsFor(name)) {
+      const rnd = seeded(seed);
+      const afterRequests = between(rnd, 1, 14);
+      const before = readStore(dir, PROFILE);
+      ft.tenant.clearRequestLog();
+      ft.tenant.setFaults({ latencyMs: 15 });
+      const c = spawnCli(['sync', '--profile', PROFILE], dir);
+      let exited: number | null | undefined;
+      void c.exited.then((code) => (exited = code));
+      try {
+        await until(() => graphLog().length >= afterRequests || exited !== undefined, 90_000, 'the child sync to make its requests');
+        c.child.kill('SIGKILL');
+        await c.exited;
+      } finally {
+        ft.tenant.setFaults({});
+      }
+      const after = readStore(dir, PROFILE);
+      // A run that finished before the kill is judged as any committed sync.
+      const v = judge({
+        truth: ft.truth, before, after, cause: /SIGKILL/,
+        ...(exited === 0 && after.latest !== null ? { result: { snapshotId: after.latest } } : { error: new Error(`killed by SIGKILL after ${afterRequests} Graph requests (${c.stderr().slice(-200)})`) }),
+      });
+      record(name, seed, v);
+      expect(after.integrity).toBe('ok');
+    }
+    await recovers(dir);
+  });
+
+  it('two syncs of the same profile at once, from two processes: the second is refused or queued, never interleaved', async () => {
+    const name = 'two processes sync one profile';
+    const dir = await dataDirWithSnapshot();
+    for (const seed of seedsFor(name)) {
+      const rnd = seeded(seed);
+      const before = readStore(dir, PROFILE);
+      ft.tenant.setFaults({ latencyMs: between(rnd, 0, 20) });
+      let codes: (number | null)[];
+      const children = [spawnCli(['sync', '--profile', PROFILE], dir), spawnCli(['sync', '--profile', PROFILE], dir)];
+      try {
+        codes = await Promise.all(children.map((c) => c.exited));
+      } finally {
+        ft.tenant.setFaults({});
+      }
+      const after = readStore(dir, PROFILE);
+      const problems: string[] = [];
+      let lost = false;
+      if (after.integrity !== 'ok' || after.running > 0) {
+        problems.push(`integrity ${after.integrity}, ${after.running} running`);
+        lost = true;
+      }
+      const [previous] = fingerprintsOf(dir, before.latest === null ? [] : [before.latest]);
+      if (before.latest !== null && !sameFingerprint(previous ?? null, before.fingerprint)) {
+        problems.push('the previous snapshot changed');
+        lost = true;
+      }
+      const fresh = after.snapshotIds.filter((id) => !before.snapshotIds.includes(id));
+      const successes = codes.filter((c) => c === 0).length;
+      if (fresh.length !== successes) problems.push(`${successes} sync(s) succeeded but ${fresh.length} snapshot(s) were added`);
+      // Interleaved writes would show as a snapshot with rows of both (or half of each).
+      fingerprintsOf(dir, fresh).forEach((f, i) => {
+        if (!sameFingerprint(f, ft.truth)) {
+          problems.push(`snapshot ${fresh[i]} differs from the tenant`);
+          lost = true;
+        }
+      });
+      children.forEach((c, i) => {
+        if (codes[i] !== 0 && !/another|locked|busy|already/i.test(c.stderr())) problems.push(`process ${i + 1} failed without naming the other sync: ${c.stderr().slice(-300)}`);
+      });
+      if (successes === 0) problems.push('neither sync succeeded');
+      record(name, seed, {
+        survived: problems.length === 0,
+        dataLost: lost,
+        outcome: successes === 2 ? 'committed' : 'kept previous',
+        detail: problems.join('; ') || `exit codes ${codes.join(', ')}`,
+      });
+    }
+  });
+
+  it('disk full at commit: the error says so and the previous snapshot stays current', async () => {
+    const name = 'disk full at commit';
+    const mnt = mountTmpfs(48 * 1024 * 1024);
+    try {
+      const dir = await dataDirWithSnapshot(mnt ? join(mnt, 'data') : undefined);
+      for (const seed of seedsFor(name)) {
+        const rnd = seeded(seed);
+        const before = readStore(dir, PROFILE);
+        let out: { error?: unknown; result?: { snapshotId: number } };
+        if (mnt) {
+          // Too little room for the new snapshot's pages, enough for SQLite's shared-memory index.
+          const filler = fillDisk(mnt, between(rnd, 160, 600) * 1024);
+          const s = newServices(dir);
+          try {
+            out = await syncOnce(s, PROFILE);
+          } finally {
+            await s.close();
+            rmSync(filler, { force: true });
+          }
+        } else {
+          // No tmpfs here: a size-limited file instead (RLIMIT_FSIZE on the sync process).
+          const limit = readFileSync(join(dir, 'reconciler.db')).length + between(rnd, 64, 400) * 1024;
+          const c = spawnCli(['sync', '--profile', PROFILE], dir, ['prlimit', `--fsize=${limit}`, '--']);
+          const code = await c.exited;
+          out = code === 0 ? { result: { snapshotId: readStore(dir, PROFILE).latest ?? -1 } } : { error: new Error(c.stderr()) };
+        }
+        const after = readStore(dir, PROFILE);
+        record(name, seed, judge({ truth: ft.truth, before, after, cause: /disk is full|disk space|full|I\/O/i, ...out }));
+        if (mnt) expect(out.error === undefined ? '' : errorText(out.error)).toMatch(/full/i);
+      }
+      await recovers(dir);
+    } finally {
+      if (mnt) unmount(mnt);
+    }
+  });
+
+  it('the database read-only at commit: the error names the file and the previous snapshot stays current', async () => {
+    const name = 'database read-only';
+    const mnt = mountTmpfs(48 * 1024 * 1024);
+    // Without a tmpfs, file modes make the database read-only, which binds every user but root.
+    const root = process.getuid?.() === 0;
+    expect(mnt !== undefined || !root, 'root needs a tmpfs it can remount read-only (CI runs as root and may mount one)').toBe(true);
+    const files = (dir: string) => ['reconciler.db', 'reconciler.db-wal', 'reconciler.db-shm'].map((f) => join(dir, f)).filter((f) => existsSync(f));
+    const readOnly = (dir: string, on: boolean) => {
+      if (mnt) execFileSync('mount', ['-o', `remount,${on ? 'ro' : 'rw'}`, mnt], { stdio: 'ignore' });
+      else for (const f of files(dir)) chmodSync(f, on ? 0o400 : 0o600);
+    };
+    try {
+      const dir = await dataDirWithSnapshot(mnt ? join(mnt, 'data') : undefined);
+      for (const seed of seedsFor(name)) {
+        const before = readStore(dir, PROFILE);
+        readOnly(dir, true);
+        const s = newServices(dir);
+        let out: Awaited<ReturnType<typeof syncOnce>>;
+        try {
+          out = await syncOnce(s, PROFILE);
+        } finally {
+          await s.close();
+          readOnly(dir, false);
+        }
+        const after = readStore(dir, PROFILE);
+        record(name, seed, judge({ truth: ft.truth, before, after, cause: /read-?only/i, ...out }));
+      }
+      await recovers(dir);
+    } finally {
+      if (mnt) unmount(mnt);
+    }
+  });
+
+  it('a corrupted database file: a clear error naming the file and what to do, and nothing overwritten', async () => {
+    const name = 'corrupted database file';
+    for (const seed of seedsFor(name)) {
+      const rnd = seeded(seed);
+      const dir = await dataDirWithSnapshot();
+      const path = join(dir, 'reconciler.db');
+      // Damage one page of a table the snapshot lives in (dbstat names the pages of each b-tree).
+      const probe = new Database(path, { readonly: true });
+      const pageSize = probe.pragma('page_size', { simple: true }) as number;
+      const tables = ['users', 'user_licenses', 'skus', 'snapshots'];
+      const target = tables[between(rnd, 0, tables.length - 1)] ?? 'users';
+      const pages = (probe.prepare('SELECT pageno FROM dbstat WHERE name = ?').all(target) as { pageno: number }[]).map((r) => r.pageno);
+      probe.close();
+      const page = pages[between(rnd, 0, pages.length - 1)] ?? 2;
+      const garbage = Buffer.alloc(pageSize);
+      for (let i = 0; i < pageSize; i++) garbage[i] = Math.floor(rnd() * 256);
+      const fd = openSync(path, 'r+');
+      writeSync(fd, garbage, 0, pageSize, (page - 1) * pageSize);
+      closeSync(fd);
+      const hash = sha256(path);
+
+      const s = newServices(dir);
+      let out: Awaited<ReturnType<typeof syncOnce>>;
+      try {
+        out = await syncOnce(s, PROFILE);
+      } finally {
+        await s.close();
+      }
+      const text = out.error === undefined ? '' : errorText(out.error);
+      const problems: string[] = [];
+      if (out.error === undefined) problems.push(`the sync wrote snapshot ${out.result?.snapshotId} onto a damaged file (page ${page} of ${target})`);
+      else {
+        if (!text.includes(path)) problems.push(`the error does not name the file: ${text}`);
+        if (!/damaged|corrupt/i.test(text) || !/backup|move it/i.test(text)) problems.push(`the error does not say what happened and what to do: ${text}`);
+      }
+      const overwritten = sha256(path) !== hash || existsSync(`${path}-wal`) && readFileSync(`${path}-wal`).length > 0;
+      if (overwritten) problems.push('the damaged file was written to');
+      record(name, seed, { survived: problems.length === 0, dataLost: overwritten, outcome: out.error === undefined ? 'committed' : 'kept previous', detail: problems.join('; ') || text.slice(0, 200) });
+    }
   });
 });

@@ -131,6 +131,16 @@ export function snapshotFingerprint(db: Database.Database, snapshotId: number): 
   return { users: users.length, licences: lic.length, skus: skus.length, hash: digest(lines) };
 }
 
+/** Fingerprints of given snapshots (a snapshot absent from the file gives null). */
+export function fingerprintsOf(dataDir: string, ids: readonly number[]): (Fingerprint | null)[] {
+  const db = new Database(join(dataDir, 'reconciler.db'), { readonly: true, fileMustExist: true });
+  try {
+    return ids.map((id) => (db.prepare("SELECT 1 FROM snapshots WHERE id = ? AND status = 'complete'").get(id) ? snapshotFingerprint(db, id) : null));
+  } finally {
+    db.close();
+  }
+}
+
 /** Reads the store of a data folder (read-only; the file must exist). */
 export function readStore(dataDir: string, profile: string): StoreState {
   const db = new Database(join(dataDir, 'reconciler.db'), { readonly: true, fileMustExist: true });
@@ -175,8 +185,8 @@ export interface Judgement {
   truth: Fingerprint;
   before: StoreState;
   after: StoreState;
-  /** The sync's result, or undefined when it failed. */
-  result?: SyncResult;
+  /** The sync's result, or undefined when it failed (only its snapshot id matters here). */
+  result?: Pick<SyncResult, 'snapshotId'>;
   /** The error when it failed. */
   error?: unknown;
   /** What the error must say (the cause) when the previous snapshot is kept. */
@@ -312,7 +322,7 @@ export function newServices(dataDir: string): Services {
 export async function saveProfile(dataDir: string, profile: Profile): Promise<void> {
   const s = newServices(dataDir);
   try {
-    await s.api.profiles.save({ profile });
+    await s.api.profiles.save({ profile, replace: false });
   } finally {
     await s.close();
   }
@@ -341,8 +351,10 @@ export interface CliChild {
 }
 
 /** `m365-reconciler <args> --data-dir <dir>` from the sources, in a process of its own. */
-export function spawnCli(args: string[], dataDir: string): CliChild {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src-main', 'cli', 'index.ts'), '--data-dir', dataDir, ...args], {
+export function spawnCli(args: string[], dataDir: string, prefix: readonly string[] = []): CliChild {
+  const node = [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'src-main', 'cli', 'index.ts'), '--data-dir', dataDir, ...args];
+  const [cmd, ...rest] = [...prefix, ...node] as [string, ...string[]];
+  const child = spawn(cmd, rest, {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { PATH: process.env['PATH'] ?? '', HOME: dataDir },
