@@ -237,6 +237,8 @@ interface Row {
   committed: number;
   kept: number;
   failures: string[];
+  /** The error each kept-previous run ended with, as named to the operator. */
+  causes: string[];
 }
 
 /** The fault table: scenario, runs, survived, data lost; printed and written to a file at the end. */
@@ -244,13 +246,14 @@ export class FaultTable {
   readonly #rows = new Map<string, Row>();
 
   record(scenario: string, v: Verdict, seed: string): void {
-    const r = this.#rows.get(scenario) ?? { runs: 0, survived: 0, lost: 0, committed: 0, kept: 0, failures: [] };
+    const r = this.#rows.get(scenario) ?? { runs: 0, survived: 0, lost: 0, committed: 0, kept: 0, failures: [], causes: [] };
     r.runs++;
     if (v.survived) r.survived++;
     if (v.dataLost) r.lost++;
     if (v.outcome === 'committed') r.committed++;
     if (v.outcome === 'kept previous') r.kept++;
     if (!v.survived) r.failures.push(`${seed}: ${v.detail}`);
+    else if (v.outcome === 'kept previous' && !r.causes.includes(v.detail)) r.causes.push(v.detail);
     this.#rows.set(scenario, r);
   }
 
@@ -263,6 +266,8 @@ export class FaultTable {
     const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
     const out = [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(0, -1).map(line), widths.map((w) => '-'.repeat(w)).join('  '), line(rows[rows.length - 1] ?? [])];
     const failures = [...this.#rows.entries()].flatMap(([name, r]) => r.failures.map((f) => `  ${name} ${f}`));
+    const causes = [...this.#rows.entries()].flatMap(([name, r]) => r.causes.slice(0, 3).map((c) => `  ${name}: ${c.replace(/\s+/g, ' ').slice(0, 160)}`));
+    if (causes.length > 0) out.push('', 'Errors named when the previous snapshot was kept:', ...causes);
     if (failures.length > 0) out.push('', 'Runs that did not survive:', ...failures);
     return out.join('\n');
   }
