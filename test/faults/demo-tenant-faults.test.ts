@@ -74,7 +74,9 @@ describe('the demo tenant fault options', () => {
     }
     expect(statuses).toEqual([200, 200, 401]);
     expect(message).toMatch(/token is expired/);
-    expect((await get('/v1.0/subscribedSkus', await getToken())).status).toBe(200);
+    const fresh = await get('/v1.0/subscribedSkus', await getToken());
+    await fresh.arrayBuffer();
+    expect(fresh.status).toBe(200);
   });
 
   it('downloadFail answers 404 or 403 after the report redirect, `times` times', async () => {
@@ -82,6 +84,7 @@ describe('the demo tenant fault options', () => {
     t.setFaults({ downloadFail: { status: 404, times: 1 } });
     const download = async (): Promise<number> => {
       const redirect = await get(REPORT, token);
+      await redirect.arrayBuffer();
       expect(redirect.status).toBe(302);
       const res = await http.fetch(redirect.headers.get('location') ?? '');
       await res.arrayBuffer();
@@ -96,6 +99,7 @@ describe('the demo tenant fault options', () => {
     const token = await getToken();
     t.setFaults({ malformedReportRow: { row: 3, file: /^Office365ActiveUserDetail_/, kind: 'short' } });
     const redirect = await get(REPORT, token);
+    await redirect.arrayBuffer();
     const csv = await (await http.fetch(redirect.headers.get('location') ?? '')).text();
     const lines = csv.split('\r\n');
     expect(lines[4]).toBe('malformed-row-with-one-field');
