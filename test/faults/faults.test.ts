@@ -84,10 +84,20 @@ afterAll(async () => {
 
 const seedsFor = (name: string): string[] => Array.from({ length: RUNS }, (_, r) => `${name}#${r}`);
 
+/** Verdicts of the scenario running now: every run is recorded in the table before the scenario is asserted. */
+let verdicts: { seed: string; v: Verdict }[] = [];
+
 function record(name: string, seed: string, v: Verdict): void {
   table.record(name, v, seed);
-  expect(v.dataLost, `${seed}: ${v.detail}`).toBe(false);
-  expect(v.survived, `${seed}: ${v.detail}`).toBe(true);
+  verdicts.push({ seed, v });
+}
+
+/** After a scenario's runs: no data lost in any run, and every run survived. */
+function settle(): void {
+  const done = verdicts;
+  verdicts = [];
+  expect(done.filter(({ v }) => v.dataLost).map(({ seed, v }) => `${seed}: ${v.detail}`)).toEqual([]);
+  expect(done.filter(({ v }) => !v.survived).map(({ seed, v }) => `${seed}: ${v.detail}`)).toEqual([]);
 }
 
 interface NetworkRun {
@@ -132,6 +142,7 @@ async function networkScenario(name: string, make: (rnd: () => number) => Networ
     record(name, seed, wrong ? { ...v, survived: false, detail: wrong } : v);
     run.afterRun?.();
   }
+  settle();
 }
 
 const graphLog = () => ft.tenant.requestLog().filter((e) => e.listener === 'graph');
@@ -386,6 +397,7 @@ describe('process, disk and database faults', () => {
       record(name, seed, v);
       expect(after.integrity).toBe('ok');
     }
+    settle();
     await recovers(dir);
   });
 
@@ -436,6 +448,7 @@ describe('process, disk and database faults', () => {
         detail: problems.join('; ') || `exit codes ${codes.join(', ')}`,
       });
     }
+    settle();
   });
 
   it('disk full at commit: the error says so and the previous snapshot stays current', async () => {
@@ -468,6 +481,7 @@ describe('process, disk and database faults', () => {
         record(name, seed, judge({ truth: ft.truth, before, after, cause: /disk is full|disk space|full|I\/O/i, ...out }));
         if (mnt) expect(out.error === undefined ? '' : errorText(out.error)).toMatch(/full/i);
       }
+      settle();
       await recovers(dir);
     } finally {
       if (mnt) unmount(mnt);
@@ -501,6 +515,7 @@ describe('process, disk and database faults', () => {
         const after = readStore(dir, PROFILE);
         record(name, seed, judge({ truth: ft.truth, before, after, cause: /read-?only/i, ...out }));
       }
+      settle();
       await recovers(dir);
     } finally {
       if (mnt) unmount(mnt);
@@ -546,5 +561,6 @@ describe('process, disk and database faults', () => {
       if (overwritten) problems.push('the damaged file was written to');
       record(name, seed, { survived: problems.length === 0, dataLost: overwritten, outcome: out.error === undefined ? 'committed' : 'kept previous', detail: problems.join('; ') || text.slice(0, 200) });
     }
+    settle();
   });
 });
