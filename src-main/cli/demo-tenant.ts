@@ -35,6 +35,10 @@ const argsSchema = z.object({
   retryAfter: z.coerce.number().min(0).max(3600).default(1),
   resetEvery: z.coerce.number().int().min(1).optional(),
   truncateEvery: z.coerce.number().int().min(1).optional(),
+  invalidJsonEvery: z.coerce.number().int().min(1).optional(),
+  expireTokenAfter: z.coerce.number().int().min(1).optional(),
+  downloadFail: z.coerce.number().pipe(z.union([z.literal(403), z.literal(404)])).optional(),
+  malformedReportRow: z.coerce.number().int().min(1).optional(),
   deviceCodeInterval: z.coerce.number().int().min(1).max(60).default(5),
 });
 type Args = z.infer<typeof argsSchema>;
@@ -184,6 +188,10 @@ export function faultsFromArgs(args: Args): FaultPlan {
     ...(args.throttleEvery !== undefined ? { throttle: { everyNth: args.throttleEvery, status: args.throttleStatus, retryAfterSeconds: args.retryAfter } } : {}),
     ...(args.resetEvery !== undefined ? { resetEveryNth: args.resetEvery } : {}),
     ...(args.truncateEvery !== undefined ? { truncateEveryNth: args.truncateEvery } : {}),
+    ...(args.invalidJsonEvery !== undefined ? { invalidJsonEveryNth: args.invalidJsonEvery } : {}),
+    ...(args.expireTokenAfter !== undefined ? { expireTokenAfterUses: args.expireTokenAfter } : {}),
+    ...(args.downloadFail !== undefined ? { downloadFail: { status: args.downloadFail } } : {}),
+    ...(args.malformedReportRow !== undefined ? { malformedReportRow: { row: args.malformedReportRow } } : {}),
   };
 }
 
@@ -204,6 +212,10 @@ export function parseArgs(argv: readonly string[]): Args {
     .option('--retry-after <seconds>', 'fault: Retry-After sent with throttled requests (fractional seconds allowed, e.g. 2.128)', '1')
     .option('--reset-every <n>', 'fault: every Nth Graph request has its connection reset')
     .option('--truncate-every <n>', 'fault: every Nth Graph JSON response is cut off halfway')
+    .option('--invalid-json-every <n>', 'fault: every Nth Graph JSON response has a body that is not valid JSON')
+    .option('--expire-token-after <n>', 'fault: an access token is refused as expired (401) after this many Graph requests')
+    .option('--download-fail <code>', 'fault: report downloads answer 403 or 404 after the redirect')
+    .option('--malformed-report-row <n>', 'fault: report CSVs carry a malformed line after data row n')
     .option('--device-code-interval <seconds>', 'polling interval the device code endpoint announces (Entra ID: 5)', '5')
     .exitOverride();
   program.parse([...argv]);

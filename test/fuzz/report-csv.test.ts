@@ -190,7 +190,7 @@ describe('usage report CSVs: read row by row, or a clear graph-error', () => {
   ])('a malformed CSV (%s) is a graph-error naming the CSV, not a network error', async (_what, body) => {
     const r = await settlesOrClearError(() => readRows(body, []), ['graph-error']);
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.error.message).toMatch(/report CSV is malformed \(INVALID_OPENING_QUOTE\)/);
+    if (!r.ok) expect(r.error.message).toMatch(/report CSV is malformed \(INVALID_OPENING_QUOTE[):]/);
   });
 
   it('Yes/No, True/False and 1/0 in any case map to booleans; other text is a graph-error naming the column', () => {

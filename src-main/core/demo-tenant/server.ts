@@ -10,7 +10,7 @@
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { generateTlsMaterial, type TlsMaterial } from './ca';
@@ -48,8 +48,25 @@ const faultPlanSchema = z.object({
       pattern: z.instanceof(RegExp),
       status: z.number().int().min(400).max(599),
       times: z.number().int().min(1).optional(),
+      skip: z.number().int().min(0).optional(),
+      retryAfterSeconds: z.number().min(0).max(3600).optional(),
     })
     .optional(),
+  invalidJsonEveryNth: z.number().int().min(1).optional(),
+  malformedReportRow: z
+    .object({
+      row: z.number().int().min(1),
+      file: z.instanceof(RegExp).optional(),
+      kind: z.enum(['short', 'quote']).optional(),
+    })
+    .optional(),
+  downloadFail: z
+    .object({
+      status: z.union([z.literal(403), z.literal(404)]),
+      times: z.number().int().min(1).optional(),
+    })
+    .optional(),
+  expireTokenAfterUses: z.number().int().min(1).optional(),
   foreignNextLink: z.boolean().optional(),
   downloadThrottle: z
     .object({
@@ -138,7 +155,11 @@ interface FaultState {
   graphJsonResponses: number;
   downloadRequests: number;
   failPathRemaining: number;
+  failPathSkip: number;
   failPattern: RegExp | undefined;
+  downloadFailRemaining: number;
+  /** Graph requests served per access token (by its hash), for expireTokenAfterUses. */
+  tokenUses: Map<string, number>;
 }
 
 function faultState(plan: FaultPlan): FaultState {
@@ -149,6 +170,9 @@ function faultState(plan: FaultPlan): FaultState {
     graphJsonResponses: 0,
     downloadRequests: 0,
     failPathRemaining: fp?.times ?? Number.POSITIVE_INFINITY,
+    failPathSkip: fp?.skip ?? 0,
+    downloadFailRemaining: plan.downloadFail?.times ?? Number.POSITIVE_INFINITY,
+    tokenUses: new Map(),
     // A stateless copy: /g or /y would make test() depend on the previous call.
     failPattern: fp ? new RegExp(fp.pattern.source, fp.pattern.flags.replace(/[gy]/g, '')) : undefined,
   };
@@ -241,7 +265,12 @@ interface WriteContext {
   clientRequestId: string;
   /** Cut this JSON response off halfway (truncate fault). */
   truncate?: boolean;
+  /** Send a body that is not valid JSON (invalidJson fault). */
+  invalidJson?: boolean;
 }
+
+/** What the invalidJson fault sends: JSON-like, but a parser must refuse it (a trailing comma and an unquoted name). */
+const INVALID_JSON_BODY = '{"value": [{"id": "00000000-0000-0000-0000-000000000000",}], nextLink: }';
 
 /**
  * A Graph error body carries the response's own ids ("Microsoft Graph error responses and resource
@@ -265,7 +294,7 @@ function writeJson(res: ServerResponse, ctx: WriteContext, status: number, body:
     res.end();
     return;
   }
-  const buf = Buffer.from(JSON.stringify(stampInnerError(body, ctx)), 'utf8');
+  const buf = Buffer.from(ctx.invalidJson ? INVALID_JSON_BODY : JSON.stringify(stampInnerError(body, ctx)), 'utf8');
   ctx.entry.status = status;
   res.writeHead(status, {
     ...extra,
@@ -280,6 +309,45 @@ function writeJson(res: ServerResponse, ctx: WriteContext, status: number, body:
     return;
   }
   res.end(buf);
+}
+
+/** The malformedReportRow fault's line: a single field, or a stray quote inside an unquoted field. */
+function malformedLine(kind: 'short' | 'quote' | undefined): string {
+  return kind === 'quote' ? 'malformed"row,with a stray quote\r\n' : 'malformed-row-with-one-field\r\n';
+}
+
+/**
+ * A report's chunks (the header first, then lines of rows) with one malformed line after data row `row`.
+ * Lazy, as the report itself: chunks pass through until the row is reached.
+ */
+export function* withMalformedRow(chunks: Iterable<string>, row: number, kind?: 'short' | 'quote'): Generator<string, void, undefined> {
+  let first = true;
+  let seen = 0;
+  let done = false;
+  for (const chunk of chunks) {
+    if (first || done) {
+      first = false;
+      yield chunk;
+      continue;
+    }
+    let at = -1;
+    let n = seen;
+    for (let i = chunk.indexOf('\n'); i >= 0; i = chunk.indexOf('\n', i + 1)) {
+      if (++n === row) {
+        at = i + 1;
+        break;
+      }
+    }
+    if (at < 0) {
+      seen = n;
+      yield chunk;
+      continue;
+    }
+    done = true;
+    yield chunk.slice(0, at) + malformedLine(kind) + chunk.slice(at);
+  }
+  // A report shorter than `row`: the malformed line ends it.
+  if (!done) yield malformedLine(kind);
 }
 
 async function writeResult(res: ServerResponse, ctx: WriteContext, result: HandlerResult): Promise<void> {
@@ -490,11 +558,13 @@ export async function startDemoTenantWith(options: DemoTenantOptions | undefined
     }
     const url = requestUrl(origins.graph, req);
     if (!url) return writeJson(res, ctx, 400, graphErrorBody(graphError(400, 'BadRequest', 'Malformed request target.', ctx.requestId)));
-    if (f.failPattern && f.plan.failPath && f.failPathRemaining > 0 && f.failPattern.test(url.pathname)) {
+    if (f.failPattern && f.plan.failPath && f.failPathRemaining > 0 && f.failPattern.test(url.pathname) && f.failPathSkip-- <= 0) {
       f.failPathRemaining--;
-      const status = f.plan.failPath.status;
+      const { status, retryAfterSeconds } = f.plan.failPath;
       const code = GRAPH_CODES[status] ?? 'UnknownError';
-      return writeJson(res, ctx, status, graphErrorBody(graphError(status, code, `Injected failure for ${url.pathname}.`, ctx.requestId)));
+      const message = GRAPH_MESSAGES[status] ?? `Injected failure for ${url.pathname}.`;
+      const extra: Record<string, string> = retryAfterSeconds !== undefined ? { 'Retry-After': retryAfterValue(retryAfterSeconds) } : {};
+      return writeJson(res, ctx, status, graphErrorBody(graphError(status, code, message, ctx.requestId)), extra);
     }
     if (!identity || !graphApi) return notReady(res, ctx);
 
@@ -504,6 +574,12 @@ export async function startDemoTenantWith(options: DemoTenantOptions | undefined
     if (!m?.[1]) return unauthorized(res, ctx, AUTH_MESSAGES.malformed);
     const check = await identity.verifyAccessToken(m[1]);
     if (!check.ok) return unauthorized(res, ctx, AUTH_MESSAGES[check.reason]);
+    if (f.plan.expireTokenAfterUses !== undefined) {
+      const key = createHash('sha256').update(m[1]).digest('base64url');
+      const uses = (f.tokenUses.get(key) ?? 0) + 1;
+      f.tokenUses.set(key, uses);
+      if (uses > f.plan.expireTokenAfterUses) return unauthorized(res, ctx, AUTH_MESSAGES.expired);
+    }
 
     const result = graphApi.handle({
       method: req.method ?? 'GET',
@@ -518,6 +594,7 @@ export async function startDemoTenantWith(options: DemoTenantOptions | undefined
     if (result.kind === 'json') {
       const j = ++f.graphJsonResponses;
       ctx.truncate = Boolean(f.plan.truncateEveryNth && j % f.plan.truncateEveryNth === 0);
+      ctx.invalidJson = Boolean(f.plan.invalidJsonEveryNth && j % f.plan.invalidJsonEveryNth === 0);
     }
     // "Microsoft Graph throttling guidance", identity and access limits: a regular response carries
     // x-ms-throttle-limit-percentage (0.8 to 1.8) once the app has used more than 0.8 of its limit.
@@ -536,7 +613,19 @@ export async function startDemoTenantWith(options: DemoTenantOptions | undefined
     const url = requestUrl(origins.download, req);
     if (!graphApi) return notReady(res, ctx);
     if (!url) return writeJson(res, ctx, 400, graphErrorBody(graphError(400, 'BadRequest', 'Malformed request target.', ctx.requestId)));
-    await writeResult(res, ctx, graphApi.handleDownload(url));
+    const fail = f.plan.downloadFail;
+    if (fail && f.downloadFailRemaining > 0) {
+      f.downloadFailRemaining--;
+      const body = fail.status === 404 ? { error: { code: 'NotFound', message: 'The requested report was not found.' } } : { error: { code: 'AccessDenied', message: 'The download link is invalid.' } };
+      return writeJson(res, ctx, fail.status, body);
+    }
+    const result = graphApi.handleDownload(url);
+    const bad = f.plan.malformedReportRow;
+    if (bad && result.kind === 'csv' && (!bad.file || bad.file.test(result.filename))) {
+      const chunks = result.chunks;
+      return writeResult(res, ctx, { ...result, chunks: { [Symbol.iterator]: () => withMalformedRow(chunks, bad.row, bad.kind) } });
+    }
+    await writeResult(res, ctx, result);
   }
 
   async function onForeign(req: IncomingMessage, res: ServerResponse): Promise<void> {

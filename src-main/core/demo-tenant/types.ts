@@ -27,8 +27,29 @@ export interface FaultPlan {
   truncateEveryNth?: number;
   /** Lifetime of issued access tokens, in seconds (default 3600). Short values make tokens expire mid-sync. */
   tokenLifetimeSeconds?: number;
-  /** Requests whose path (without query) matches answer `status` with a Graph error, `times` times (default: always). */
-  failPath?: { pattern: RegExp; status: number; times?: number };
+  /**
+   * Requests whose path (without query) matches answer `status` with a Graph error, `times` times (default: always),
+   * after letting the first `skip` matching requests through (default 0: a storm mid-paging skips the first pages).
+   * With `retryAfterSeconds` (whole or fractional) the error carries Retry-After, as a 429/503 from Graph does.
+   */
+  failPath?: { pattern: RegExp; status: number; times?: number; skip?: number; retryAfterSeconds?: number };
+  /** Every Nth graph JSON response (200 included) has a body that is not valid JSON, Content-Length kept consistent. */
+  invalidJsonEveryNth?: number;
+  /**
+   * Report downloads whose file name matches `file` (default: every report) carry one malformed line after data
+   * row `row` (1-based): 'short' has a single field, 'quote' a stray quote inside an unquoted field.
+   */
+  malformedReportRow?: { row: number; file?: RegExp; kind?: 'short' | 'quote' };
+  /**
+   * After a report's 302, the download answers `status` (404: the file is gone; 403: the link is refused)
+   * instead of the CSV, `times` times (default: always).
+   */
+  downloadFail?: { status: 403 | 404; times?: number };
+  /**
+   * An access token used for more than this many graph requests is refused with 401 "the token is expired",
+   * as a token whose lifetime ends mid-sync is; a newly acquired token starts a new count.
+   */
+  expireTokenAfterUses?: number;
   /** /users nextLinks point at the foreign listener instead of graph. */
   foreignNextLink?: boolean;
   /** Every Nth download-listener request answers `status` (429/503/504) with Retry-After, before any CSV. */
