@@ -119,7 +119,12 @@ export const CONTRACT = {
 
   // Sync is a job: start returns an id, progress arrives as events, the outcome stays readable.
   'sync.start': op(
-    z.object({ profile: profileNameSchema, datasets: z.array(datasetIdSchema).optional() }),
+    z.object({
+      profile: profileNameSchema,
+      datasets: z.array(datasetIdSchema).optional(),
+      /** Commit even when fewer users arrive than Graph announced (@odata.count); the snapshot then carries a warning. */
+      acceptIncompleteUsers: z.boolean().optional(),
+    }),
     z.object({ jobId: z.string() }),
     'start a sync of the profile into a new snapshot; refused while one of the same profile runs',
     ['sync.progress', 'sync.retrying', 'sync.finished'],

@@ -92,6 +92,7 @@ export function syncService(ctx: ServiceContext, prepare: (r: Awaited<ReturnType
           onRetry,
           now: ctx.clock,
           ...(args.datasets ? { datasets: args.datasets } : {}),
+          ...(args.acceptIncompleteUsers ? { acceptIncompleteUsers: true } : {}),
         });
         sealCommittedSnapshot(ctx, result.snapshotId);
         record.result = result;
