@@ -8,7 +8,10 @@
  *
  * The `*_by_upn` indexes of the active-user, app and activation reports are dropped: the
  * covering `*_activity` indexes of schema 3 start with the same (snapshot_id, upn NOCASE)
- * key and serve every lookup by UPN. The mailbox report keeps its index.
+ * key and serve every lookup by UPN. The mailbox report keeps its index. Nothing filters
+ * users by enabled state and type in SQL (the findings read every user in one pass), so
+ * `users_by_enabled_type` goes too. `sign_in_activity` becomes a WITHOUT ROWID table: its
+ * rows are small and always found by their primary key, which was stored twice before.
  *
  * Pruned snapshots: retention deletes a snapshot's row and data but keeps its place in the
  * profile's hash chain here, so the chain still verifies link by link (history.ts).
@@ -94,6 +97,20 @@ CREATE TABLE report_mailbox_usage_detail_v5 (
 INSERT INTO report_mailbox_usage_detail_v5 SELECT * FROM report_mailbox_usage_detail;
 DROP TABLE report_mailbox_usage_detail;
 ALTER TABLE report_mailbox_usage_detail_v5 RENAME TO report_mailbox_usage_detail;
+DROP INDEX users_by_enabled_type;
+
+CREATE TABLE sign_in_activity_v5 (
+  snapshot_id           INTEGER NOT NULL REFERENCES snapshots (id) ON DELETE CASCADE,
+  user_id               TEXT NOT NULL,
+  last_sign_in          TEXT,
+  last_non_interactive  TEXT,
+  last_successful       TEXT,
+  PRIMARY KEY (snapshot_id, user_id)
+) WITHOUT ROWID;
+INSERT INTO sign_in_activity_v5 SELECT * FROM sign_in_activity;
+DROP TABLE sign_in_activity;
+ALTER TABLE sign_in_activity_v5 RENAME TO sign_in_activity;
+
 CREATE INDEX report_active_user_detail_activity ON report_active_user_detail
   (snapshot_id, upn COLLATE NOCASE, exchange_last_activity, onedrive_last_activity, sharepoint_last_activity, teams_last_activity);
 CREATE INDEX report_m365_app_user_detail_activity ON report_m365_app_user_detail (snapshot_id, upn COLLATE NOCASE, last_activity_date);
