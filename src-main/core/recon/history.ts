@@ -81,14 +81,13 @@ function chainOf(db: Db, profile: string, maxId = Number.MAX_SAFE_INTEGER): Chai
   const kept = (db.prepare(`SELECT ${snapCols} FROM snapshots WHERE profile_name = ? AND status = 'complete' AND id <= ? ORDER BY id`).all(profile, maxId) as SnapRow[]).map(
     (snap): ChainLink => ({ kind: 'kept', snap }),
   );
-  const pruned = (
-    db.prepare('SELECT id, finished_at, content_hash, prev_hash FROM pruned_snapshots WHERE profile_name = ? AND id <= ? ORDER BY id').all(profile, maxId) as {
-      id: number;
-      finished_at: string;
-      content_hash: string;
-      prev_hash: string | null;
-    }[]
-  ).map((p): ChainLink => ({ kind: 'pruned', ...p }));
+  // The table arrives with schema 5; a database opened with fewer migrations has no pruned snapshots.
+  const hasPruned = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'pruned_snapshots'`).get() !== undefined;
+  type PrunedRow = { id: number; finished_at: string; content_hash: string; prev_hash: string | null };
+  const prunedRows = hasPruned
+    ? (db.prepare('SELECT id, finished_at, content_hash, prev_hash FROM pruned_snapshots WHERE profile_name = ? AND id <= ? ORDER BY id').all(profile, maxId) as PrunedRow[])
+    : [];
+  const pruned = prunedRows.map((p): ChainLink => ({ kind: 'pruned', ...p }));
   const id = (l: ChainLink): number => (l.kind === 'kept' ? l.snap.id : l.id);
   return [...kept, ...pruned].sort((a, b) => id(a) - id(b));
 }
