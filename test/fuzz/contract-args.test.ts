@@ -58,6 +58,13 @@ const VALID: { [O in OpName]: OpArgs<O> } = {
   'findings.list': { profile: 'contoso', kinds: ['inactive-users'], itemLimit: 10 },
   'settings.get': { profile: 'contoso' },
   'settings.set': { profile: 'contoso', settings: { inactiveDays: 60, excludedUpnPatterns: ['svc-*'] } },
+  'reconcile.run': { profile: 'contoso', snapshotId: 1 },
+  'entitlements.import': { profile: 'contoso', path: '/nonexistent/purchases.csv' },
+  'prices.import': { profile: 'contoso', path: '/nonexistent/prices.csv' },
+  'prices.getRates': { profile: 'contoso' },
+  'prices.setRates': { profile: 'contoso', rates: { base: 'EUR', rates: { USD: 0.92 } } },
+  'history.diff': { profile: 'contoso', from: 1, to: 2 },
+  'history.verify': { profile: 'contoso' },
   'demo.start': { users: 10, credential: 'secret' },
   'demo.stop': {},
   'demo.status': {},
@@ -154,7 +161,8 @@ describe('contract arguments through the dispatcher over recording stubs', () =>
 describe('contract arguments through the real services (no network: profiles, snapshots, consent, findings, settings)', () => {
   const OFFLINE: OpName[] = [
     'profiles.list', 'profiles.get', 'profiles.save', 'profiles.remove', 'snapshots.list', 'snapshots.skuSummary', 'consent.guide', 'consent.script', 'consent.url',
-    'findings.list', 'settings.get', 'settings.set',
+    'findings.list', 'settings.get', 'settings.set', 'reconcile.run', 'entitlements.import', 'prices.import', 'prices.getRates', 'prices.setRates',
+    'history.diff', 'history.verify',
   ];
   const root = join(dir, 'data');
   let services: Services | undefined;

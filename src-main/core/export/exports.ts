@@ -47,6 +47,8 @@ export function lastSignInCell(r: Pick<UserAssignmentRow, 'lastSignIn' | 'lastNo
 export interface ExportOptions {
   /** Field separator: `,` (default) or `;` (the profile's csvDelimiter). */
   delimiter?: CsvDelimiter;
+  /** Which of the two files to write (default both). */
+  only?: readonly ('sku-summary' | 'user-licenses')[];
 }
 
 /**
@@ -73,12 +75,20 @@ export async function exportSnapshot(db: Db, snapshotId: number, outDir: string,
   const pending: PendingFile[] = [];
   try {
     const skus = skuSummary(db, snapshotId);
-    const skuFile = join(dir, SKU_SUMMARY_FILE);
-    pending.push((await writeCsvPending(skuFile, SKU_SUMMARY_HEADER, skus.map(skuCells), opts)).pending);
-    const userFile = join(dir, USER_LICENSES_FILE);
-    pending.push((await writeCsvPending(userFile, USER_LICENSES_HEADER, userRows(db, snapshotId, skus), opts)).pending);
+    const wanted = new Set(opts.only ?? ['sku-summary', 'user-licenses']);
+    const files: string[] = [];
+    if (wanted.has('sku-summary')) {
+      const skuFile = join(dir, SKU_SUMMARY_FILE);
+      pending.push((await writeCsvPending(skuFile, SKU_SUMMARY_HEADER, skus.map(skuCells), opts)).pending);
+      files.push(skuFile);
+    }
+    if (wanted.has('user-licenses')) {
+      const userFile = join(dir, USER_LICENSES_FILE);
+      pending.push((await writeCsvPending(userFile, USER_LICENSES_HEADER, userRows(db, snapshotId, skus), opts)).pending);
+      files.push(userFile);
+    }
     for (const p of pending) await p.commit();
-    return { files: [skuFile, userFile], skuSummary: skus };
+    return { files, skuSummary: skus };
   } catch (e) {
     await Promise.all(pending.map((p) => p.abort()));
     throw damagedDatabaseError(e, db.name) ?? e;

@@ -254,7 +254,9 @@ export function createGraphSession(opts: GraphSessionOptions): GraphSession {
       const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
       // Not every csv-parse code starts with CSV_ (INVALID_OPENING_QUOTE does not).
       if (e instanceof CsvError || code.startsWith('CSV_')) {
-        throw new OperatorError('graph-error', `The report CSV is malformed (${code}).`, { hint: 'Retry the sync; if it persists, the report service returned a broken file.', remedy: { action: 'retry-later' }, cause: e });
+        // csv-parse's message names the line ("Invalid Opening Quote: a quote is found on field 0 at line 3").
+        const detail = e instanceof Error ? e.message.split('\n')[0]?.slice(0, 200) : undefined;
+        throw new OperatorError('graph-error', `The report CSV is malformed (${code}${detail ? `: ${detail}` : ''}).`, { hint: 'Retry the sync; if it persists, the report service returned a broken file.', remedy: { action: 'retry-later' }, cause: e });
       }
       throw fromNetworkFailure(e, 'https://report-download', signal);
     } finally {

@@ -57,7 +57,8 @@ export function snapshotServices(ctx: ServiceContext) {
       assertWritableFolder(resolve(args.outDir), 'export folder');
       let written;
       try {
-        written = await exportSnapshot(ctx.database(), snapshot.id, resolve(args.outDir), delimiter ? { delimiter } : {});
+        const only = args.files?.filter((f): f is 'sku-summary' | 'user-licenses' => f === 'sku-summary' || f === 'user-licenses');
+        written = await exportSnapshot(ctx.database(), snapshot.id, resolve(args.outDir), { ...(delimiter ? { delimiter } : {}), ...(only ? { only } : {}) });
       } catch (e) {
         throw explainStoreError(e, ctx.paths.database) ?? e;
       }

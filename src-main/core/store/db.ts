@@ -135,7 +135,13 @@ function tightenDatabaseFiles(path: string): void {
  * cross-checks of integrity_check. Throws the damaged-database error when it fails.
  */
 export function checkDatabaseIntegrity(db: Db, path: string = db.name): void {
-  const rows = db.pragma('quick_check(10)') as { quick_check: string }[];
+  let rows: { quick_check: string }[];
+  try {
+    rows = db.pragma('quick_check(10)') as { quick_check: string }[];
+  } catch (e) {
+    // A badly damaged page makes the check itself fail with SQLITE_CORRUPT: same answer, naming the file.
+    throw damagedDatabaseError(e, path) ?? e;
+  }
   const problems = rows.map((r) => r.quick_check).filter((m) => m !== 'ok');
   if (problems.length > 0) {
     throw storeError(`The database file "${path}" is damaged (integrity check: ${problems.slice(0, 3).join('; ')}).`, STORE_HINT_CORRUPT);
