@@ -12,6 +12,7 @@ import { registerCertCommands } from './commands/cert';
 import { registerCatalogCommands } from './commands/catalog';
 import { registerFindingsCommands } from './commands/findings';
 import { registerReconcileCommands } from './commands/reconcile';
+import { registerRetentionCommands } from './commands/retention';
 
 export type { CliIo } from './command-deps';
 
@@ -53,6 +54,7 @@ export function buildProgram(io: CliIo): { program: Command; host: () => CliHost
   registerCatalogCommands(program, deps);
   registerFindingsCommands(program, deps);
   registerReconcileCommands(program, deps);
+  registerRetentionCommands(program, deps);
 
   return { program, host: () => host };
 }

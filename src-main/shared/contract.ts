@@ -3,6 +3,7 @@ import { op, type ApiOf, type GroupedApiOf, type RemoteApiOf, type Subscribe } f
 import { profileNameSchema, profileSchema } from './profile';
 import { datasetIdSchema } from './datasets';
 import { syncJobSchema, syncResultSchema, syncProgressEventSchema, syncFinishedEventSchema, syncRetryingEventSchema } from './sync';
+import { snapshotsPruneArgsSchema, snapshotsPruneResultSchema } from './retention';
 import { exportFileIdSchema, exportProgressEventSchema, exportResultSchema, skuSummaryRowSchema, snapshotInfoSchema } from './snapshots';
 import { consentScriptSchema, consentUrlSchema, scriptShellSchema, verifyReportSchema, walkthroughSchema } from './consent';
 import { CERT_KEY_TYPES, MAX_CERT_DAYS, certificateImportSourceSchema, certificateReportSchema, rolledBackSchema, credentialStatusSchema, deviceCodeEventSchema, signInResultSchema, signInStateEventSchema, signOutResultSchema, writtenCertificateSchema } from './credentials';
@@ -135,6 +136,11 @@ export const CONTRACT = {
 
   // Snapshots and exports.
   'snapshots.list': op(profileArg, z.array(snapshotInfoSchema), 'the snapshots of a profile, newest first'),
+  'snapshots.prune': op(
+    snapshotsPruneArgsSchema,
+    snapshotsPruneResultSchema,
+    "delete the data of a profile's older snapshots (keep the newest N, or those younger than D days), keeping their hashes in the chain",
+  ),
   'snapshots.skuSummary': op(z.object({ snapshotId: z.number().int().positive() }), z.array(skuSummaryRowSchema), 'per-SKU seat position of a snapshot'),
   'exports.write': op(
     z.object({ profile: profileNameSchema, outDir: z.string().min(1), snapshotId: z.number().int().positive().optional(), files: z.array(exportFileIdSchema).optional() }),

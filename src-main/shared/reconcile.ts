@@ -157,7 +157,7 @@ export const diffReportSchema = z.object({
 });
 export type DiffReport = z.infer<typeof diffReportSchema>;
 
-export const verifyStatusSchema = z.enum(['ok', 'content-mismatch', 'chain-broken', 'unsealed']);
+export const verifyStatusSchema = z.enum(['ok', 'content-mismatch', 'chain-broken', 'unsealed', 'pruned']);
 export const historyVerifySchema = z.object({
   ok: z.boolean(),
   checked: z.number().int(),

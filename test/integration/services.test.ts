@@ -172,6 +172,21 @@ describe('the services over the contract table', () => {
     const diff = keep(await ok<{ skus: unknown[]; files: string[] }>('history.diff', { profile: 'demo', from: result.snapshotId, outDir: join(dataDir, 'diff') }));
     expect(diff.skus).toEqual([]);
     expect(diff.files.map((f) => f.split(/[\\/]/).pop())).toEqual([`diff-${result.snapshotId}-${result.snapshotId}.csv`]);
+
+    // Retention: a second sync, then keep only the newest snapshot; the chain verifies through the pruned one.
+    expect((await fails('snapshots.prune', { profile: 'demo' })).code).toBe('bad-input');
+    const again = await ok<{ jobId: string }>('sync.start', { profile: 'demo' });
+    const newer = await ok<{ snapshotId: number }>('sync.wait', { jobId: again.jobId });
+    const dry = keep(await ok<{ pruned: { snapshotId: number }[]; kept: number; dryRun: boolean }>('snapshots.prune', { profile: 'demo', keep: 1, dryRun: true }));
+    expect(dry).toMatchObject({ dryRun: true, kept: 1, pruned: [{ snapshotId: result.snapshotId }] });
+    expect((await ok<unknown[]>('snapshots.list', { profile: 'demo' })).length).toBe(2);
+    const pruned = keep(await ok<{ pruned: { snapshotId: number }[]; kept: number; message: string }>('snapshots.prune', { profile: 'demo', keep: 1 }));
+    expect(pruned).toMatchObject({ kept: 1, pruned: [{ snapshotId: result.snapshotId }] });
+    expect((await ok<{ id: number }[]>('snapshots.list', { profile: 'demo' })).map((s) => s.id)).toEqual([newer.snapshotId]);
+    const chain = await ok<{ ok: boolean; checked: number; snapshots: { status: string }[] }>('history.verify', { profile: 'demo' });
+    expect(chain).toMatchObject({ ok: true, checked: 2 });
+    expect(chain.snapshots.map((s) => s.status)).toEqual(['pruned', 'ok']);
+    expect(keep(await ok('snapshots.prune', { profile: 'demo', maxAgeDays: 1 }))).toMatchObject({ kept: 1, pruned: [] });
   });
 
   it('a certificate for the demo profile is proven against the demo tenant, and nothing else is kept', async () => {

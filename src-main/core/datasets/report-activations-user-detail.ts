@@ -75,7 +75,6 @@ export const activationsUserDetail = defineDataset({
       android: (r) => r.android,
       shared_computer: (r) => bool(r.sharedComputer),
       report_refresh_date: (r) => r.reportRefreshDate,
-      raw: (r) => JSON.stringify(r.raw),
     }),
   ],
 });

@@ -99,7 +99,6 @@ export const activeUserDetail = defineDataset({
       skype_last_activity: (r) => r.skypeLastActivity,
       assigned_products: (r) => r.assignedProducts,
       report_refresh_date: (r) => r.reportRefreshDate,
-      raw: (r) => JSON.stringify(r.raw),
     }),
   ],
 });

@@ -63,7 +63,6 @@ export const m365AppUserDetail = defineDataset({
       mobile: (r) => bool(r.mobile),
       web: (r) => bool(r.web),
       report_refresh_date: (r) => r.reportRefreshDate,
-      raw: (r) => JSON.stringify(r.raw),
     }),
   ],
 });

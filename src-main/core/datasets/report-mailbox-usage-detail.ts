@@ -75,7 +75,6 @@ export const mailboxUsageDetail = defineDataset({
       has_archive: (r) => bool(r.hasArchive),
       recipient_type: (r) => r.recipientType,
       report_refresh_date: (r) => r.reportRefreshDate,
-      raw: (r) => JSON.stringify(r.raw),
     }),
   ],
 });

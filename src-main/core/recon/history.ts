@@ -8,6 +8,11 @@
  * table in name order, rows in primary-key order (all columns where there is none), each
  * row as a JSON array. Tables are found from the schema, so a new dataset's table is
  * covered without a change here.
+ *
+ * A snapshot removed by retention (store/retention.ts) leaves its id, time and hashes in
+ * `pruned_snapshots`: the chain still runs through it, and verification checks its link
+ * (its recorded previous hash is the hash before it, and the next snapshot links to its
+ * hash) without its content, which is gone.
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { DiffReport, HistoryVerify } from '../../shared/reconcile';
@@ -68,6 +73,25 @@ function bigintSafe(_k: string, v: unknown): unknown {
 
 const snapCols = 'id, profile_name, tenant_id, graph_base_url, started_at, finished_at, token_roles, warnings, user_count, content_hash, prev_hash';
 
+/** A link of a profile's chain: a kept snapshot, or the hashes of a pruned one. */
+type ChainLink = { kind: 'kept'; snap: SnapRow } | { kind: 'pruned'; id: number; finished_at: string; content_hash: string; prev_hash: string | null };
+
+/** The profile's chain in id order, kept and pruned snapshots merged, up to `maxId`. */
+function chainOf(db: Db, profile: string, maxId = Number.MAX_SAFE_INTEGER): ChainLink[] {
+  const kept = (db.prepare(`SELECT ${snapCols} FROM snapshots WHERE profile_name = ? AND status = 'complete' AND id <= ? ORDER BY id`).all(profile, maxId) as SnapRow[]).map(
+    (snap): ChainLink => ({ kind: 'kept', snap }),
+  );
+  // The table arrives with schema 5; a database opened with fewer migrations has no pruned snapshots.
+  const hasPruned = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'pruned_snapshots'`).get() !== undefined;
+  type PrunedRow = { id: number; finished_at: string; content_hash: string; prev_hash: string | null };
+  const prunedRows = hasPruned
+    ? (db.prepare('SELECT id, finished_at, content_hash, prev_hash FROM pruned_snapshots WHERE profile_name = ? AND id <= ? ORDER BY id').all(profile, maxId) as PrunedRow[])
+    : [];
+  const pruned = prunedRows.map((p): ChainLink => ({ kind: 'pruned', ...p }));
+  const id = (l: ChainLink): number => (l.kind === 'kept' ? l.snap.id : l.id);
+  return [...kept, ...pruned].sort((a, b) => id(a) - id(b));
+}
+
 /**
  * Seal a committed snapshot into its profile's chain: content hash and the previous
  * snapshot's hash. Earlier snapshots of the profile that are not sealed yet (taken before
@@ -78,12 +102,17 @@ export function sealSnapshot(db: Db, snapshotId: number): { contentHash: string;
   const target = db.prepare(`SELECT ${snapCols} FROM snapshots WHERE id = ? AND status = 'complete'`).get(snapshotId) as SnapRow | undefined;
   if (!target) throw new OperatorError('bad-input', `Snapshot ${snapshotId} does not exist.`, { hint: "Pick one of the profile's snapshots." });
   if (target.content_hash) return { contentHash: target.content_hash, prevHash: target.prev_hash };
-  const chain = db.prepare(`SELECT ${snapCols} FROM snapshots WHERE profile_name = ? AND status = 'complete' AND id <= ? ORDER BY id`).all(target.profile_name, snapshotId) as SnapRow[];
+  const chain = chainOf(db, target.profile_name, snapshotId);
   const tables = snapshotTables(db);
   const update = db.prepare('UPDATE snapshots SET content_hash = ?, prev_hash = ? WHERE id = ? AND content_hash IS NULL');
   let prev: string | null = null;
   let result = { contentHash: '', prevHash: null as string | null };
-  for (const s of chain) {
+  for (const link of chain) {
+    if (link.kind === 'pruned') {
+      prev = link.content_hash;
+      continue;
+    }
+    const s = link.snap;
     if (s.content_hash) {
       prev = s.content_hash;
       continue;
@@ -96,37 +125,49 @@ export function sealSnapshot(db: Db, snapshotId: number): { contentHash: string;
   return result;
 }
 
-/** Recompute every snapshot's hash of a profile and check the links; names the first bad snapshot. */
+/**
+ * Recompute every kept snapshot's hash of a profile and check every link, pruned snapshots'
+ * included (by their recorded hashes: their content is gone); names the first bad snapshot.
+ */
 export function verifyHistory(db: Db, profile: string): HistoryVerify {
-  const chain = db.prepare(`SELECT ${snapCols} FROM snapshots WHERE profile_name = ? AND status = 'complete' ORDER BY id`).all(profile) as SnapRow[];
+  const chain = chainOf(db, profile);
   const tables = snapshotTables(db);
   const snapshots: HistoryVerify['snapshots'] = [];
   let prev: string | null = null;
   let firstBad: number | null = null;
   let why = '';
-  const lastSealed = [...chain].reverse().find((s) => s.content_hash !== null)?.id ?? 0;
-  for (const s of chain) {
-    let status: HistoryVerify['snapshots'][number]['status'] = 'ok';
-    if (s.content_hash === null) {
+  const sealed = chain.filter((l) => l.kind === 'pruned' || l.snap.content_hash !== null);
+  const lastSealedLink = sealed[sealed.length - 1];
+  const lastSealed = lastSealedLink ? (lastSealedLink.kind === 'kept' ? lastSealedLink.snap.id : lastSealedLink.id) : 0;
+  for (const link of chain) {
+    const row =
+      link.kind === 'kept'
+        ? { id: link.snap.id, finishedAt: link.snap.finished_at ?? link.snap.started_at, contentHash: link.snap.content_hash, prevHash: link.snap.prev_hash }
+        : { id: link.id, finishedAt: link.finished_at, contentHash: link.content_hash, prevHash: link.prev_hash };
+    let status: HistoryVerify['snapshots'][number]['status'] = link.kind === 'pruned' ? 'pruned' : 'ok';
+    if (row.contentHash === null) {
       // Snapshots after the last sealed one may simply await sealing; a gap before it is tampering.
-      status = s.id < lastSealed ? 'chain-broken' : 'unsealed';
-    } else if ((s.prev_hash ?? null) !== prev) status = 'chain-broken';
-    else if (hashSnapshot(db, s, prev, tables) !== s.content_hash) status = 'content-mismatch';
-    if (status !== 'ok' && status !== 'unsealed' && firstBad === null) {
-      firstBad = s.id;
-      why =
-        status === 'content-mismatch'
-          ? `Snapshot ${s.id} (${s.finished_at ?? s.started_at}) does not match its recorded hash: its data was changed or damaged after it was taken.`
-          : `Snapshot ${s.id} (${s.finished_at ?? s.started_at}) does not link to the snapshot before it: a snapshot was removed, or a hash was edited.`;
+      status = row.id < lastSealed ? 'chain-broken' : 'unsealed';
+    } else if ((row.prevHash ?? null) !== prev) status = 'chain-broken';
+    else if (link.kind === 'kept' && hashSnapshot(db, link.snap, prev, tables) !== row.contentHash) status = 'content-mismatch';
+    if (status === 'content-mismatch' || status === 'chain-broken') {
+      if (firstBad === null) {
+        firstBad = row.id;
+        why =
+          status === 'content-mismatch'
+            ? `Snapshot ${row.id} (${row.finishedAt}) does not match its recorded hash: its data was changed or damaged after it was taken.`
+            : `Snapshot ${row.id} (${row.finishedAt}) does not link to the snapshot before it: a snapshot was removed, or a hash was edited.`;
+      }
     }
-    snapshots.push({ snapshotId: s.id, finishedAt: s.finished_at ?? s.started_at, status, contentHash: s.content_hash, prevHash: s.prev_hash });
-    prev = s.content_hash ?? prev;
+    snapshots.push({ snapshotId: row.id, finishedAt: row.finishedAt, status, contentHash: row.contentHash, prevHash: row.prevHash });
+    prev = row.contentHash ?? prev;
   }
   const unsealed = snapshots.filter((s) => s.status === 'unsealed').length;
+  const pruned = snapshots.filter((s) => s.status === 'pruned').length;
   const message =
     firstBad !== null
       ? why
-      : `${snapshots.length - unsealed} snapshots verified; the chain is intact.${unsealed > 0 ? ` ${unsealed} newer snapshots are not sealed yet.` : ''}`;
+      : `${snapshots.length - unsealed} snapshots verified${pruned > 0 ? ` (${pruned} pruned, checked by their links)` : ''}; the chain is intact.${unsealed > 0 ? ` ${unsealed} newer snapshots are not sealed yet.` : ''}`;
   return { ok: firstBad === null, checked: snapshots.length, firstBad, snapshots, message };
 }
 

@@ -11,6 +11,7 @@ import { profileServices } from './profiles';
 import { reconServices } from './recon';
 import { reconcileServices } from './reconcile';
 import { snapshotServices } from './snapshots';
+import { retentionServices } from './retention';
 import { syncService } from './sync-jobs';
 import type { Services, ServicesDeps } from './types';
 
@@ -58,7 +59,7 @@ export function createServices(deps: ServicesDeps): Services {
     verify,
     auth: auth.api,
     sync: sync.api,
-    snapshots,
+    snapshots: { ...snapshots, ...retentionServices(ctx) },
     exports,
     ...reconServices(ctx),
     ...reconcileServices(ctx),
