@@ -65,6 +65,7 @@ const VALID: { [O in OpName]: OpArgs<O> } = {
   'prices.setRates': { profile: 'contoso', rates: { base: 'EUR', rates: { USD: 0.92 } } },
   'history.diff': { profile: 'contoso', from: 1, to: 2 },
   'history.verify': { profile: 'contoso' },
+  'snapshots.prune': { profile: 'contoso', keep: 1 },
   'demo.start': { users: 10, credential: 'secret' },
   'demo.stop': {},
   'demo.status': {},
@@ -162,7 +163,7 @@ describe('contract arguments through the real services (no network: profiles, sn
   const OFFLINE: OpName[] = [
     'profiles.list', 'profiles.get', 'profiles.save', 'profiles.remove', 'snapshots.list', 'snapshots.skuSummary', 'consent.guide', 'consent.script', 'consent.url',
     'findings.list', 'settings.get', 'settings.set', 'reconcile.run', 'entitlements.import', 'prices.import', 'prices.getRates', 'prices.setRates',
-    'history.diff', 'history.verify',
+    'history.diff', 'history.verify', 'snapshots.prune',
   ];
   const root = join(dir, 'data');
   let services: Services | undefined;
