@@ -55,6 +55,15 @@ export const reconSettingsSchema = z
     excludeSharedMailboxes: z.boolean().default(true),
     /** Per SKU (part number or id): spare seats the operator keeps on purpose. */
     seatBuffers: z.record(skuRef, z.number().int().min(0).max(1_000_000)).default({}),
+    /**
+     * Snapshot retention, applied after every successful sync: keep the newest N, and/or the
+     * snapshots younger than D days (a snapshot either rule keeps stays). Pruned snapshots keep
+     * their hashes, so the history still verifies. Unset: every snapshot is kept.
+     */
+    retention: z
+      .object({ keep: z.number().int().min(1).max(100_000).optional(), maxAgeDays: z.number().int().min(1).max(36_500).optional() })
+      .strict()
+      .default({}),
   })
   .strict();
 export type ReconSettings = z.output<typeof reconSettingsSchema>;

@@ -52,3 +52,25 @@ describe('CLI: prune-snapshots', () => {
     expect(ids()).toEqual(all.slice(1));
   });
 });
+
+describe('CLI: the retention setting', () => {
+  it('prunes after each sync as the profile says, keeps the history verifiable, and can be switched off', async () => {
+    const dir = tempDir();
+    const data = join(dir, 'data');
+    const set = await cli(['--data-dir', data, 'settings', '--profile', 'demo', '--keep-snapshots', '2']);
+    expect(set.code).toBe(0);
+    expect(set.stdout).toMatch(/Snapshot retention: +keep the newest 2; older ones pruned after each sync/);
+    const runs = [];
+    for (let i = 0; i < 3; i++) runs.push(await cli(['--data-dir', data, 'sync', '--profile', 'demo', '--users', '40']));
+    expect(runs.map((r) => r.code)).toEqual([0, 0, 0]);
+    expect(runs[1]!.stdout).not.toMatch(/Retention:/);
+    expect(runs[2]!.stdout).toMatch(/Retention: 1 older snapshot pruned/);
+    const kept = await cli(['--data-dir', data, 'snapshots', '--profile', 'demo']);
+    expect(kept.stdout.trim().split('\n').slice(2)).toHaveLength(2);
+    expect((await cli(['--data-dir', data, 'verify-history', '--profile', 'demo'])).code).toBe(0);
+
+    expect((await cli(['--data-dir', data, 'settings', '--profile', 'demo', '--keep-snapshots', '0'])).stdout).toMatch(/Snapshot retention: +every snapshot is kept/);
+    expect((await cli(['--data-dir', data, 'sync', '--profile', 'demo', '--users', '40'])).stdout).not.toMatch(/Retention:/);
+    expect((await cli(['--data-dir', data, 'snapshots', '--profile', 'demo'])).stdout.trim().split('\n').slice(2)).toHaveLength(3);
+  });
+});

@@ -8,6 +8,7 @@ import { FINDING_KINDS, reconSettingsSchema, type Finding, type FindingKind, typ
 
 const limitArg = zodArg(z.coerce.number().int().min(0).max(1_000_000), 'expected a whole number of rows');
 const daysArg = zodArg(z.coerce.number().int().positive(), 'expected a whole number of days');
+const retentionArg = zodArg(z.coerce.number().int().min(0).max(100_000), 'expected a whole number (0 keeps every snapshot)');
 const bufferArg = (value: string, previous: [string, number][] = []): [string, number][] => {
   const m = /^([^=\s]+)=(\d+)$/.exec(value.trim());
   if (!m) throw new InvalidArgumentError(`expected SKU=SEATS, e.g. ENTERPRISEPACK=5 (got "${value}")`);
@@ -54,12 +55,20 @@ export function printSettings(out: Out, s: ReconSettings): void {
       `Excluded groups:         ${s.excludedGroups.join(', ') || '(none)'}`,
       `Shared mailboxes:        ${s.excludeSharedMailboxes ? 'excluded where the mailbox report says so' : 'included'}`,
       `Seat buffers:            ${buffers.map(([k, v]) => `${k}=${v}`).join(', ') || '(none: 0 for every SKU)'}`,
+      `Snapshot retention:      ${retentionText(s.retention)}`,
     ].join('\n') + '\n',
   );
 }
 
+function retentionText(r: ReconSettings['retention']): string {
+  const rules = [r.keep !== undefined ? `the newest ${r.keep}` : '', r.maxAgeDays !== undefined ? `those younger than ${r.maxAgeDays} days` : ''].filter(Boolean);
+  return rules.length ? `keep ${rules.join(' and ')}; older ones pruned after each sync (hashes kept)` : 'every snapshot is kept';
+}
+
 interface SettingsFlags {
   profile: string;
+  keepSnapshots?: number;
+  maxSnapshotAgeDays?: number;
   json?: boolean;
   reset?: boolean;
   inactiveDays?: number;
@@ -112,12 +121,14 @@ export function registerFindingsCommands(program: Command, deps: CommandDeps): v
     .option('--include-group <group>', 'drop a group from the exclusions (repeatable)', collect)
     .option('--buffer <sku=seats>', 'spare seats to keep for a SKU, e.g. ENTERPRISEPACK=5 (0 removes; repeatable)', bufferArg)
     .addOption(new Option('--shared-mailboxes <what>', 'shared mailboxes the mailbox report identifies').choices(['exclude', 'include']))
+    .option('--keep-snapshots <n>', 'after each sync, keep the newest N snapshots and prune the older ones (0 keeps every snapshot)', retentionArg)
+    .option('--max-snapshot-age-days <n>', 'after each sync, keep the snapshots younger than N days (0 keeps every snapshot)', retentionArg)
     .option('--reset', 'go back to the defaults first')
     .option('--json', 'print the settings as JSON')
     .action(async (flags: SettingsFlags) => {
       const api = deps.host().api;
       const current = reconSettingsSchema.parse(await api.settings.get({ profile: flags.profile }));
-      const changes = [flags.reset, flags.inactiveDays, flags.usageDays, flags.excludeSku, flags.includeSku, flags.excludeUpn, flags.includeUpn, flags.excludeGroup, flags.includeGroup, flags.buffer, flags.sharedMailboxes];
+      const changes = [flags.reset, flags.inactiveDays, flags.usageDays, flags.excludeSku, flags.includeSku, flags.excludeUpn, flags.includeUpn, flags.excludeGroup, flags.includeGroup, flags.buffer, flags.sharedMailboxes, flags.keepSnapshots, flags.maxSnapshotAgeDays];
       let result = current;
       if (changes.some((c) => c !== undefined)) {
         const base = flags.reset ? {} : current;
@@ -128,6 +139,12 @@ export function registerFindingsCommands(program: Command, deps: CommandDeps): v
         if (flags.excludeUpn || flags.includeUpn) s.excludedUpnPatterns = without(withAdded(s.excludedUpnPatterns ?? current.excludedUpnPatterns, flags.excludeUpn), flags.includeUpn);
         if (flags.excludeGroup || flags.includeGroup) s.excludedGroups = without(withAdded(s.excludedGroups ?? current.excludedGroups, flags.excludeGroup), flags.includeGroup);
         if (flags.sharedMailboxes) s.excludeSharedMailboxes = flags.sharedMailboxes === 'exclude';
+        if (flags.keepSnapshots !== undefined || flags.maxSnapshotAgeDays !== undefined) {
+          const r = { ...(s.retention ?? current.retention) };
+          if (flags.keepSnapshots !== undefined) r.keep = flags.keepSnapshots || undefined;
+          if (flags.maxSnapshotAgeDays !== undefined) r.maxAgeDays = flags.maxSnapshotAgeDays || undefined;
+          s.retention = Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined));
+        }
         if (flags.buffer) {
           const buffers = { ...(s.seatBuffers ?? {}) };
           for (const [sku, seats] of flags.buffer) {

@@ -10,6 +10,7 @@ import { toErrorDto } from './dispatch';
 import { syncProfile } from './sync-service';
 import { checkDatabaseIntegrity } from '../store/db';
 import { sealCommittedSnapshot } from './reconcile';
+import { applyRetention } from './retention-after-sync';
 
 interface JobRecord {
   job: SyncJob;
@@ -95,6 +96,8 @@ export function syncService(ctx: ServiceContext, prepare: (r: Awaited<ReturnType
           ...(args.acceptIncompleteUsers ? { acceptIncompleteUsers: true } : {}),
         });
         sealCommittedSnapshot(ctx, result.snapshotId);
+        const retained = applyRetention(ctx, resolved.profile.name);
+        if (retained) result.warnings.push(retained);
         record.result = result;
         job.result = result;
         job.state = 'succeeded';
