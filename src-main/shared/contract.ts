@@ -117,7 +117,12 @@ export const CONTRACT = {
 
   // Sync is a job: start returns an id, progress arrives as events, the outcome stays readable.
   'sync.start': op(
-    z.object({ profile: profileNameSchema, datasets: z.array(datasetIdSchema).optional() }),
+    z.object({
+      profile: profileNameSchema,
+      datasets: z.array(datasetIdSchema).optional(),
+      /** All or nothing: an enrichment dataset that fails fails the whole sync (default: it is recorded as failed alone). */
+      strict: z.boolean().optional(),
+    }),
     z.object({ jobId: z.string() }),
     'start a sync of the profile into a new snapshot; refused while one of the same profile runs',
     ['sync.progress', 'sync.retrying', 'sync.finished'],

@@ -15,6 +15,7 @@ import { BearerAuth, ReadOnlyGuard, RequestState, RetryMiddleware, UndiciFetchHa
 import { delegatedDenialContext, permissionForPath } from './permission-for-path';
 import { isRetryableStatus, resolveRetryOptions, retryDelayMs, type RetryOptions } from './retry-policy';
 import type { GraphPage, GraphSession, RequestOptions, TokenInfo } from './session';
+import { createThrottleGate, type ThrottleGate } from './throttle-gate';
 
 export interface GraphSessionOptions {
   profile: Profile;
@@ -25,6 +26,8 @@ export interface GraphSessionOptions {
   onRetry?: (e: RetryEvent) => void;
   /** Close the network when the session closes (default true). */
   ownsNetwork?: boolean;
+  /** The gate every Graph request passes (default: one per session, graph/throttle-gate.ts). */
+  gate?: ThrottleGate;
 }
 
 export type { RetryEvent };
@@ -72,7 +75,7 @@ export function createGraphSession(opts: GraphSessionOptions): GraphSession {
     customHosts: new Set([graphHost]),
     middleware: [
       new ReadOnlyGuard(),
-      new RetryMiddleware(policy, opts.onRetry),
+      new RetryMiddleware(policy, opts.onRetry, opts.gate ?? createThrottleGate({ sleep: policy.sleep })),
       new BearerAuth(graphOrigin, getToken),
       new UndiciFetchHandler(network),
     ],

@@ -91,6 +91,7 @@ export function syncService(ctx: ServiceContext, prepare: (r: Awaited<ReturnType
           onRetry,
           now: ctx.clock,
           ...(args.datasets ? { datasets: args.datasets } : {}),
+          ...(args.strict ? { strict: true } : {}),
         });
         record.result = result;
         job.result = result;

@@ -15,6 +15,8 @@ export interface SyncProfileOptions extends GraphForProfileOptions {
   onProgress?: (p: SyncProgress) => void;
   /** Only these datasets (default: all). */
   datasets?: readonly DatasetId[];
+  /** All or nothing: an enrichment dataset that fails fails the sync (default false). */
+  strict?: boolean;
   /** Clock for the credential expiry warning (default: now). */
   now?: () => Date;
 }
@@ -36,6 +38,7 @@ export async function syncProfile(opts: SyncProfileOptions): Promise<SyncResult>
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       ...(opts.datasets ? { datasets: opts.datasets } : {}),
+      ...(opts.strict ? { strict: true } : {}),
     });
     opts.logger.info('sync finished', { profile: opts.profile.name, snapshotId: result.snapshotId });
     const expiry = await expiryWarning(opts.profile, credential, opts.now?.() ?? new Date());
