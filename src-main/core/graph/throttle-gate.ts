@@ -121,7 +121,7 @@ export function createThrottleGate(o: ThrottleGateOptions = {}): ThrottleGate {
       until = Math.max(until, now() + ms);
     },
     observe(pct: number | undefined): void {
-      const next = pct === undefined || pct < 0.8 ? maxInFlight : pct >= 1 ? 1 : Math.max(1, Math.floor(maxInFlight * ((1 - pct) / 0.2)));
+      const next = pct === undefined || pct < 0.8 ? maxInFlight : pct >= 1 ? 1 : Math.max(1, Math.round(maxInFlight * ((1 - pct) / 0.2)));
       const widened = next > limit;
       limit = next;
       if (widened) for (let i = inFlight; i < limit; i++) wakeOne();
