@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import { datasetTables, type Cell, type TableSpec } from '../datasets';
 import { OperatorError } from '../errors/operator-error';
 import type { Db } from './db';
@@ -19,17 +20,12 @@ function identifier(name: string): string {
   return name;
 }
 
-/** Rows per multi-row INSERT: fewer calls into SQLite per page; far below its 32,766 bound parameters. */
-const ROWS_PER_INSERT = 32;
-
-/** A table's prepared inserts (one row, and ROWS_PER_INSERT rows), each with one reused argument list. */
+/** A table's prepared insert, and one reused argument list (snapshot id, then the row's cells). */
 interface TableInsert {
   spec: TableSpec;
   key: string;
-  one: ReturnType<Db['prepare']>;
-  oneArgs: Cell[];
-  many: ReturnType<Db['prepare']>;
-  manyArgs: Cell[];
+  stmt: Database.Statement<Cell[]>;
+  args: Cell[];
 }
 
 function specKey(t: TableSpec): string {
@@ -39,16 +35,8 @@ function specKey(t: TableSpec): string {
 function prepareInsert(db: Db, t: TableSpec): TableInsert {
   const cols = ['snapshot_id', ...t.columns].map(identifier);
   const verb = t.onConflict === 'ignore' ? 'INSERT OR IGNORE' : t.onConflict === 'replace' ? 'INSERT OR REPLACE' : 'INSERT';
-  const head = `${verb} INTO ${identifier(t.name)} (${cols.join(', ')}) VALUES `;
-  const tuple = `(${cols.map(() => '?').join(', ')})`;
-  return {
-    spec: t,
-    key: specKey(t),
-    one: db.prepare(head + tuple),
-    oneArgs: new Array<Cell>(cols.length).fill(null),
-    many: db.prepare(head + new Array<string>(ROWS_PER_INSERT).fill(tuple).join(', ')),
-    manyArgs: new Array<Cell>(cols.length * ROWS_PER_INSERT).fill(null),
-  };
+  const stmt = db.prepare<Cell[]>(`${verb} INTO ${identifier(t.name)} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+  return { spec: t, key: specKey(t), stmt, args: new Array<Cell>(cols.length).fill(null) };
 }
 
 /**
@@ -179,24 +167,12 @@ export class SnapshotWriter {
     if (n === 0 || cells.length % n !== 0) {
       throw new OperatorError('internal', `A packed page for table ${table} has a partial row.`, { hint: BUG_HINT });
     }
-    // Rows are inserted in order, so a conflict resolves exactly as row-by-row inserts would.
-    const chunk = n * ROWS_PER_INSERT;
-    let i = 0;
-    if (cells.length >= chunk) {
-      const args = t.manyArgs;
-      for (; i + chunk <= cells.length; i += chunk) {
-        for (let r = 0, a = 0, k = i; r < ROWS_PER_INSERT; r++) {
-          args[a++] = id;
-          for (let c = 0; c < n; c++) args[a++] = cells[k++] as Cell;
-        }
-        t.many.run(args);
-      }
-    }
-    const args = t.oneArgs;
+    // One reused argument list, spread as positional parameters (better-sqlite3 binds those faster than an array).
+    const { stmt, args } = t;
     args[0] = id;
-    for (; i < cells.length; i += n) {
+    for (let i = 0; i < cells.length; i += n) {
       for (let c = 0; c < n; c++) args[c + 1] = cells[i + c] as Cell;
-      t.one.run(args);
+      stmt.run(...args);
     }
   }
 

@@ -113,7 +113,7 @@ describe('SnapshotWriter', () => {
     w.rollback();
   });
 
-  it('insertRows writes pages larger than one multi-row insert in order (a later duplicate replaces, as row by row)', () => {
+  it('insertRows writes a page\'s rows in order (a later duplicate replaces the earlier row)', () => {
     const db = openDatabase(':memory:');
     const w = new SnapshotWriter(db);
     const id = w.begin({ profileName: 'p', tenantId: 't', startedAt: 'x', tokenRoles: [] });
