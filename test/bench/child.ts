@@ -22,8 +22,26 @@ export function forkTs<T>(file: string, args: string[], opts: { env?: NodeJS.Pro
   });
 }
 
-export function startTenantProcess(users: number): Promise<Child<TenantInfo>> {
-  return forkTs<TenantInfo>('./tenant-child.ts', [String(users)]);
+export function startTenantProcess(users: number, latency: { ms: number; jitterMs: number } = { ms: 0, jitterMs: 0 }): Promise<Child<TenantInfo>> {
+  return forkTs<TenantInfo>('./tenant-child.ts', [String(users), String(latency.ms), String(latency.jitterMs)]);
+}
+
+/** Start a child that answers 'ready', send it `request`, and wait for its one report. */
+export async function runChild<Req, Report>(file: string, request: Req, opts: { env?: NodeJS.ProcessEnv } = {}): Promise<Report> {
+  const child = await forkTs<string>(file, [], opts);
+  return new Promise<Report>((resolve, reject) => {
+    child.proc.once('message', (m) => resolve(m as Report));
+    child.proc.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
+    child.proc.send(request as object);
+  });
+}
+
+/** Ask the tenant child for the Graph and download requests it has served. */
+export function tenantLog(t: Child<TenantInfo>): Promise<{ requests: number; paths: string[] }> {
+  return new Promise((resolve) => {
+    t.proc.once('message', (m) => resolve(m as { requests: number; paths: string[] }));
+    t.proc.send('log');
+  });
 }
 
 export async function stopChild(c: Child<unknown>): Promise<void> {

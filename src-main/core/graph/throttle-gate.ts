@@ -20,7 +20,7 @@ import { abortableSleep } from './retry-policy';
  *   and above, and each response without the header (the app is back under 0.8) widens it again.
  */
 export interface ThrottleGateOptions {
-  /** Requests on the wire at once (default 16). */
+  /** Requests on the wire at once (default 24: every sign-in partition, the users stream and the other datasets at once). */
   maxInFlight?: number;
   /** Requests started per second at most (default 150). */
   maxPerSecond?: number;
@@ -43,7 +43,7 @@ export interface ThrottleGate {
   readonly closedUntil: number;
 }
 
-export const DEFAULT_MAX_IN_FLIGHT = 16;
+export const DEFAULT_MAX_IN_FLIGHT = 24;
 export const DEFAULT_MAX_PER_SECOND = 150;
 
 export function createThrottleGate(o: ThrottleGateOptions = {}): ThrottleGate {

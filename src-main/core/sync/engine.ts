@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Remedy } from '../../shared/errors';
 import { OperatorError, isOperatorError, remedyFor } from '../errors/operator-error';
 import type { GraphSession } from '../graph/session';
@@ -212,6 +213,8 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
           const { requests, boundaryKey } = dataset.partitions(startedAtDate);
           const seen = new Set<string>();
           const local = new AbortController();
+          // Every request of every partition listens on this signal.
+          setMaxListeners(Math.max(10, requests.length * (PARTITION_READ_AHEAD + 2) + 10), local.signal);
           const onAbort = () => local.abort();
           ac.signal.addEventListener('abort', onAbort, { once: true });
           if (ac.signal.aborted) local.abort();
