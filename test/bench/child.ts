@@ -11,7 +11,7 @@ export interface Child<T> {
 /** Fork a TypeScript file under tsx and wait for its first IPC message. */
 export function forkTs<T>(file: string, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<Child<T>> {
   const proc = fork(fileURLToPath(new URL(file, import.meta.url)), args, {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...(process.env['BENCH_CPU_PROF'] && file.includes('sync-child') ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF']}`] : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, ...opts.env },
   });
