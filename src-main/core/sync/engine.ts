@@ -213,8 +213,9 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
           const { requests, boundaryKey } = dataset.partitions(startedAtDate);
           const seen = new Set<string>();
           const local = new AbortController();
-          // Every request of every partition listens on this signal.
-          setMaxListeners(Math.max(10, requests.length * (PARTITION_READ_AHEAD + 2) + 10), local.signal);
+          // Every request of every partition listens on this signal, and undici's fetch releases its
+          // listener only when the request is garbage-collected: many, but not a leak.
+          setMaxListeners(1000, local.signal);
           const onAbort = () => local.abort();
           ac.signal.addEventListener('abort', onAbort, { once: true });
           if (ac.signal.aborted) local.abort();
