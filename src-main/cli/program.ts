@@ -10,6 +10,7 @@ import { registerVerifyCommands } from './commands/verify';
 import { registerLoginCommands } from './commands/login';
 import { registerCertCommands } from './commands/cert';
 import { registerCatalogCommands } from './commands/catalog';
+import { registerFindingsCommands } from './commands/findings';
 
 export type { CliIo } from './command-deps';
 
@@ -49,6 +50,7 @@ export function buildProgram(io: CliIo): { program: Command; host: () => CliHost
   registerLoginCommands(program, deps);
   registerCertCommands(program, deps);
   registerCatalogCommands(program, deps);
+  registerFindingsCommands(program, deps);
 
   return { program, host: () => host };
 }

@@ -8,6 +8,7 @@ import { consentScriptSchema, consentUrlSchema, scriptShellSchema, verifyReportS
 import { CERT_KEY_TYPES, MAX_CERT_DAYS, certificateImportSourceSchema, certificateReportSchema, rolledBackSchema, credentialStatusSchema, deviceCodeEventSchema, signInResultSchema, signInStateEventSchema, signOutResultSchema, writtenCertificateSchema } from './credentials';
 import { demoStartSchema, demoStatusSchema } from './demo';
 import { catalogImportSummarySchema } from './catalog';
+import { findingKindSchema, findingsReportSchema, reconSettingsSchema } from './recon';
 
 /**
  * THE contract: every operation a front end can call, with its argument schema, its
@@ -147,6 +148,21 @@ export const CONTRACT = {
     catalogImportSummarySchema,
     "import Microsoft's \"Product names and service plan identifiers for licensing\" CSV; it extends or overrides the built-in table",
   ),
+
+  // Reconciliation: findings with evidence, and the settings they honour.
+  'findings.list': op(
+    z.object({
+      profile: profileNameSchema,
+      snapshotId: z.number().int().positive().optional(),
+      kinds: z.array(findingKindSchema).min(1).optional(),
+      /** At most this many items per finding (counts stay complete). */
+      itemLimit: z.number().int().min(0).max(10_000_000).optional(),
+    }),
+    findingsReportSchema,
+    'the findings of the current (or a given) snapshot, with evidence, counts and data-quality notes',
+  ),
+  'settings.get': op(profileArg, reconSettingsSchema, "the profile's reconciliation settings: inactivity threshold, exclusions, seat buffers"),
+  'settings.set': op(z.object({ profile: profileNameSchema, settings: reconSettingsSchema }), reconSettingsSchema, "replace the profile's reconciliation settings (missing fields take their defaults)"),
 
   // The built-in demo tenant.
   'demo.start': op(demoStartSchema, demoStatusSchema, 'start the demo tenant in this process and open its profile'),

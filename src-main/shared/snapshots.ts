@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FINDING_KINDS, type FindingKind } from './recon';
 
 export const snapshotInfoSchema = z.object({
   id: z.number().int().positive(),
@@ -37,7 +38,9 @@ export const skuSummaryRowSchema = z.object({
 });
 export type SkuSummaryRowDto = z.infer<typeof skuSummaryRowSchema>;
 
-export const EXPORT_FILE_IDS = ['sku-summary', 'user-licenses'] as const;
+/** One file id per finding (finding-<kind>.csv, with findings-summary.csv). */
+export const FINDING_EXPORT_IDS = FINDING_KINDS.map((k): `finding-${FindingKind}` => `finding-${k}`);
+export const EXPORT_FILE_IDS = ['sku-summary', 'user-licenses', ...FINDING_EXPORT_IDS] as const;
 export const exportFileIdSchema = z.enum(EXPORT_FILE_IDS);
 
 export const exportResultSchema = z.object({

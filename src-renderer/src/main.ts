@@ -1,6 +1,9 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
+import { followOsTheme } from './lib/theme';
+import './app.css';
 
+followOsTheme();
 const target = document.getElementById('app');
 if (!target) throw new Error('missing #app element');
 export default mount(App, { target });

@@ -29,6 +29,7 @@ import { z } from 'zod';
 import { generateCertificate } from '../../src-main/core/certs/generate';
 import { CONSENT_REFUSED_MESSAGE } from '../../src-main/core/consent/scripts';
 import { requiredApplicationPermissions } from '../../src-main/core/permissions/matrix';
+import { DATASET_IDS } from '../../src-main/shared/datasets';
 import { cli, tempDir } from '../helpers/cli';
 import { caFetch, type CaFetch } from '../helpers/demo-fetch';
 import { signInWithDeviceCode, type PageFetch } from '../helpers/sign-in-pages';
@@ -216,7 +217,7 @@ describe('the Azure CLI registration script against the demo tenant', () => {
     expect(verify.stderr).toBe('');
     expect(verify.code).toBe(0);
     const rows = verify.stdout.split('\n').filter((l) => / (enabled|missing) /.test(l));
-    expect(rows).toHaveLength(9);
+    expect(rows).toHaveLength(DATASET_IDS.length);
     for (const row of rows) expect(row).toMatch(/ enabled +ok \(HTTP (200|302)\)$/);
     expect(verify.stdout).toContain('Excess privilege:\n  none: the token carries no permission beyond what the reconciler needs.');
     expect(verify.stdout).not.toContain('WARNING');

@@ -115,7 +115,7 @@ describe('certificate sign-in with a generated certificate', () => {
       };
       const soonWarnings = await warningsFor(soon, 'soon');
       const day = soon.info.notAfter.toISOString().slice(0, 10);
-      expect(soonWarnings).toContainEqual(expect.stringMatching(new RegExp(`^The certificate expires on ${day} \\(in (9|10) days\\)\\. To renew, create a new one with "cert create --profile soon --replace"`)));
+      expect(soonWarnings).toContainEqual(expect.stringMatching(new RegExp(`^The certificate expires on ${day} \\(in (9|10) days\\)\\. To renew, replace the certificate of the profile "soon" with a new one`)));
       expect((await warningsFor(later, 'later')).filter((w) => /certificate/.test(w))).toEqual([]);
     } finally {
       db.close();

@@ -5,6 +5,7 @@ import { createServices, type Services } from '../../src-main/core/services/inde
 import { EncryptedFileSecretStore } from '../../src-main/core/secrets/encrypted-file-store';
 import { nullLogger } from '../../src-main/core/log/logger';
 import { OP_NAMES, type OpName } from '../../src-main/shared/contract';
+import { FINDING_KINDS } from '../../src-main/shared/recon';
 import type { Result } from '../../src-main/shared/errors';
 import { tempDir, filesContaining } from '../helpers/cli';
 
@@ -118,9 +119,33 @@ describe('the services over the contract table', () => {
     const out = join(dataDir, 'exports');
     const exported = keep(await ok<{ files: string[]; snapshotId: number }>('exports.write', { profile: 'demo', outDir: out }));
     expect(exported.snapshotId).toBe(result.snapshotId);
-    expect(exported.files.map((f) => f.slice(out.length + 1)).sort()).toEqual(['sku-summary.csv', 'user-licenses.csv']);
+    expect(exported.files.map((f) => f.slice(out.length + 1)).sort()).toEqual(
+      ['sku-summary.csv', 'user-licenses.csv', 'findings-summary.csv', ...FINDING_KINDS.map((k) => `finding-${k}.csv`)].sort(),
+    );
     expect(readFileSync(exported.files[0]!).subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
     expect((await fails('exports.write', { profile: 'demo', outDir: out, snapshotId: 9999 })).message).toMatch(/has no snapshot 9999/);
+    const one = await ok<{ files: string[] }>('exports.write', { profile: 'demo', outDir: join(dataDir, 'one'), files: ['finding-inactive-users'] });
+    expect(one.files.map((f) => f.split(/[\\/]/).pop()).sort()).toEqual(['finding-inactive-users.csv', 'findings-summary.csv', 'sku-summary.csv', 'user-licenses.csv']);
+
+    // Findings and the settings they honour.
+    expect(keep(await ok('settings.get', { profile: 'demo' }))).toMatchObject({ inactiveDays: 90, seatBuffers: {} });
+    const report = keep(await ok<{ snapshotId: number; findings: { kind: string; count: number; items: unknown[]; truncated: boolean }[] }>('findings.list', { profile: 'demo', itemLimit: 2 }));
+    expect(report.snapshotId).toBe(result.snapshotId);
+    expect(report.findings.map((f) => f.kind)).toEqual([...FINDING_KINDS]);
+    const inactive = report.findings.find((f) => f.kind === 'inactive-users');
+    expect(inactive?.items.length).toBeLessThanOrEqual(2);
+    const saved = keep(await ok<{ inactiveDays: number; seatBuffers: Record<string, number> }>('settings.set', { profile: 'demo', settings: { inactiveDays: 30, seatBuffers: { ENTERPRISEPACK: 3 } } }));
+    expect(saved).toMatchObject({ inactiveDays: 30, seatBuffers: { ENTERPRISEPACK: 3 }, excludeSharedMailboxes: true });
+    const stricter = await ok<typeof report>('findings.list', { profile: 'demo', kinds: ['inactive-users'] });
+    expect(stricter.findings.map((f) => f.kind)).toEqual(['inactive-users']);
+    expect(stricter.findings[0]!.count).toBeGreaterThan(inactive?.count ?? 0);
+    const bad = await fails('settings.set', { profile: 'demo', settings: { inactiveDays: 0 } });
+    expect(bad.code).toBe('bad-input');
+    expect(bad.message).toMatch(/inactiveDays/);
+    expect((await fails('settings.set', { profile: 'demo', settings: { seatBuffers: { ENTERPRISEPACK: -1 } } })).message).toMatch(/seatBuffers/);
+    expect((await fails('settings.set', { profile: 'demo', settings: { inactiveDay: 30 } })).message).toMatch(/inactiveDay/);
+    expect(await ok('settings.get', { profile: 'demo' })).toMatchObject({ inactiveDays: 30 }); // nothing stored is lost
+    expect((await fails('findings.list', { profile: 'demo', snapshotId: 9999 })).message).toMatch(/has no snapshot 9999/);
   });
 
   it('a certificate for the demo profile is proven against the demo tenant, and nothing else is kept', async () => {

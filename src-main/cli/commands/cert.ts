@@ -157,7 +157,8 @@ export function registerCertCommands(program: Command, deps: CommandDeps): void 
       const c = report.certificate;
       if (!c) {
         io.stdout.write(`Profile "${report.profile}" signs in with ${report.credentialKind === 'secret' ? 'a client secret' : 'a user account (delegated)'}.\n`);
-        printExpiry(io.stdout, report.expiry);
+        const record = report.credentialKind === 'secret' && report.expiry.status === 'unknown' ? ` Run: m365-reconciler profile set-secret-expiry --profile ${report.profile} --date YYYY-MM-DD` : '';
+        printExpiry(io.stdout, { ...report.expiry, message: `${report.expiry.message}${record}` });
         return;
       }
       io.stdout.write(`Certificate of profile "${report.profile}" (${c.certificatePath}):\n`);

@@ -39,7 +39,7 @@ export function credentialExpiry(profile: Profile, opts: CredentialExpiryOptions
       return {
         kind: 'secret',
         status: 'unknown',
-        message: `The client secret's expiry date is not recorded. Look it up in the Entra admin center (App registrations > Certificates & secrets) and record it with "profile set-secret-expiry --profile ${profile.name} --date YYYY-MM-DD".`,
+        message: `The client secret's expiry date is not recorded. Look it up in the Entra admin center (App registrations > Certificates & secrets) and record it for the profile "${profile.name}".`,
       };
     }
     // A date without a time: the secret is treated as expiring at the start of that day (UTC), so warnings never come late.
@@ -65,8 +65,8 @@ function judge(kind: 'certificate' | 'secret', expiresOn: Date, now: Date, profi
   const what = kind === 'certificate' ? 'certificate' : 'client secret';
   const renew =
     kind === 'certificate'
-      ? `create a new one with "cert create --profile ${profile} --replace", upload it to the app registration, then remove the old one`
-      : `add a new secret to the app registration, point the profile at it, then record its expiry with "profile set-secret-expiry --profile ${profile} --date YYYY-MM-DD"`;
+      ? `replace the certificate of the profile "${profile}" with a new one (the current one is kept until the new one works), upload it to the app registration, then remove the old one`
+      : `add a new secret to the app registration, point the profile "${profile}" at it, then record its expiry date`;
   const day = expiresOn.toISOString().slice(0, 10);
   const msLeft = expiresOn.getTime() - now.getTime();
   if (msLeft <= 0) {

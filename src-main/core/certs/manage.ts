@@ -72,6 +72,11 @@ export interface CreateOptions {
   replace?: boolean;
   /** Allow dropping the certificate kept from an earlier replacement. */
   discardPrevious?: boolean;
+  /**
+   * Keep the key in a secret store that forgets it when the process ends (browser mode, which
+   * tells the operator so); otherwise such a store is refused unless the key is also written out.
+   */
+  keyMayBeLostAtExit?: boolean;
 }
 
 /** Generates a certificate for app sign-in and switches the profile to it. */
@@ -124,7 +129,7 @@ export type ImportSource =
 export async function importProfileCertificate(
   profile: Profile,
   source: ImportSource,
-  opts: Pick<CreateOptions, 'outDir' | 'replace' | 'discardPrevious'>,
+  opts: Pick<CreateOptions, 'outDir' | 'replace' | 'discardPrevious' | 'keyMayBeLostAtExit'>,
   deps: CertDeps,
 ): Promise<WrittenCertificate> {
   await preflight(profile, opts, deps);
@@ -152,8 +157,8 @@ export async function importProfileCertificate(
   return install(profile, imported, opts, deps);
 }
 
-async function preflight(profile: Profile, opts: Pick<CreateOptions, 'exportKeyPath' | 'replace' | 'discardPrevious'>, deps: CertDeps): Promise<void> {
-  if (!deps.secrets.persistent && !opts.exportKeyPath) {
+async function preflight(profile: Profile, opts: Pick<CreateOptions, 'exportKeyPath' | 'replace' | 'discardPrevious' | 'keyMayBeLostAtExit'>, deps: CertDeps): Promise<void> {
+  if (!deps.secrets.persistent && !opts.exportKeyPath && !opts.keyMayBeLostAtExit) {
     throw new OperatorError('bad-input', `The secret store is ${deps.secrets.description}: the private key would be lost when this command exits.`, {
       hint: `Set ${SECRETS_PASSPHRASE_ENV} (a passphrase of 12+ characters) to keep the key in the encrypted secret store, or have the key written to a file you protect yourself.`,
     });
@@ -194,7 +199,8 @@ async function install(profile: Profile, cert: ImportedCertificate, opts: Create
   let credential: Profile['credential'];
   let keyLocation: string;
   let previousCertificatePath: string | undefined;
-  if (deps.secrets.persistent) {
+  // The key goes into the store when it keeps it (or, for this session only, when the operator was told so).
+  if (deps.secrets.persistent || (opts.keyMayBeLostAtExit && !exportedKeyPath)) {
     const c = profile.credential;
     if (current && c.kind === 'certificate' && c.privateKeyInStore && resolve(c.certificatePath) !== pemPath) {
       // Keep what works now before anything is replaced: first its key, then the profile names its certificate.

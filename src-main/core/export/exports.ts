@@ -5,7 +5,9 @@ import { OperatorError } from '../errors/operator-error';
 import type { PendingFile } from '../fs/atomic-write';
 import { damagedDatabaseError, type Db } from '../store/db';
 import { datasetRuns, getSnapshot, servicePlanNames, skuSummary, userAssignments, type SkuSummaryRow, type UserAssignmentRow } from '../store/queries';
-import { writeCsvPending, type Cell, type CsvDelimiter } from './csv';
+import type { Finding, FindingKind, FindingsReport } from '../../shared/recon';
+import { lastSuccessfulSignIn } from '../recon/sign-in';
+import { writeCsv, writeCsvPending, type Cell, type CsvDelimiter } from './csv';
 import { SKU_SUMMARY_HEADER, skuCells } from '../../shared/sku-columns';
 
 export type { SkuSummaryRow } from '../store/queries';
@@ -31,16 +33,15 @@ function yesNo(v: boolean | null): string {
 }
 
 /**
- * "Last sign-in": the most recent of the interactive, non-interactive and successful
- * sign-in dates (ISO strings compare chronologically). "Never" when the sign-in dataset
- * was synced and the user has none; empty when it was not synced (or the user appeared
- * after it was read).
+ * "Last sign-in": the last SUCCESSFUL sign-in (recon/sign-in.ts): lastSuccessfulSignInDateTime
+ * when present, else the newer of the two attempt dates (which may include failed attempts).
+ * "Never" when the sign-in dataset was synced and the user has none (empty or the
+ * 0001-01-01 sentinel); empty when it was not synced (or the user appeared after it was read).
  */
 export function lastSignInCell(r: Pick<UserAssignmentRow, 'lastSignIn' | 'lastNonInteractiveSignIn' | 'lastSuccessfulSignIn' | 'hasSignInRow'>, signInSynced: boolean): string {
   if (!signInSynced || !r.hasSignInRow) return '';
-  const dates = [r.lastSignIn, r.lastNonInteractiveSignIn, r.lastSuccessfulSignIn].filter((d): d is string => Boolean(d));
-  if (dates.length === 0) return 'Never';
-  return dates.reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a));
+  const fact = lastSuccessfulSignIn({ lastSignIn: r.lastSignIn, lastNonInteractive: r.lastNonInteractiveSignIn, lastSuccessful: r.lastSuccessfulSignIn });
+  return fact.kind === 'never' ? 'Never' : fact.iso;
 }
 
 export interface ExportOptions {
@@ -121,4 +122,60 @@ function* userRows(db: Db, snapshotId: number, skus: readonly SkuSummaryRow[]): 
       lastSignInCell(r, signInSynced),
     ];
   }
+}
+
+export const FINDINGS_SUMMARY_FILE = 'findings-summary.csv';
+export const findingFileName = (kind: FindingKind): string => `finding-${kind}.csv`;
+export const FINDINGS_SUMMARY_HEADER = [
+  'Finding', 'Title', 'Items', 'Users', 'Excluded', 'Confidence', 'Rule', 'Threshold', 'Notes', 'Sources', 'Snapshot', 'Snapshot time', 'As of',
+] as const;
+const FINDING_BASE_HEADER = ['User principal name', 'Display name', 'Product', 'Part number', 'Reclaimable seat'] as const;
+
+function factCell(v: string | number | boolean | null | undefined): Cell {
+  return typeof v === 'boolean' ? yesNo(v) : v;
+}
+
+/**
+ * One CSV per finding (its items, with the facts the rule read as columns; numbers stay
+ * numbers), plus a summary with each finding's evidence, confidence and notes.
+ */
+export async function exportFindings(report: FindingsReport, outDir: string, kinds?: readonly FindingKind[], opts: { delimiter?: CsvDelimiter } = {}): Promise<string[]> {
+  const dir = resolve(outDir);
+  await mkdir(dir, { recursive: true });
+  const chosen = report.findings.filter((f) => !kinds || kinds.includes(f.kind));
+  const files: string[] = [];
+  const summary = join(dir, FINDINGS_SUMMARY_FILE);
+  await writeCsv(
+    summary,
+    FINDINGS_SUMMARY_HEADER,
+    chosen.map((f): Cell[] => [
+      f.kind, f.title, f.count, f.users, f.excluded, f.confidence, f.rule, f.threshold, f.notes.join(' '),
+      f.evidence.sources.map((x) => `${x.dataset} (${x.status}${x.reportRefreshDate ? `, refreshed ${x.reportRefreshDate}` : ''}): ${x.fields.join(', ')}`).join('; '),
+      f.evidence.snapshotId, f.evidence.snapshotTime, f.evidence.asOf,
+    ]),
+    opts,
+  );
+  files.push(summary);
+  for (const f of chosen) files.push(await writeFinding(f, dir, opts));
+  return files;
+}
+
+async function writeFinding(f: Finding, dir: string, opts: { delimiter?: CsvDelimiter }): Promise<string> {
+  const factKeys: string[] = [];
+  const seen = new Set<string>();
+  for (const item of f.items) {
+    for (const k of Object.keys(item.facts)) {
+      if (seen.has(k)) continue;
+      seen.add(k);
+      factKeys.push(k);
+    }
+  }
+  const file = join(dir, findingFileName(f.kind));
+  await writeCsv(
+    file,
+    [...FINDING_BASE_HEADER, ...factKeys],
+    f.items.map((i): Cell[] => [i.upn, i.displayName, i.product, i.partNumber, yesNo(i.reclaimable), ...factKeys.map((k) => factCell(i.facts[k]))]),
+    opts,
+  );
+  return file;
 }

@@ -109,6 +109,7 @@ export function certificateServices(ctx: ServiceContext) {
           ...(args.exportKeyPath ? { exportKeyPath: resolve(args.exportKeyPath) } : {}),
           ...(args.replace ? { replace: true } : {}),
           ...(args.discardPrevious ? { discardPrevious: true } : {}),
+          ...(ctx.deps.sessionOnlySecrets ? { keyMayBeLostAtExit: true } : {}),
         },
         deps(r),
       );
@@ -125,7 +126,12 @@ export function certificateServices(ctx: ServiceContext) {
               keyPath: resolve(args.source.keyPath),
               ...(args.source.keyPassphraseEnv ? { keyPassphraseEnv: args.source.keyPassphraseEnv } : {}),
             };
-      const opts = { ...(args.outDir ? { outDir: resolve(args.outDir) } : {}), ...(args.replace ? { replace: true } : {}), ...(args.discardPrevious ? { discardPrevious: true } : {}) };
+      const opts = {
+        ...(args.outDir ? { outDir: resolve(args.outDir) } : {}),
+        ...(args.replace ? { replace: true } : {}),
+        ...(args.discardPrevious ? { discardPrevious: true } : {}),
+        ...(ctx.deps.sessionOnlySecrets ? { keyMayBeLostAtExit: true } : {}),
+      };
       return writtenDto(await importProfileCertificate(r.profile, source, opts, deps(r)));
     },
     show: async (args: OpArgs<'certificates.show'>): Promise<OpResult<'certificates.show'>> => {

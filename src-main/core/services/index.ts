@@ -8,6 +8,7 @@ import { consentServices } from './consent';
 import { ServiceContext } from './context';
 import { createDispatcher } from './dispatch';
 import { profileServices } from './profiles';
+import { reconServices } from './recon';
 import { snapshotServices } from './snapshots';
 import { syncService } from './sync-jobs';
 import type { Services, ServicesDeps } from './types';
@@ -58,6 +59,7 @@ export function createServices(deps: ServicesDeps): Services {
     sync: sync.api,
     snapshots,
     exports,
+    ...reconServices(ctx),
     demo,
   } satisfies ServicesApi;
 

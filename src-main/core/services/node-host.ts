@@ -70,5 +70,6 @@ export function nodeServicesDeps(opts: NodeHostOptions): ServicesDeps {
     ...(opts.notify ? { notify: opts.notify } : {}),
     ...(opts.demoAutoStart ? { demoAutoStart: opts.demoAutoStart } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.secrets === 'memory' ? { sessionOnlySecrets: true } : {}),
   };
 }

@@ -5,6 +5,7 @@ import { exportSnapshot } from '../export/exports';
 import { explainStoreError } from '../store/db';
 import { currentSnapshot, getSnapshot, listSnapshots, skuSummary, type SnapshotInfo } from '../store/queries';
 import type { ServiceContext } from './context';
+import { writeFindingExports } from './recon';
 
 function snapshotDto(s: SnapshotInfo): OpResult<'snapshots.list'>[number] {
   return {
@@ -52,6 +53,7 @@ export function snapshotServices(ctx: ServiceContext) {
       } catch (e) {
         throw explainStoreError(e, ctx.paths.database) ?? e;
       }
+      written.files.push(...(await writeFindingExports(ctx, args.profile, snapshot.id, resolve(args.outDir), args.files, delimiter ? { delimiter } : {})));
       for (const file of written.files) ctx.events.emit('exports.progress', { file, rows: 0, done: true });
       return { snapshotId: snapshot.id, contentHash: snapshot.contentHash, files: written.files, skuSummary: written.skuSummary };
     },

@@ -22,6 +22,11 @@ export interface ServicesDeps {
   openBrowser: BrowserOpener;
   /** Extra CA certificates (PEM) every connection trusts, e.g. a TLS-inspecting proxy's. */
   extraCaPem?: string[];
+  /**
+   * The secret store forgets everything when the process ends, and the front end says so (browser
+   * mode): certificates may then keep their key there for this session only.
+   */
+  sessionOnlySecrets?: boolean;
   /** Aborts every running operation of these services (the CLI's Ctrl+C, the app quitting). */
   signal?: AbortSignal;
   /** One-line notices for the operator (the CLI prints them on stderr, a screen shows them). */

@@ -72,11 +72,13 @@ function normaliseError(e: unknown): OperatorError {
   if (err.name === 'SqliteError') {
     return new OperatorError('store', `Writing the snapshot failed: ${err.message}`, {
       hint: 'Check the free disk space and the data folder, then sync again. The previous snapshot is unchanged.',
+      remedy: { action: 'check-storage' },
       cause: e,
     });
   }
   return new OperatorError('internal', `The sync failed unexpectedly: ${err.message}`, {
-    hint: 'Run again with --verbose and report the log file if it persists. The previous snapshot is unchanged.',
+    hint: 'Try again; if it persists, report it with the log file. The previous snapshot is unchanged.',
+    remedy: { action: 'report-bug' },
     cause: e,
   });
 }

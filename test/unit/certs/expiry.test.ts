@@ -18,7 +18,7 @@ describe('credentialExpiry: certificates (notAfter from a real certificate)', ()
     ['60 days left', 60, 'ok', /valid until 2026-08-14 \(60 days\)/],
     ['31 days left', 31, 'ok', /31 days/],
     ['exactly 30 days left', 30, 'expiring', /expires on 2026-07-15 \(in 30 days\)/],
-    ['20 days left', 20, 'expiring', /in 20 days.*cert create --profile contoso --replace/],
+    ['20 days left', 20, 'expiring', /in 20 days.*replace the certificate of the profile "contoso"/],
     ['1 day left', 1, 'expiring', /in 1 day\b/],
     ['expired 5 days ago', -5, 'expired', /expired on 2026-06-10 \(5 days ago\)/],
     ['expired 400 days ago', -400, 'expired', /400 days ago/],
@@ -58,7 +58,7 @@ describe('credentialExpiry: client secrets (date entered by the operator)', () =
     ['20 days left', '2026-07-05', 'expiring', /expires on 2026-07-05 \(in 19 days\)/],
     ['expires today (start of the day, UTC)', '2026-06-15', 'expired', /expired on 2026-06-15/],
     ['expired 5 days ago', '2026-06-10', 'expired', /5 days ago.*add a new secret/],
-    ['no date recorded', undefined, 'unknown', /profile set-secret-expiry --profile contoso --date YYYY-MM-DD/],
+    ['no date recorded', undefined, 'unknown', /record it for the profile "contoso"/],
   ];
   it.each(cases)('%s → %s', (_name, date, status, message) => {
     const r = credentialExpiry(secretOn(date), { now: NOW });

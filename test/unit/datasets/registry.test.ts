@@ -17,9 +17,10 @@ describe('dataset registry', () => {
       const cols = (db.prepare('SELECT name FROM pragma_table_info(?)').all(t.name) as { name: string }[]).map((c) => c.name);
       expect(cols, `table ${t.name}`).toEqual(['snapshot_id', ...t.columns]);
     }
-    // Every data table of the schema belongs to a dataset (nothing stored that no dataset writes).
+    // Every data table of the schema belongs to a dataset (nothing stored that no dataset writes);
+    // besides the snapshot bookkeeping, only the operator's reconciliation settings.
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]).map((t) => t.name);
-    expect(tables.filter((t) => !names.has(t)).sort()).toEqual(['dataset_runs', 'snapshots']);
+    expect(tables.filter((t) => !names.has(t)).sort()).toEqual(['dataset_runs', 'recon_settings', 'snapshots']);
     db.close();
   });
 

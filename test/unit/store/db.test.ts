@@ -22,7 +22,7 @@ function catchError(f: () => unknown): unknown {
 }
 
 const EXPECTED_TABLES = [
-  'dataset_runs', 'group_licenses', 'groups', 'report_activations_user_detail', 'report_active_user_detail', 'report_m365_app_user_detail',
+  'dataset_runs', 'group_licenses', 'groups', 'recon_settings', 'report_activations_user_detail', 'report_active_user_detail', 'report_m365_app_user_detail',
   'report_mailbox_usage_detail', 'report_settings', 'sign_in_activity', 'sku_service_plans', 'skus', 'snapshots', 'subscriptions', 'user_licenses',
   'users',
 ];

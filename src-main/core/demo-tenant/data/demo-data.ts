@@ -25,6 +25,19 @@
  * - free/viral SKUs with huge prepaid counts.
  * A tenant without Entra ID P1 (p1: false) holds no product carrying AAD_PREMIUM.
  *
+ * Microsoft's real data shapes, planted on purpose (each with its ground truth in
+ * userRecord(i).truth, and per finding in plantedCases() of planted.ts):
+ * - users whose latest sign-in ATTEMPTS failed: lastSignInDateTime recent, while
+ *   lastSuccessfulSignInDateTime is months old (a password-spray victim);
+ * - users whose lastSuccessfulSignInDateTime is null (not backfilled before December 2023)
+ *   while the attempt dates are set;
+ * - the never-signed-in sentinel 0001-01-01T00:00:00Z next to plain nulls;
+ * - licenseAssignmentStates.error null on success in some tenants and "None" in others;
+ * - service accounts (svc-...) and shared mailboxes (shared...., disabled accounts holding
+ *   Exchange Online Plan 1) holding licences;
+ * - every licenseAssignmentStates error kind, each through a licensing group;
+ * - plan statuses PendingProvisioning, PendingActivation and PendingInput.
+ *
  * Subscribed SKUs carry their full service-plan lists from the built-in catalogue
  * (Microsoft's licensing service plan reference), with appliesTo and provisioningStatus
  * as subscribedSkus reports them (see servicePlanShape below).
@@ -39,6 +52,11 @@ import { DEPARTMENTS, FIRST_NAMES, GUEST_DOMAINS, LAST_NAMES, LOCATIONS } from '
 /** Fixed anchor every synthetic date is relative to. */
 export const REPORT_DATE = Date.UTC(2026, 10, 1);
 const DAY = 86_400_000;
+/** The inactivity threshold the ground truth assumes (the reconciliation's default). */
+export const INACTIVE_DAYS = 90;
+/** What Graph sends for "never" in signInActivity. */
+export const NEVER_SENTINEL = '0001-01-01T00:00:00Z';
+const SALT_USAGE = 0x05a9e;
 
 export type LicenseAssignmentState = 'Active' | 'ActiveWithError' | 'Disabled' | 'Error';
 export type LicenseAssignmentError =
@@ -59,7 +77,8 @@ export interface LicenseAssignmentStateRecord {
   skuId: string;
   assignedByGroup: string | null;
   state: LicenseAssignmentState;
-  error: LicenseAssignmentError;
+  /** null on success in some tenants, "None" in others (both mean success). */
+  error: LicenseAssignmentError | null;
   disabledPlans: string[];
   lastUpdatedDateTime: string;
 }
@@ -98,12 +117,41 @@ export interface DemoUser {
 
 export type DirectoryRoleName = 'Global Administrator' | 'Global Reader' | 'Reports Reader';
 
+/** What kind of account the generator made. */
+export type PlantedAccountKind = 'person' | 'guest' | 'room' | 'service' | 'shared';
+
+/**
+ * The ground truth the generator planted for one user, in its own terms (never derived
+ * from the served data), relative to REPORT_DATE and the default 90-day threshold.
+ */
+export interface PlantedTruth {
+  kind: PlantedAccountKind;
+  /**
+   * By the last SUCCESSFUL sign-in: 'never' (no sign-in at all), 'inactive' (more than 90
+   * days before REPORT_DATE), 'active'.
+   */
+  signIn: 'active' | 'inactive' | 'never';
+  /** Recent sign-in attempts that failed (lastSignInDateTime recent, last success old). */
+  failedAttempts: boolean;
+  /** lastSuccessfulSignInDateTime left null (not backfilled); the attempt dates are real. */
+  successMissing: boolean;
+  /** Never-signed-in user sent with the 0001-01-01 sentinel instead of nulls. */
+  sentinel: boolean;
+  /** Created less than 90 days before REPORT_DATE. */
+  recentlyCreated: boolean;
+  /** Epoch ms of the last real activity (the last successful sign-in), or null. */
+  activityMs: number | null;
+  /** Usage pattern in the reports: 'none' signs in but uses nothing, 'mailboxOnly' uses only Exchange. */
+  usage: 'normal' | 'none' | 'mailboxOnly';
+}
+
 /** A user plus data kept internally (never served in /users). */
 export interface DemoUserRecord {
   index: number;
   user: DemoUser;
   /** Directory roles held (by display name). */
   roles: DirectoryRoleName[];
+  truth: PlantedTruth;
 }
 
 export interface DemoGroup {
@@ -145,6 +193,11 @@ export interface DemoDataOptions {
    * and Teams Rooms Pro are absent.
    */
   p1?: boolean;
+  /**
+   * licenseAssignmentStates.error on success: null or "None" (Microsoft sends either; by
+   * default the seed picks one).
+   */
+  successError?: 'null' | 'None';
 }
 
 export interface DemoData {
@@ -161,6 +214,10 @@ export interface DemoData {
   userRecord(i: number): DemoUserRecord;
   /** Stable per-tenant hash key (for concealed names, request ids). */
   readonly key: number;
+  /** How this tenant reports a successful assignment's error (null or "None"). */
+  readonly successError: 'null' | 'None';
+  /** Usage reports write Yes/No instead of True/False for their boolean columns. */
+  readonly yesNoReports: boolean;
 }
 
 // ---------------------------------------------------------------------------
@@ -228,10 +285,19 @@ const S = {
  */
 const COMPANY_PLANS: ReadonlySet<string> = new Set([SERVICE_PLANS.EXCHANGE_S_FOUNDATION.servicePlanId, SERVICE_PLANS.INTUNE_O365.servicePlanId]);
 
-function servicePlanShape(planId: string, skuStatus: SubscribedSku['capabilityStatus']): { provisioningStatus: string; appliesTo: 'User' | 'Company' } {
+function servicePlanShape(
+  planId: string,
+  planName: string,
+  skuPart: string,
+  skuStatus: SubscribedSku['capabilityStatus'],
+): { provisioningStatus: string; appliesTo: 'User' | 'Company' } {
   const appliesTo = COMPANY_PLANS.has(planId) ? 'Company' : 'User';
   if (skuStatus === 'Suspended') return { provisioningStatus: 'Disabled', appliesTo };
   if (planId === SERVICE_PLANS.INTUNE_O365.servicePlanId) return { provisioningStatus: 'PendingActivation', appliesTo };
+  // PendingInput: "waiting for the administrator's input" (Teams Phone needs a calling plan
+  // set up); PendingProvisioning: "being provisioned" (a recently bought add-on).
+  if (skuPart === 'SPE_E5' && planName === 'MCOEV') return { provisioningStatus: 'PendingInput', appliesTo };
+  if (skuPart === 'PROJECTPROFESSIONAL' && planName === 'PROJECT_CLIENT_SUBSCRIPTION') return { provisioningStatus: 'PendingProvisioning', appliesTo };
   return { provisioningStatus: 'Success', appliesTo };
 }
 
@@ -272,11 +338,29 @@ const DISABLED_EXO_WITH_E5 = [SERVICE_PLANS.EXCHANGE_S_STANDARD.servicePlanId];
 const ERR_NONE = 0;
 const ERR_COUNT = 1;
 const ERR_MUTEX = 2;
+const ERR_DEPENDENCY = 3;
+const ERR_LOCATION = 4;
+const ERR_UNIQUENESS = 5;
+const ERR_OTHER = 6;
+
+/** licenseAssignmentStates.error of each planted error kind. */
+const ERROR_NAMES: Record<number, LicenseAssignmentError> = {
+  [ERR_COUNT]: 'CountViolation',
+  [ERR_MUTEX]: 'MutuallyExclusiveViolation',
+  [ERR_DEPENDENCY]: 'DependencyViolation',
+  [ERR_LOCATION]: 'ProhibitedInUsageLocationViolation',
+  [ERR_UNIQUENESS]: 'UniquenessViolation',
+  [ERR_OTHER]: 'Other',
+};
 
 interface LicenceScratch {
   guest: boolean;
   enabled: boolean;
   room: boolean;
+  /** Service account (svc-...) holding a licence; signs in non-interactively only, or never. */
+  service: boolean;
+  /** Shared mailbox: a disabled account holding Exchange Online (Plan 1). */
+  shared: boolean;
   /** SKUs assigned directly (successfully). */
   direct: number;
   /** SKUs inherited from a group (successfully). */
@@ -290,13 +374,21 @@ interface LicenceScratch {
 }
 
 function newScratch(): LicenceScratch {
-  return { guest: false, enabled: true, room: false, direct: 0, viaGroup: 0, o365Disabled: false, exoWithE5: false, errorSku: -1, errorKind: ERR_NONE };
+  return { guest: false, enabled: true, room: false, service: false, shared: false, direct: 0, viaGroup: 0, o365Disabled: false, exoWithE5: false, errorSku: -1, errorKind: ERR_NONE };
 }
 
 const SALT_LIC = 0x51a7e1c3;
 const SALT_ID = 0x1de17171;
 const SALT_USER_ID = 0x0b1ec7;
 const SALT_REQ = 0x7e9e57;
+const SALT_KIND = 0x5e41ce;
+const SALT_SIGN = 0x51921;
+const SALT_SHAPE = 0x5a4e;
+
+/** A uniform [0, 1) number from a hash (decisions that must not disturb the main streams). */
+function unit(h: number): number {
+  return h / 4_294_967_296;
+}
 
 /** SKUs that carry the AAD_PREMIUM plan (absent from a tenant without P1). */
 const P1_SKUS = DEMO_SKUS.reduce(
@@ -313,7 +405,9 @@ function withoutP1(mask: number): number {
   return m & ~P1_SKUS;
 }
 
-function decideLicences(rng: Rng, s: LicenceScratch, p1: boolean): void {
+function decideLicences(rng: Rng, s: LicenceScratch, p1: boolean, kindRoll: number): void {
+  s.service = false;
+  s.shared = false;
   s.direct = 0;
   s.viaGroup = 0;
   s.o365Disabled = false;
@@ -325,6 +419,18 @@ function decideLicences(rng: Rng, s: LicenceScratch, p1: boolean): void {
   s.room = !s.guest && rng.next() < 0.006;
   if (s.room) {
     s.direct = p1 ? bit(S.ROOMS_PRO) : 0;
+    return;
+  }
+  if (!s.guest && kindRoll < 0.012) {
+    if (kindRoll < 0.006) {
+      s.service = true;
+      s.enabled = true;
+      s.direct = kindRoll < 0.003 ? bit(S.O365_E3) : bit(S.EXO_P1);
+    } else {
+      s.shared = true;
+      s.enabled = false;
+      s.direct = bit(S.EXO_P1);
+    }
     return;
   }
   if (s.guest) {
@@ -388,6 +494,20 @@ function decideLicences(rng: Rng, s: LicenceScratch, p1: boolean): void {
   } else if (e >= 0.015 && e < 0.045 && hasExo2 && (assigned & bit(S.EXO_P1)) === 0) {
     s.errorSku = S.EXO_P1;
     s.errorKind = ERR_MUTEX;
+  } else if (e >= 0.045 && e < 0.05 && (assigned & bit(S.PBI_PRO)) === 0) {
+    // Power BI Pro's group on a user whose prerequisite plan was removed.
+    s.errorSku = S.PBI_PRO;
+    s.errorKind = ERR_DEPENDENCY;
+  } else if (e >= 0.05 && e < 0.056 && (assigned & bit(S.F3)) === 0 && (GROUP_FOR_SKU[S.F3] ?? -1) >= 0 && p1) {
+    s.errorSku = S.F3;
+    s.errorKind = ERR_LOCATION;
+  } else if (e >= 0.056 && e < 0.07 && !hasExo2 && (assigned & bit(S.EXO_P1)) === 0) {
+    // Another object already holds the user's proxy address.
+    s.errorSku = S.EXO_P1;
+    s.errorKind = ERR_UNIQUENESS;
+  } else if (e >= 0.07 && e < 0.076 && (assigned & bit(S.O365_E3)) === 0) {
+    s.errorSku = S.O365_E3;
+    s.errorKind = ERR_OTHER;
   }
   s.o365Disabled = (s.direct & bit(S.O365_E3)) !== 0 && rng.next() < 0.15;
 }
@@ -428,13 +548,16 @@ export function createDemoData(opts: DemoDataOptions): DemoData {
   const key = hashString(`demo-tenant:${opts.seed}`);
   const domain = opts.domain.toLowerCase();
   const p1 = opts.p1 ?? true;
+  const successError: 'null' | 'None' = opts.successError ?? (unit(mix(key ^ SALT_SHAPE, 1)) < 0.5 ? 'null' : 'None');
+  const yesNoReports = unit(mix(key ^ SALT_SHAPE, 2)) < 0.5;
+  const kindRoll = (i: number): number => unit(mix(key ^ SALT_KIND, i));
   const rng = new Rng(0);
 
   // One streaming pass: per-SKU consumption, no per-user objects.
   const consumed = new Array<number>(DEMO_SKUS.length).fill(0);
   const scratch = newScratch();
   for (let i = 0; i < userCount; i++) {
-    decideLicences(rng.reset(mix(key ^ SALT_LIC, i)), scratch, p1);
+    decideLicences(rng.reset(mix(key ^ SALT_LIC, i)), scratch, p1, kindRoll(i));
     let m = scratch.direct | scratch.viaGroup;
     while (m !== 0) {
       const low = m & -m;
@@ -476,7 +599,7 @@ export function createDemoData(opts: DemoDataOptions): DemoData {
       servicePlans: s.servicePlans.map((p) => ({
         servicePlanId: p.servicePlanId,
         servicePlanName: p.servicePlanName,
-        ...servicePlanShape(p.servicePlanId, rule.status),
+        ...servicePlanShape(p.servicePlanId, p.servicePlanName, s.skuPartNumber, rule.status),
       })),
       skuId: s.skuId,
       skuPartNumber: s.skuPartNumber,
@@ -495,7 +618,7 @@ export function createDemoData(opts: DemoDataOptions): DemoData {
 
   function userRecord(i: number): DemoUserRecord {
     if (!Number.isInteger(i) || i < 0 || i >= userCount) throw new RangeError(`user index ${i} out of range`);
-    decideLicences(licRng.reset(mix(key ^ SALT_LIC, i)), lic, p1);
+    decideLicences(licRng.reset(mix(key ^ SALT_LIC, i)), lic, p1, kindRoll(i));
     const r = idRng.reset(mix(key ^ SALT_ID, i));
     const first = r.pick(FIRST_NAMES);
     const last = r.pick(LAST_NAMES);
@@ -509,7 +632,9 @@ export function createDemoData(opts: DemoDataOptions): DemoData {
     const signRoll = r.next();
     const neverP = lic.enabled ? 0.06 : 0.2;
     const inactiveP = lic.enabled ? 0.1 : 0.65;
-    const never = signRoll < neverP;
+    // Service accounts and shared mailboxes never sign in interactively: without their
+    // exclusions they would read as never-signed-in or disabled users.
+    const never = lic.service || lic.shared || signRoll < neverP;
     const inactive = !never && signRoll < neverP + inactiveP;
     const lastDaysAgo = never ? 0 : inactive ? r.int(91, 540) : r.int(0, 60);
     const createdDaysAgo = never ? r.int(1, 900) : lastDaysAgo + r.int(5, 1500);
@@ -519,9 +644,23 @@ export function createDemoData(opts: DemoDataOptions): DemoData {
     const nonInteractiveMs = inactive
       ? lastSignMs - r.int(0, 3) * DAY
       : REPORT_DATE - r.int(0, Math.max(0, lastDaysAgo)) * DAY - r.int(0, 86_399) * 1000;
-    const successMs = r.next() < 0.05 ? lastSignMs - r.int(1, 10) * DAY : lastSignMs;
+    const successMs0 = r.next() < 0.05 ? lastSignMs - r.int(1, 10) * DAY : lastSignMs;
     const updatedMs = createdMs + Math.floor(r.next() * (REPORT_DATE - createdMs));
     const roleRoll = r.next();
+    // Planted sign-in shapes, from their own hash so the draws above stay as they were.
+    const signRoll2 = unit(mix(key ^ SALT_SIGN, i));
+    const sentinel = never && signRoll2 < 0.5;
+    // A password-spray victim: inactive, yet its latest attempts are days old (they failed).
+    const failedAttempts = inactive && lic.enabled && signRoll2 < 0.4;
+    // lastSuccessfulSignInDateTime not backfilled: only the attempt dates are set.
+    const successMissing = !never && !failedAttempts && signRoll2 > 0.96;
+    const successMs = Math.max(createdMs, successMs0);
+    const attemptMs = failedAttempts ? REPORT_DATE - r.int(0, 5) * DAY - r.int(0, 86_399) * 1000 : lastSignMs;
+    const nonInteractiveOut = failedAttempts ? Math.max(createdMs, lastSignMs - DAY) : Math.max(createdMs, nonInteractiveMs);
+    // The last successful sign-in the reconciliation must find (what the rule reads).
+    const effectiveMs = never ? null : successMissing ? Math.max(attemptMs, nonInteractiveOut) : successMs;
+    const cutoff = REPORT_DATE - INACTIVE_DAYS * DAY;
+    const truthSignIn: PlantedTruth['signIn'] = effectiveMs === null ? 'never' : effectiveMs < cutoff ? 'inactive' : 'active';
 
     const id = guidFrom(key ^ SALT_USER_ID, i, 0);
     let upn: string;
@@ -533,6 +672,18 @@ export function createDemoData(opts: DemoDataOptions): DemoData {
       const city = loc.city.normalize('NFD').replace(/[^A-Za-z]/g, '').toLowerCase();
       upn = `room.${city}${i}@${domain}`;
       displayName = `Conference Room ${loc.city} ${i}`;
+      mail = upn;
+      givenName = null;
+      surname = null;
+    } else if (lic.service) {
+      upn = `svc-${dept.name.toLowerCase().replace(/[^a-z]/g, '')}${i}@${domain}`;
+      displayName = `${dept.name} service account ${i}`;
+      mail = upn;
+      givenName = null;
+      surname = null;
+    } else if (lic.shared) {
+      upn = `shared.${dept.name.toLowerCase().replace(/[^a-z]/g, '')}${i}@${domain}`;
+      displayName = `${dept.name} Inbox ${i}`;
       mail = upn;
       givenName = null;
       surname = null;
@@ -548,6 +699,7 @@ export function createDemoData(opts: DemoDataOptions): DemoData {
     }
 
     const updated = isoSeconds(updatedMs);
+    const okError: LicenseAssignmentError | null = successError === 'null' ? null : 'None';
     const assigned = lic.direct | lic.viaGroup;
     const assignedLicenses: AssignedLicense[] = [];
     const states: LicenseAssignmentStateRecord[] = [];
@@ -566,44 +718,45 @@ export function createDemoData(opts: DemoDataOptions): DemoData {
         assignedLicenses.push({ skuId, disabledPlans: [...effective] });
       }
       if (lic.direct & b) {
-        states.push({ skuId, assignedByGroup: null, state: 'Active', error: 'None', disabledPlans: [...directDisabled], lastUpdatedDateTime: updated });
+        states.push({ skuId, assignedByGroup: null, state: 'Active', error: okError, disabledPlans: [...directDisabled], lastUpdatedDateTime: updated });
       }
       if (lic.viaGroup & b) {
-        states.push({ skuId, assignedByGroup: groupIds[gi] ?? null, state: 'Active', error: 'None', disabledPlans: [...groupDisabled], lastUpdatedDateTime: updated });
+        states.push({ skuId, assignedByGroup: groupIds[gi] ?? null, state: 'Active', error: okError, disabledPlans: [...groupDisabled], lastUpdatedDateTime: updated });
       }
       if (lic.errorSku === si) {
         states.push({
           skuId,
           assignedByGroup: groupIds[gi] ?? null,
           state: 'Error',
-          error: lic.errorKind === ERR_COUNT ? 'CountViolation' : 'MutuallyExclusiveViolation',
+          error: ERROR_NAMES[lic.errorKind] ?? 'Other',
           disabledPlans: [...groupDisabled],
           lastUpdatedDateTime: updated,
         });
       }
     }
 
+    const neverDate = sentinel ? NEVER_SENTINEL : null;
     const signInActivity: SignInActivity = never
       ? {
-          lastSignInDateTime: null,
+          lastSignInDateTime: neverDate,
           lastSignInRequestId: null,
-          lastNonInteractiveSignInDateTime: null,
+          lastNonInteractiveSignInDateTime: neverDate,
           lastNonInteractiveSignInRequestId: null,
-          lastSuccessfulSignInDateTime: null,
+          lastSuccessfulSignInDateTime: neverDate,
           lastSuccessfulSignInRequestId: null,
         }
       : {
-          lastSignInDateTime: isoSeconds(lastSignMs),
+          lastSignInDateTime: isoSeconds(attemptMs),
           lastSignInRequestId: requestId(i, 1),
-          lastNonInteractiveSignInDateTime: isoSeconds(Math.max(createdMs, nonInteractiveMs)),
+          lastNonInteractiveSignInDateTime: isoSeconds(nonInteractiveOut),
           lastNonInteractiveSignInRequestId: requestId(i, 2),
-          lastSuccessfulSignInDateTime: isoSeconds(Math.max(createdMs, successMs)),
-          lastSuccessfulSignInRequestId: successMs === lastSignMs ? requestId(i, 1) : requestId(i, 3),
+          lastSuccessfulSignInDateTime: successMissing ? null : isoSeconds(successMs),
+          lastSuccessfulSignInRequestId: successMissing ? null : successMs === attemptMs ? requestId(i, 1) : requestId(i, 3),
         };
 
     const roles: DirectoryRoleName[] = [];
     if (i === 0) roles.push('Global Administrator');
-    else if (!lic.guest && !lic.room && lic.enabled) {
+    else if (!lic.guest && !lic.room && !lic.service && !lic.shared && lic.enabled) {
       if (roleRoll < 0.004) roles.push('Global Administrator');
       else if (roleRoll < 0.01) roles.push('Global Reader');
       else if (roleRoll < 0.016) roles.push('Reports Reader');
@@ -630,7 +783,18 @@ export function createDemoData(opts: DemoDataOptions): DemoData {
       licenseAssignmentStates: states,
       signInActivity,
     };
-    return { index: i, user, roles };
+    const usageRoll = unit(mix(key ^ SALT_USAGE, i));
+    const truth: PlantedTruth = {
+      kind: lic.room ? 'room' : lic.guest ? 'guest' : lic.service ? 'service' : lic.shared ? 'shared' : 'person',
+      signIn: truthSignIn,
+      failedAttempts,
+      successMissing,
+      sentinel,
+      recentlyCreated: createdMs > cutoff,
+      activityMs: lic.service ? null : effectiveMs,
+      usage: lic.guest || lic.room || lic.service || lic.shared ? 'normal' : usageRoll < 0.03 ? 'none' : usageRoll < 0.09 ? 'mailboxOnly' : 'normal',
+    };
+    return { index: i, user, roles, truth };
   }
 
   return {
@@ -642,6 +806,8 @@ export function createDemoData(opts: DemoDataOptions): DemoData {
     skus,
     groups,
     key,
+    successError,
+    yesNoReports,
     user: (i) => userRecord(i).user,
     userRecord,
   };

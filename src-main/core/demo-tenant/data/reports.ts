@@ -153,32 +153,38 @@ function concealed(ctx: ReportRowContext, what: string, id: string): string {
  * (no mailbox, no Microsoft 365 Apps licence).
  */
 export function reportRow(ctx: ReportRowContext, i: number, rng: Rng): string[] | null {
-  const u = ctx.data.user(i);
+  const { user: u, truth } = ctx.data.userRecord(i);
   const cap = capabilities(u);
   const refreshMs = ctx.data.reportDate - REFRESH_LAG_DAYS * DAY;
   const refresh = ymd(refreshMs);
   const upn = ctx.conceal ? concealed(ctx, 'upn', u.id) : u.userPrincipalName;
   const name = ctx.conceal ? concealed(ctx, 'name', u.id) : u.displayName;
-  const last = u.signInActivity.lastSignInDateTime ? Date.parse(u.signInActivity.lastSignInDateTime) : null;
+  // Activity follows the last SUCCESSFUL sign-in (failed attempts leave no usage behind).
+  const last = truth.activityMs;
   const days = periodDays(ctx.period);
+  const usesApps = truth.usage === 'normal';
   const inPeriod = last !== null && refreshMs - last < days * DAY;
   rng.reset(mix(ctx.data.key ^ 0x7e7047, i));
   const assignDate = ymd(Date.parse(u.licenseAssignmentStates[0]?.lastUpdatedDateTime ?? u.createdDateTime));
-  const activity = (has: boolean, p: number): string => {
-    if (!has || last === null) return '';
-    if (rng.next() > p) return '';
-    return ymd(Math.min(refreshMs, last - rng.int(0, 5) * DAY));
+  const lastDay = last === null ? '' : ymd(Math.min(refreshMs, last));
+  /** A workload's last activity: the day of the last sign-in, when the user uses it at all. */
+  const activity = (has: boolean, p: number, workload: 'exchange' | 'other'): string => {
+    const draw = rng.next();
+    if (!has || last === null || truth.usage === 'none') return '';
+    if (truth.usage === 'mailboxOnly' && workload !== 'exchange') return '';
+    return draw < p ? lastDay : '';
   };
-  const tf = (b: boolean): string => (b ? 'True' : 'False');
+  // Microsoft's report CSVs write booleans as True/False in some reports and tenants, Yes/No in others.
+  const tf = (b: boolean): string => (ctx.data.yesNoReports ? (b ? 'Yes' : 'No') : b ? 'True' : 'False');
 
   switch (ctx.kind) {
     case 'activeUserDetail': {
       const exch = cap.exchange !== null;
       return [
-        refresh, upn, name, 'False', '',
+        refresh, upn, name, tf(false), '',
         tf(exch), tf(cap.oneDrive), tf(cap.sharePoint), tf(cap.skype), tf(cap.yammer), tf(cap.teams),
-        activity(exch, 0.95), activity(cap.oneDrive, 0.7), activity(cap.sharePoint, 0.6), activity(cap.skype, 0.1),
-        activity(cap.yammer, 0.2), activity(cap.teams, 0.9),
+        activity(exch, 1, 'exchange'), activity(cap.oneDrive, 0.7, 'other'), activity(cap.sharePoint, 0.6, 'other'),
+        activity(cap.skype, 0.1, 'other'), activity(cap.yammer, 0.2, 'other'), activity(cap.teams, 1, 'other'),
         exch ? assignDate : '', cap.oneDrive ? assignDate : '', cap.sharePoint ? assignDate : '',
         cap.skype ? assignDate : '', cap.yammer ? assignDate : '', cap.teams ? assignDate : '',
         cap.products.join('+'),
@@ -186,14 +192,14 @@ export function reportRow(ctx: ReportRowContext, i: number, rng: Rng): string[] 
     }
     case 'm365AppUserDetail': {
       if (!cap.officeApps) return null;
-      const active = inPeriod;
+      const active = inPeriod && usesApps;
       const flags = Array.from({ length: 34 }, () => (active && rng.next() < 0.6 ? 'Yes' : 'No'));
-      const lastAct = active && last !== null ? ymd(Math.min(refreshMs, last)) : '';
+      const lastAct = active ? lastDay : '';
       const activation = ymd(Date.parse(u.createdDateTime) + rng.int(1, 30) * DAY);
-      return [refresh, upn, last === null ? '' : activation, lastAct, String(days), ...flags];
+      return [refresh, upn, last === null || !usesApps ? '' : activation, lastAct, String(days), ...flags];
     }
     case 'activationsUserDetail': {
-      if (!cap.officeApps || last === null) return null;
+      if (!cap.officeApps || last === null || !usesApps) return null;
       const win = rng.int(0, 5);
       return [
         refresh, upn, name, 'MICROSOFT 365 APPS FOR ENTERPRISE', ymd(Math.min(refreshMs, Date.parse(u.createdDateTime) + rng.int(1, 60) * DAY)),
@@ -206,10 +212,10 @@ export function reportRow(ctx: ReportRowContext, i: number, rng: Rng): string[] 
       const items = last === null ? rng.int(0, 40) : rng.int(200, 60_000);
       const bytes = items * rng.int(20_000, 90_000);
       return [
-        refresh, upn, name, 'False', '', ymd(Date.parse(u.createdDateTime)),
-        last === null ? '' : ymd(Math.min(refreshMs, last)), String(items), String(bytes), q[0], q[1], q[2],
+        refresh, upn, name, tf(false), '', ymd(Date.parse(u.createdDateTime)),
+        truth.usage === 'none' ? '' : lastDay, String(items), String(bytes), q[0], q[1], q[2],
         String(rng.int(0, Math.floor(items / 10))), String(rng.int(0, 50_000_000)), '32212254720',
-        rng.next() < 0.2 ? 'True' : 'False', String(days),
+        tf(rng.next() < 0.2), String(days),
       ];
     }
   }
