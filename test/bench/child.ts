@@ -8,10 +8,11 @@ export interface Child<T> {
   proc: ChildProcess;
 }
 
-/** Fork a TypeScript file under tsx and wait for its first IPC message. */
+/** Fork a TypeScript file under tsx (or a built .js file under plain node) and wait for its first IPC message. */
 export function forkTs<T>(file: string, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<Child<T>> {
-  const proc = fork(fileURLToPath(new URL(file, import.meta.url)), args, {
-    execArgv: ['--import', 'tsx', ...(process.env['BENCH_CPU_PROF'] && file.includes('sync-child') ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF']}`] : [])],
+  const built = file.endsWith('.js');
+  const proc = fork(built ? file : fileURLToPath(new URL(file, import.meta.url)), args, {
+    execArgv: [...(built ? [] : ['--import', 'tsx']), ...(process.env['BENCH_CPU_PROF'] && file.includes('sync-child') ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF']}`] : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, ...opts.env },
   });

@@ -7,7 +7,8 @@
 // Sizes can be lowered for a quick look: BENCH_USERS=20000 BENCH_BIG_USERS=100000 npm run bench
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { runChild, startTenantProcess, stopChild, tenantLog } from './child';
 import type { BaselineReport } from './baseline-child';
 import type { SyncChildReport, SyncChildRequest } from './sync-child';
@@ -32,7 +33,23 @@ interface Line {
 const lines: Line[] = [];
 const notes: string[] = [];
 
-const syncIn = (req: SyncChildRequest) => runChild<SyncChildRequest, SyncChildReport>('./sync-child.ts', req);
+/**
+ * The sync child runs as the product ships: bundled by esbuild as the CLI is (npm run build:cli),
+ * with its writer thread's entry next to it, under plain node. Under tsx the TypeScript loader's
+ * own threads and memory would be counted in the sync's CPU time and RSS.
+ */
+function buildSyncChild(): string {
+  const outdir = resolve('.bench', 'bundle');
+  const r = spawnSync(
+    resolve('node_modules', '.bin', 'esbuild'),
+    ['test/bench/sync-child.ts', 'src-main/core/store/writer-worker.ts', '--bundle', '--platform=node', '--format=esm', '--target=node20', '--packages=external', `--outdir=${outdir}`, '--entry-names=[name]', '--log-level=warning'],
+    { stdio: 'inherit' },
+  );
+  if (r.status !== 0) throw new Error('esbuild failed to bundle the sync child');
+  return join(outdir, 'sync-child.js');
+}
+const SYNC_CHILD = process.env['BENCH_TSX'] ? './sync-child.ts' : buildSyncChild();
+const syncIn = (req: SyncChildRequest) => runChild<SyncChildRequest, SyncChildReport>(SYNC_CHILD, req);
 
 async function ingest(): Promise<void> {
   const tenant = await startTenantProcess(USERS);
