@@ -23,6 +23,10 @@ import { defineDataset, table, type DatasetPartitions } from './types';
  * the table's key would replace a second row anyway. The ranges are dense near the sync's start,
  * where an active tenant's users are, so no range is much longer than the users stream itself.
  *
+ * "List users" shows `ge`/`le` on these dates one clause at a time; a range joins two clauses on the
+ * same property with `and`. Should Graph refuse a partition's filter (400), the engine discards the
+ * partitions' rows and reads the single unfiltered stream instead: slower, never incomplete.
+ *
  * What it cannot see: a user whose lastSignInDateTime changes during the sync (a sign-in while it
  * runs) moves between ranges; when it moves from a range not yet read into one already read, that
  * user has no sign-in row in this snapshot (unknown, not "never"). The next sync sees them. A

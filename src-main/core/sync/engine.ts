@@ -251,8 +251,12 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
             }
           }));
           ac.signal.removeEventListener('abort', onAbort);
-          if (failure !== undefined) throw failure;
-          break;
+          if (failure === undefined) break;
+          // Graph refused a partition's filter (400): a service that does not accept the documented
+          // filters gets the single stream instead, slower but complete; the partitions' rows go.
+          if (!(isOperatorError(failure) && failure.status === 400) || ac.signal.aborted) throw failure;
+          await writer.discardRows(dataset.tables.map((t) => t.name));
+          items = 0;
         }
         // Each item is validated, mapped and packed at once (no row objects kept); one packed batch per page.
         let pageNo = 0;
