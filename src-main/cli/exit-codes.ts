@@ -10,6 +10,7 @@ export const EXIT = {
   network: 5,
   throttled: 6,
   store: 7,
+  timeout: 8,
   cancelled: 130,
 } as const;
 
@@ -36,6 +37,8 @@ export function exitCodeFor(code: OperatorErrorCode): number {
       return EXIT.store;
     case 'cancelled':
       return EXIT.cancelled;
+    case 'timeout':
+      return EXIT.timeout;
     case 'graph-error':
     case 'internal':
       return EXIT.internal;
@@ -51,4 +54,5 @@ export const EXIT_HELP = `Exit codes:
   5    network, TLS or refused host
   6    throttled after retries
   7    local database problem
-  130  cancelled`;
+  8    timed out: the sign-in was not completed in time
+  130  cancelled (Ctrl+C)`;

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
 import { OperatorError, invalidInput as invalid } from '../core/services/index';
 import { profileSchema, type Profile } from '../shared/profile';
@@ -57,7 +57,8 @@ export function profileFromFlags(f: ProfileFlags): Profile {
   if (custom && (!f['loginUrl'] || !f['graphUrl'])) throw bad('--cloud custom needs both --login-url and --graph-url.', 'Give the https base URLs of the sign-in service and Microsoft Graph.');
   for (const k of ['secretFile', 'certificate', 'privateKey', 'caBundle'] as const) {
     const p = str(f[k]);
-    if (p && !existsSync(resolve(p))) throw bad(`${FLAG_NAMES[k]} ${p}: no such file.`, 'Check the path; relative paths are resolved from the current folder.');
+    const problem = p ? unreadable(resolve(p)) : undefined;
+    if (problem) throw bad(`${FLAG_NAMES[k]} ${p}: ${problem}.`, problem === 'no such file' ? 'Check the path; relative paths are resolved from the current folder.' : 'Make the file readable by this user, or copy it somewhere it is.');
   }
   const path = (k: string) => {
     const v = str(f[k]);
@@ -85,4 +86,18 @@ export function profileFromFlags(f: ProfileFlags): Profile {
   const parsed = profileSchema.safeParse(candidate);
   if (!parsed.success) throw invalid('profile', parsed.error);
   return parsed.data;
+}
+
+/** Why a file cannot be read, in words, or undefined when it can: "no such file" only when there is none. */
+function unreadable(path: string): string | undefined {
+  try {
+    accessSync(path, constants.R_OK);
+    return undefined;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'no such file';
+    if (code === 'EACCES' || code === 'EPERM') return 'permission denied (the file, or a folder on its path, is not readable by this user)';
+    if (code === 'ENOTDIR') return 'a part of the path is not a folder';
+    return `cannot be read (${code ?? 'error'})`;
+  }
 }

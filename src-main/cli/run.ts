@@ -1,8 +1,8 @@
-import { CommanderError } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { buildProgram, type CliIo } from './program';
 import { EXIT, exitCodeFor } from './exit-codes';
 import { formatError } from './output';
-import { secretFlagIn } from './options';
+import { secretFlagIn, withoutOptionValues } from './options';
 import { isOperatorError } from '../core/services/index';
 
 /** Run the CLI with the given argv (without node and script) and return the exit code. */
@@ -16,6 +16,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return EXIT.usage;
   }
   const { program, host } = buildProgram(io);
+  hideOptionValues(program, argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;
@@ -30,4 +31,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } finally {
     await host()?.close();
   }
+}
+
+/** Every command prints its usage errors without the values of options (a mistyped secret flag, say). */
+function hideOptionValues(cmd: Command, argv: readonly string[]): void {
+  const outputError = cmd.configureOutput().outputError;
+  cmd.configureOutput({ outputError: (str, write) => (outputError ?? ((s: string, w: (s: string) => void) => w(s)))(withoutOptionValues(str, argv), write) });
+  for (const sub of cmd.commands) hideOptionValues(sub, argv);
 }

@@ -121,6 +121,8 @@ export const CONTRACT = {
     z.object({
       profile: profileNameSchema,
       datasets: z.array(datasetIdSchema).optional(),
+      /** Commit even when fewer users arrive than Graph announced (@odata.count); the snapshot then carries a warning. */
+      acceptIncompleteUsers: z.boolean().optional(),
       /** All or nothing: an enrichment dataset that fails fails the whole sync (default: it is recorded as failed alone). */
       strict: z.boolean().optional(),
     }),

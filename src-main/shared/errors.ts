@@ -20,6 +20,8 @@ export const ERROR_CODES = [
   'host-refused',
   'graph-error',
   'cancelled',
+  /** A wait ran out (a sign-in not completed in time); distinct from a cancel. */
+  'timeout',
   'busy',
   'store',
   'internal',

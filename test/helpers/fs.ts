@@ -26,3 +26,24 @@ export function filesContaining(dir: string, needle: string): string[] {
     return buf.includes(a) || buf.includes(b);
   });
 }
+
+/** Permission bits of a file or folder. */
+export const modeOf = (p: string): number => statSync(p).mode & 0o777;
+
+/**
+ * Sets the process umask for the current test; returns the function that restores the one the
+ * test started with (call it from afterEach).
+ */
+export function umaskScope(): { set(mask: number): void; restore(): void } {
+  let saved: number | undefined;
+  return {
+    set(mask) {
+      saved ??= process.umask(mask);
+      process.umask(mask);
+    },
+    restore() {
+      if (saved !== undefined) process.umask(saved);
+      saved = undefined;
+    },
+  };
+}

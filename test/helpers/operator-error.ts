@@ -11,3 +11,14 @@ export async function failure(p: Promise<unknown>): Promise<OperatorError> {
   expect(outcome.error).toBeInstanceOf(OperatorError);
   return outcome.error as OperatorError;
 }
+
+/** The OperatorError `f` throws; fails the test when it returns or throws anything else. */
+export function failureSync(f: () => unknown): OperatorError {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(OperatorError);
+    return e as OperatorError;
+  }
+  throw new Error('expected an OperatorError');
+}

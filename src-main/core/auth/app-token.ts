@@ -49,7 +49,7 @@ export function buildMsalConfiguration(opts: AppTokenProviderOptions, networkCli
 export function createAppTokenProvider(opts: AppTokenProviderOptions): AppTokenProvider {
   const endpoints = cloudEndpoints(opts.profile.cloud, opts.profile.customEndpoints);
   const scope = `${endpoints.graphUrl.replace(/\/+$/, "")}/.default`;
-  const networkClient = new MsalNetworkModule(opts.network, { timeoutMs: opts.timeoutMs });
+  const networkClient = new MsalNetworkModule(opts.network, { timeoutMs: opts.timeoutMs, loginOrigin: new URL(endpoints.loginUrl).origin });
   const app = new ConfidentialClientApplication(buildMsalConfiguration(opts, networkClient));
 
   async function acquire(forceRefresh: boolean): Promise<AccessToken> {

@@ -142,6 +142,24 @@ export async function loadAppCredential(profile: Profile, deps: CredentialDeps):
   return certificateFrom(cert, key);
 }
 
+/**
+ * Checks, when a profile is saved, that the files it names for a certificate credential
+ * hold a certificate and the private key that belongs to it: a mismatch is refused when the
+ * profile is added, not at its first sync. An encrypted key whose passphrase variable is not
+ * set yet is checked at sign-in instead.
+ */
+export async function checkCredentialFiles(profile: Profile, deps: CredentialDeps): Promise<void> {
+  const c = profile.credential;
+  if (c.kind !== 'certificate' || c.privateKeyInStore || !c.privateKeyPath) return;
+  try {
+    await loadAppCredential(profile, deps);
+  } catch (e) {
+    const passphraseNotSetYet = c.passphraseEnv !== undefined && !deps.env[c.passphraseEnv];
+    if (e instanceof OperatorError && e.code === 'secret-missing' && passphraseNotSetYet) return;
+    throw e;
+  }
+}
+
 async function readNamed(deps: CredentialDeps, path: string, what: string): Promise<string> {
   try {
     return await deps.readFile(path);

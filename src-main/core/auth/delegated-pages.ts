@@ -1,9 +1,8 @@
 /**
- * The pages MSAL's loopback server shows in the system browser when the sign-in
- * comes back to http://localhost:<port>. MSAL Node 7 serves them as fixed strings
- * (successTemplate / errorTemplate), built before the sign-in starts: they cannot
- * quote the AADSTS code of a failure, so the error page sends the operator to the
- * app or terminal, which names the code and the fix (errors/translate.ts).
+ * The pages the loopback listener (loopback.ts) shows in the system browser when the
+ * sign-in comes back to http://localhost:<port>. The answer to the genuine response is
+ * sent once the sign-in has finished, so the error page can say what failed (the
+ * AADSTS code, translated by errors/translate.ts) and what to do, as the app does.
  *
  * Every interpolated value is HTML-escaped; the pages carry no script and a CSP
  * that forbids any.
@@ -53,10 +52,41 @@ export function successPage(ctx: SignInPageContext): string {
   ]);
 }
 
-export function errorPage(ctx: SignInPageContext): string {
+/** What failed and what to do, as the app or terminal says it. */
+export interface SignInFailure {
+  message: string;
+  hint: string;
+  who?: string;
+}
+
+export function errorPage(ctx: SignInPageContext, failure?: SignInFailure): string {
   return page('Sign-in failed - M365 licence reconciler', 'Sign-in did not complete', [
     `Microsoft Entra ID returned an error for profile <strong>${escapeHtml(ctx.profile)}</strong> (tenant ${escapeHtml(ctx.tenant)}).`,
-    'The app or terminal where you started the sign-in now shows the error code (AADSTS&hellip;), what it means, and who can fix it.',
-    'Close this tab, follow that advice, then run the sign-in again.',
+    ...(failure
+      ? [
+          `<strong>What happened:</strong> ${escapeHtml(failure.message)}`,
+          `<strong>What to do:</strong> ${escapeHtml(failure.hint)}`,
+          ...(failure.who ? [`<strong>Who can fix it:</strong> ${escapeHtml(failure.who)}`] : []),
+          'The app or terminal where you started the sign-in shows the same. Close this tab, follow that advice, then sign in again.',
+        ]
+      : [
+          'The app or terminal where you started the sign-in now shows the error code (AADSTS&hellip;), what it means, and who can fix it.',
+          'Close this tab, follow that advice, then run the sign-in again.',
+        ]),
+  ]);
+}
+
+/** A callback that does not belong to the sign-in in progress (loopback.ts says why). */
+export function rejectedPage(ctx: SignInPageContext, why: string): string {
+  return page('Sign-in response refused - M365 licence reconciler', 'This sign-in response was refused', [
+    escapeHtml(why),
+    `If you are signing in for profile <strong>${escapeHtml(ctx.profile)}</strong> (tenant ${escapeHtml(ctx.tenant)}), finish the sign-in in the tab the app opened, or start the sign-in again from the app or terminal.`,
+  ]);
+}
+
+/** What the loopback shows to a visit that carries no sign-in response. */
+export function idlePage(ctx: SignInPageContext): string {
+  return page('Signing in - M365 licence reconciler', 'Waiting for the sign-in', [
+    `M365 licence reconciler is waiting for the sign-in of profile <strong>${escapeHtml(ctx.profile)}</strong> (tenant ${escapeHtml(ctx.tenant)}) to come back from Microsoft Entra ID.`,
   ]);
 }

@@ -1,7 +1,9 @@
-import http from 'node:http';
+import { randomBytes } from 'node:crypto';
 import {
   AuthError,
+  CryptoProvider,
   InteractionRequiredAuthError,
+  ResponseMode,
   PublicClientApplication,
   type AccountInfo,
   type AuthenticationResult,
@@ -11,7 +13,7 @@ import {
 import { z } from 'zod';
 import { cloudEndpoints } from '../clouds/clouds';
 import { OperatorError, remedyFor } from '../errors/operator-error';
-import { AADSTS_TABLE, SIGN_IN_AGAIN, aadstsNumber, fromMsalError } from '../errors/translate';
+import { AADSTS_TABLE, SIGN_IN_AGAIN, aadstsNumber, fromAuthorizeRedirect, fromMsalError, fromTokenEndpointError } from '../errors/translate';
 import { MsalNetworkModule } from '../net/msal-network';
 import type { Network } from '../net/network';
 import { cancelledError } from '../net/net-errors';
@@ -19,7 +21,8 @@ import { requiredDelegatedScopes } from '../permissions/matrix';
 import type { Profile } from '../profile/schema';
 import { SECRET_KEYS, type SecretStore } from '../secrets/secret-store';
 import type { AccessToken, GetTokenOptions } from './app-token';
-import { errorPage, successPage } from './delegated-pages';
+import { errorPage, idlePage, rejectedPage, successPage } from './delegated-pages';
+import { QueryResponseError, startLoopback, type LoopbackResult, type LoopbackServer } from './loopback';
 import { fromMsalFailure, msalBaseConfiguration, signInContextOf, untilAborted, type AuthLog } from './msal-common';
 import { createTokenCachePlugin } from './token-cache';
 
@@ -28,20 +31,17 @@ import { createTokenCachePlugin } from './token-cache';
  * PKCE in the system browser (RFC 8252, RFC 7636), or the device code flow, through
  * MSAL Node's PublicClientApplication; silent refresh afterwards.
  *
- * What MSAL Node 7 does (read in node_modules/@azure/msal-node/src, v7.2.3):
- * - acquireTokenInteractive generates the PKCE pair with CryptoProvider.generatePkceCodes
- *   (a random verifier from the RFC 7636 unreserved characters, base64url-encoded;
- *   challenge = base64url(SHA-256(verifier))) and always sends code_challenge_method=S256;
- * - it starts its own LoopbackClient on 127.0.0.1 with port 0 (any free port) and uses
- *   redirect_uri http://localhost:<port>, response_mode=form_post;
- * - the loopback answers a POST whose `state` is not exactly the pending request's
- *   state with 400 and keeps waiting (an unrelated or forged callback cannot settle the
- *   sign-in), rejects OAuth responses in the query string, and MSAL then compares the
- *   state again (validateState) before redeeming the code;
- * - the loopback server is closed in a `finally` once the flow settles. MSAL 7 has no
- *   way to inject a loopback client or abort the wait, so cancellation and timeout end
- *   the wait by delivering an OAuth error response (with the right state) to the
- *   loopback ourselves: MSAL settles, closes the port, and we report 'cancelled'.
+ * The interactive flow drives MSAL Node's public pieces itself (read in
+ * node_modules/@azure/msal-node/src, v7.2.3), because MSAL's acquireTokenInteractive
+ * always starts its own LoopbackClient (pages with no Content-Type, a bare 400 for a
+ * rejected callback, no way to stop its wait):
+ * - PKCE from MSAL's CryptoProvider.generatePkceCodes (RFC 7636 S256) and a random state;
+ * - our loopback listener (loopback.ts) on 127.0.0.1, any free port, redirect URI
+ *   http://localhost:<port>, response_mode=form_post; it refuses any response whose state
+ *   is not exactly ours and says so at once (onNotice), while the sign-in goes on;
+ * - getAuthCodeUrl for the authorize URL, acquireTokenByCode to redeem the code with the
+ *   verifier; the browser's page is answered once that has finished, with the outcome;
+ * - cancellation and timeout close the listener, which ends the wait at once.
  *
  * Scopes: the delegated read scopes of the permission matrix, as <graphUrl>/<scope>;
  * MSAL adds openid, profile and offline_access. The token cache lives in the
@@ -63,6 +63,8 @@ export interface DelegatedLoginOptions {
   onDeviceCode?(info: DeviceCodeInfo): void;
   /** Overrides the provider's wait timeout for this sign-in. */
   timeoutMs?: number;
+  /** Receives what the operator should hear at once while the sign-in goes on (a refused callback, and why). */
+  onNotice?(text: string): void;
 }
 
 export interface DelegatedAccount {
@@ -193,33 +195,12 @@ export function refreshRefused(profile: Profile, e: { errorCode: string; errorMe
   });
 }
 
-/** Sends an OAuth error response to MSAL's loopback so its pending wait settles and the port closes. */
-function releaseLoopback(redirectUri: string, state: string): Promise<void> {
-  let port: number;
-  try {
-    const u = new URL(redirectUri);
-    if (u.protocol !== 'http:' || (u.hostname !== 'localhost' && u.hostname !== '127.0.0.1')) return Promise.resolve();
-    port = Number(u.port);
-  } catch {
-    return Promise.resolve();
-  }
-  if (!Number.isInteger(port) || port <= 0) return Promise.resolve();
-  const body = new URLSearchParams({ error: 'access_denied', error_description: 'The sign-in was cancelled by the app.', state }).toString();
-  return new Promise((resolve) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, path: '/', method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) }, timeout: 2_000 },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve());
-        res.on('error', () => resolve());
-      },
-    );
-    req.on('error', () => resolve());
-    req.on('timeout', () => {
-      req.destroy();
-      resolve();
-    });
-    req.end(body);
+/** A genuine response that came back in the query string: refused, since codes in URLs leak through history and logs. */
+function queryResponseRefused(profile: string, cause: unknown): OperatorError {
+  return new OperatorError('auth-failed', 'The sign-in response came back in the address (query string) instead of a form post, and was refused: a code in a URL can leak through browser history and logs.', {
+    hint: 'Check that the app registration lists http://localhost as a redirect URI of a mobile and desktop application, and that nothing between the browser and this computer rewrites the sign-in response; then sign in again.',
+    remedy: { action: 'sign-in', profile },
+    cause,
   });
 }
 
@@ -231,7 +212,7 @@ function stopError(profile: string, stop: StopReason): unknown {
       return cancelledError(stop.reason);
     case 'timeout': {
       const minutes = Math.max(1, Math.round(stop.ms / 60_000));
-      return new OperatorError('cancelled', `The sign-in was not completed within ${stop.ms < 60_000 ? `${Math.ceil(stop.ms / 1000)} seconds` : `${minutes} minute${minutes === 1 ? '' : 's'}`}.`, {
+      return new OperatorError('timeout', `The sign-in was not completed within ${stop.ms < 60_000 ? `${Math.ceil(stop.ms / 1000)} seconds` : `${minutes} minute${minutes === 1 ? '' : 's'}`}.`, {
         hint: 'Sign in again for this profile and finish the sign-in in the browser in time (or use the device code flow where no browser is available).',
         remedy: remedyFor('sign-in', profile),
       });
@@ -257,7 +238,10 @@ export function createDelegatedTokenProvider(opts: DelegatedTokenProviderOptions
   }
   const endpoints = cloudEndpoints(profile.cloud, profile.customEndpoints);
   const scopes = delegatedScopes(endpoints.graphUrl);
-  const networkClient = new MsalNetworkModule(opts.network, opts.requestTimeoutMs !== undefined ? { timeoutMs: opts.requestTimeoutMs } : {});
+  const networkClient = new MsalNetworkModule(opts.network, {
+    loginOrigin: new URL(endpoints.loginUrl).origin,
+    ...(opts.requestTimeoutMs !== undefined ? { timeoutMs: opts.requestTimeoutMs } : {}),
+  });
   const config: Configuration = {
     ...msalBaseConfiguration(profile, networkClient, opts.log),
     cache: { cachePlugin: createTokenCachePlugin({ store: opts.secretStore, profile: profile.name }) },
@@ -270,6 +254,34 @@ export function createDelegatedTokenProvider(opts: DelegatedTokenProviderOptions
 
   function translate(e: unknown): OperatorError {
     return fromMsalFailure(e, networkClient, signInContextOf(profile));
+  }
+
+  /**
+   * MSAL's device code poll throws `post_request_failed` with only the OAuth error name
+   * (authorization_declined, access_denied, ...): the AADSTS code, which says why (Conditional
+   * Access, missing consent), is in the token endpoint's answer, which the network module kept.
+   */
+  function translateDeviceCode(e: unknown): OperatorError {
+    const answer = networkClient.lastErrorResponse;
+    if (e instanceof AuthError && e.errorCode === 'post_request_failed' && answer && answer.body.error !== 'authorization_pending') {
+      // RFC 8628 section 3.5: the user declined, or the code expired before it was entered.
+      if (answer.body.error === 'authorization_declined') {
+        return new OperatorError('cancelled', 'The sign-in was cancelled on the device code page (authorization_declined).', {
+          hint: 'Sign in again when ready, and choose to continue on the verification page.',
+          remedy: { action: 'sign-in', profile: profile.name },
+          cause: e,
+        });
+      }
+      if (answer.body.error === 'expired_token') {
+        return new OperatorError('timeout', 'The device code expired before the sign-in was completed (expired_token).', {
+          hint: 'Sign in again and enter the new code on the verification page before it expires.',
+          remedy: { action: 'sign-in', profile: profile.name },
+          cause: e,
+        });
+      }
+      return fromTokenEndpointError(answer.status, answer.body, signInContextOf(profile));
+    }
+    return translate(e);
   }
 
   async function accounts(): Promise<AccountInfo[]> {
@@ -371,45 +383,94 @@ export function createDelegatedTokenProvider(opts: DelegatedTokenProviderOptions
     }
   }
 
-  async function loginInteractive(signal: AbortSignal | undefined, timeoutMs: number): Promise<DelegatedLoginResult> {
-    let pending: { redirectUri: string; state: string } | undefined;
-    const release = async (): Promise<void> => {
-      if (pending) await releaseLoopback(pending.redirectUri, pending.state);
-    };
-    const result = await withStop(
-      signal,
-      timeoutMs,
-      async (stopped, stop) => {
-        const hint = loginHint(profile);
-        try {
-          return await app.acquireTokenInteractive({
-            scopes,
-            successTemplate: successPage(pageContext),
-            errorTemplate: errorPage(pageContext),
-            ...(hint ? { loginHint: hint } : {}),
-            openBrowser: async (url: string) => {
-              const u = new URL(url);
-              pending = { redirectUri: u.searchParams.get('redirect_uri') ?? '', state: u.searchParams.get('state') ?? '' };
-              // Stopped before the loopback was known: release it now instead of opening the browser.
-              if (stopped()) {
-                void release();
-                return;
-              }
-              // The opener is not awaited by MSAL's wait: a failing opener stops the sign-in.
-              openBrowser(url).catch((error: unknown) => {
-                stop({ kind: 'browser', error });
-              });
-            },
+  async function loginInteractive(signal: AbortSignal | undefined, timeoutMs: number, onNotice: DelegatedLoginOptions['onNotice']): Promise<DelegatedLoginResult> {
+    let loopback: LoopbackServer | undefined;
+    const release = async (): Promise<void> => loopback?.close();
+    try {
+      const result = await withStop(
+        signal,
+        timeoutMs,
+        async (stopped, stop) => {
+          const hint = loginHint(profile);
+          const { verifier, challenge } = await new CryptoProvider().generatePkceCodes();
+          // RFC 6749 section 10.12: an unguessable state binds the response to this request.
+          const state = randomBytes(32).toString('base64url');
+          loopback = await startLoopback(
+            state,
+            { rejected: (r) => rejectedPage(pageContext, r.message), idle: () => idlePage(pageContext) },
+            (r) => onNotice?.(r.message),
+          );
+          const redirectUri = loopback.redirectUri;
+          const halt = (): never => {
+            throw stopError(profile.name, stopped() ?? { kind: 'cancelled', reason: undefined });
+          };
+          if (stopped()) halt();
+          let url: string;
+          try {
+            url = await app.getAuthCodeUrl({
+              scopes,
+              redirectUri,
+              responseMode: ResponseMode.FORM_POST,
+              codeChallenge: challenge,
+              codeChallengeMethod: 'S256',
+              state,
+              ...(hint ? { loginHint: hint } : {}),
+            });
+          } catch (e) {
+            throw stopped() ? stopError(profile.name, stopped() ?? { kind: 'cancelled', reason: undefined }) : translate(e);
+          }
+          if (stopped()) halt();
+          // The opener is not awaited: a failing opener stops the sign-in.
+          openBrowser(url).catch((error: unknown) => {
+            stop({ kind: 'browser', error });
           });
-        } catch (e) {
-          const why = stopped();
-          throw why ? stopError(profile.name, why) : translate(e);
-        }
-      },
-      release,
-      true,
-    );
-    return finishLogin(result);
+          let got: LoopbackResult;
+          try {
+            got = await loopback.result;
+          } catch (e) {
+            if (stopped()) halt();
+            throw e instanceof QueryResponseError ? queryResponseRefused(profile.name, e) : e;
+          }
+          try {
+            const refused = got.response.error !== undefined ? authorizeError(got.response) : undefined;
+            if (refused) throw refused;
+            if (!got.response.code) {
+              throw new OperatorError('auth-failed', 'The sign-in response carried neither a code nor an error.', {
+                hint: 'Sign in again; if it happens again, check that nothing between the browser and this computer rewrites the sign-in response.',
+                remedy: { action: 'sign-in', profile: profile.name },
+              });
+            }
+            const tokens = await app.acquireTokenByCode({
+              code: got.response.code,
+              codeVerifier: verifier,
+              redirectUri,
+              scopes,
+              ...(got.response.client_info ? { clientInfo: got.response.client_info } : {}),
+            });
+            await got.reply(successPage(pageContext));
+            return tokens;
+          } catch (e) {
+            const why = stopped();
+            const failure = why ? stopError(profile.name, why) : translate(e);
+            await got.reply(errorPage(pageContext, failure instanceof OperatorError ? { message: failure.message, hint: failure.hint, ...(failure.who ? { who: failure.who } : {}) } : undefined));
+            throw failure;
+          }
+        },
+        release,
+        true,
+      );
+      return await finishLogin(result);
+    } finally {
+      loopback?.close();
+    }
+  }
+
+  /** The error an authorization response carries (AADSTS code in its description), translated as Entra ID's other errors are. */
+  function authorizeError(r: { error?: string; error_description?: string }): OperatorError | undefined {
+    const u = new URL('http://localhost/');
+    if (r.error !== undefined) u.searchParams.set('error', r.error);
+    if (r.error_description !== undefined) u.searchParams.set('error_description', r.error_description);
+    return fromAuthorizeRedirect(u, signInContextOf(profile));
   }
 
   async function loginDeviceCode(signal: AbortSignal | undefined, timeoutMs: number, onDeviceCode: DelegatedLoginOptions['onDeviceCode']): Promise<DelegatedLoginResult> {
@@ -431,7 +492,7 @@ export function createDelegatedTokenProvider(opts: DelegatedTokenProviderOptions
           return await app.acquireTokenByDeviceCode(request);
         } catch (e) {
           const why = stopped();
-          throw why ? stopError(profile.name, why) : translate(e);
+          throw why ? stopError(profile.name, why) : translateDeviceCode(e);
         }
       },
       async () => {
@@ -475,7 +536,7 @@ export function createDelegatedTokenProvider(opts: DelegatedTokenProviderOptions
     async login(o: DelegatedLoginOptions = {}): Promise<DelegatedLoginResult> {
       const flow = o.flow ?? (profile.credential.kind === 'delegated' ? profile.credential.flow : 'interactive');
       const timeoutMs = o.timeoutMs ?? defaultTimeout;
-      return flow === 'device-code' ? loginDeviceCode(o.signal, timeoutMs, o.onDeviceCode) : loginInteractive(o.signal, timeoutMs);
+      return flow === 'device-code' ? loginDeviceCode(o.signal, timeoutMs, o.onDeviceCode) : loginInteractive(o.signal, timeoutMs, o.onNotice);
     },
     async logout(): Promise<void> {
       const cache = app.getTokenCache();

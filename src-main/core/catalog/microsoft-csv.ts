@@ -86,7 +86,8 @@ function badInput(message: string, cause?: unknown): OperatorError {
 export function parseMicrosoftCatalogCsv(text: string, source: string): ParsedCatalog {
   let records: string[][];
   try {
-    records = parse(text, { bom: true, skip_empty_lines: true, trim: true, relax_column_count: true }) as string[][];
+    // csv-parse's trim leaves the inside of quotes alone; a quoted "MCOCAP_FACULTY " is trimmed too.
+    records = (parse(text, { bom: true, skip_empty_lines: true, trim: true, relax_column_count: true }) as string[][]).map((r) => r.map((f) => f.trim()));
   } catch (e) {
     throw badInput(`${source} is not a readable CSV file (${e instanceof Error ? e.message : String(e)}).`, e);
   }

@@ -55,8 +55,10 @@ async function acquire(file: string, opts: FileLockOptions): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let wait = 5;
   for (;;) {
+    let created = false;
     try {
       const fh = await open(lockPath, 'wx', 0o600);
+      created = true;
       try {
         await fh.writeFile(JSON.stringify({ ...body, at: Date.now() }));
       } finally {
@@ -64,12 +66,9 @@ async function acquire(file: string, opts: FileLockOptions): Promise<string> {
       }
       return token;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new OperatorError('store', `${opts.what ?? 'The file'} ${file} cannot be locked for writing (${(e as NodeJS.ErrnoException).code ?? 'error'}).`, {
-          hint: 'Check that its folder exists and is writable by this user.',
-          cause: e,
-        });
-      }
+      // A lock file created but not written (disk full) would block every writer until it is stale: remove it.
+      if (created) await unlink(lockPath).catch(() => undefined);
+      if (created || (e as NodeJS.ErrnoException).code !== 'EEXIST') throw lockFailure(file, e, opts);
     }
     const holder = await readLock(lockPath);
     if (holder && isStale(holder, staleMs)) {
@@ -85,6 +84,23 @@ async function acquire(file: string, opts: FileLockOptions): Promise<string> {
     await sleep(Math.min(wait + Math.random() * wait, Math.max(1, deadline - Date.now())));
     wait = Math.min(wait * 2, 200);
   }
+}
+
+function lockFailure(file: string, e: unknown, opts: FileLockOptions): OperatorError {
+  const code = (e as NodeJS.ErrnoException).code ?? 'error';
+  const what = `${opts.what ?? 'The file'} ${file}`;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new OperatorError('store', `${what} cannot be locked for writing: the disk is full (${code}).`, {
+      hint: 'Free disk space on the drive of the data folder, then try again. Nothing was changed.',
+      remedy: { action: 'check-storage' },
+      cause: e,
+    });
+  }
+  return new OperatorError('store', `${what} cannot be locked for writing (${code}).`, {
+    hint: 'Check that its folder exists and is writable by this user, and that the disk has free space.',
+    remedy: { action: 'check-storage' },
+    cause: e,
+  });
 }
 
 interface SeenLock {

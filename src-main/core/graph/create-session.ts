@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { Client, ResponseType } from '@microsoft/microsoft-graph-client';
-import { parse as parseCsv } from 'csv-parse';
+import { CsvError, parse as parseCsv } from 'csv-parse';
 import { z } from 'zod';
 import { cloudEndpoints } from '../clouds/clouds';
 import { OperatorError } from '../errors/operator-error';
@@ -255,7 +255,8 @@ export function createGraphSession(opts: GraphSessionOptions): GraphSession {
       if (e instanceof OperatorError) throw e;
       if (signal?.aborted) throw cancelledError(signal.reason);
       const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
-      if (code.startsWith('CSV_')) {
+      // Not every csv-parse code starts with CSV_ (INVALID_OPENING_QUOTE does not).
+      if (e instanceof CsvError || code.startsWith('CSV_')) {
         throw new OperatorError('graph-error', `The report CSV is malformed (${code}).`, { hint: 'Retry the sync; if it persists, the report service returned a broken file.', remedy: { action: 'retry-later' }, cause: e });
       }
       throw fromNetworkFailure(e, 'https://report-download', signal);

@@ -20,6 +20,27 @@ export interface LoggerOptions {
   echo?: { write(s: string): unknown };
   redactor?: Redactor;
   clock?: () => Date;
+  /**
+   * Where warnings and errors go when the log file cannot be written (default process.stderr).
+   * Logging never stops the product: the first failure prints one notice here.
+   */
+  fallback?: { write(s: string): unknown };
+}
+
+function errnoOf(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  return typeof code === 'string' ? code : e instanceof Error ? e.message : String(e);
+}
+
+/** The notice printed once when the log file cannot be written. */
+export function logFallbackNotice(file: string, e: unknown): string {
+  const code = errnoOf(e);
+  const why =
+    code === 'ENOSPC' ? 'the disk is full' : code === 'EACCES' || code === 'EPERM' ? 'permission denied (was it created by another user, or with sudo?)' : code === 'EROFS' ? 'the file system is read-only' : code;
+  return (
+    `notice: the log file ${file} cannot be written (${why}); warnings and errors go to stderr for this run. ` +
+    'Check the log folder\'s owner, permissions and free disk space.\n'
+  );
 }
 
 /** A small JSON-lines logger; every line passes through the redactor first. */
@@ -27,12 +48,42 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   const min = ORDER[opts.level ?? 'info'];
   const r = opts.redactor ?? redactor;
   const clock = opts.clock ?? (() => new Date());
-  if (opts.file) mkdirSync(dirname(opts.file), { recursive: true });
+  const fallback = opts.fallback ?? process.stderr;
+  let file = opts.file;
+  const fileFailed = (e: unknown): void => {
+    if (!file) return;
+    try {
+      fallback.write(logFallbackNotice(file, e));
+    } catch {
+      // Nowhere left to say it; the product carries on.
+    }
+    file = undefined;
+  };
+  if (file) {
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+    } catch (e) {
+      fileFailed(e);
+    }
+  }
   const write = (level: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
     if (ORDER[level] < min) return;
-    const line = r.redact(JSON.stringify({ t: clock().toISOString(), level, msg, ...fields }));
-    if (opts.file) appendFileSync(opts.file, line + '\n', { mode: 0o600 });
-    if (opts.echo) opts.echo.write(r.redact(`[${level}] ${msg}${fields ? ' ' + JSON.stringify(fields) : ''}`) + '\n');
+    const human = (): string => r.redact(`[${level}] ${msg}${fields ? ' ' + JSON.stringify(fields) : ''}`) + '\n';
+    if (file) {
+      try {
+        appendFileSync(file, r.redact(JSON.stringify({ t: clock().toISOString(), level, msg, ...fields })) + '\n', { mode: 0o600 });
+      } catch (e) {
+        fileFailed(e);
+      }
+    }
+    if (opts.echo) opts.echo.write(human());
+    else if (opts.file && !file && ORDER[level] >= ORDER.warn) {
+      try {
+        fallback.write(human());
+      } catch {
+        // as above
+      }
+    }
   };
   return {
     debug: (m, f) => write('debug', m, f),

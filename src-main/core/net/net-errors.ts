@@ -41,6 +41,44 @@ function errCode(e: unknown): string | undefined {
   return undefined;
 }
 
+/** The status a proxy answered to CONNECT, when the failure is a refused tunnel. */
+function proxyRefusal(chain: unknown[]): number | undefined {
+  for (const c of chain) {
+    const m = c instanceof Error ? /Proxy response \((\d{3})\)/.exec(c.message) : null;
+    if (m?.[1]) return Number(m[1]);
+  }
+  return undefined;
+}
+
+/**
+ * The proxy (HTTPS_PROXY) refused the tunnel. The proxy URL is never quoted: it may hold
+ * a user name and password.
+ */
+export function proxyRefused(status: number, host: string, cause?: unknown): OperatorError {
+  if (status === 407) {
+    return new OperatorError('network', `The HTTP proxy requires authentication (407 Proxy Authentication Required) for the connection to ${host}.`, {
+      hint: 'Give the proxy user and password in the proxy setting (HTTPS_PROXY as http://user:password@proxy:port), or ask the proxy administrator to allow this host without authentication.',
+      status,
+      remedy: { action: 'check-network' },
+      cause,
+    });
+  }
+  if (status === 403) {
+    return new OperatorError('network', `The HTTP proxy denied access to ${host} (403 Forbidden).`, {
+      hint: 'Ask the proxy administrator to allow CONNECT to this host, or check the proxy setting (HTTPS_PROXY, NO_PROXY).',
+      status,
+      remedy: { action: 'check-network' },
+      cause,
+    });
+  }
+  return new OperatorError('network', `The HTTP proxy refused the connection to ${host} (HTTP ${status}).`, {
+    hint: 'Check the proxy setting (HTTPS_PROXY, NO_PROXY) and that the proxy allows CONNECT to this host.',
+    status,
+    remedy: { action: 'check-network' },
+    cause,
+  });
+}
+
 export function cancelledError(cause?: unknown): OperatorError {
   return new OperatorError('cancelled', 'The operation was cancelled.', { hint: 'Run it again when ready.', cause });
 }
@@ -52,10 +90,15 @@ export function isAbortError(e: unknown): boolean {
 /** Translates a fetch/socket failure for `url`. An OperatorError passes through unchanged. */
 export function fromNetworkFailure(e: unknown, url: string, signal?: AbortSignal): OperatorError {
   if (e instanceof OperatorError) return e;
-  if (signal?.aborted || isAbortError(e)) return cancelledError(e);
+  if (signal?.aborted) return cancelledError(e);
   const host = describeHost(url);
   const chain = causeChain(e);
   const codes = chain.map(errCode).filter((c): c is string => c !== undefined);
+  // undici reports a refused CONNECT as an abort ("Proxy response (407) !== 200 when HTTP
+  // Tunneling"): name the proxy's answer before taking an abort for a cancel.
+  const proxyStatus = proxyRefusal(chain);
+  if (proxyStatus !== undefined) return proxyRefused(proxyStatus, host, e);
+  if (isAbortError(e)) return cancelledError(e);
   const tlsCode = codes.find((c) => TLS_CODES.has(c) || c.startsWith('ERR_TLS_') || c.startsWith('ERR_SSL_'));
   if (tlsCode) {
     return new OperatorError('tls', `The TLS certificate of ${host} is not trusted (${tlsCode}).`, {

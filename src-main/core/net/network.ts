@@ -57,13 +57,32 @@ export function parsePemBundle(text: string, source: string): string[] {
   return certs;
 }
 
+/** A file system failure in words: what is wrong with the path, not only its errno. */
+export function fileProblem(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied (the file exists but this user may not read it)';
+    case 'EISDIR':
+      return 'it is a folder, not a file';
+    case 'ENOTDIR':
+      return 'a part of the path is not a folder';
+    default:
+      return code ?? (e instanceof Error ? e.message : 'unreadable');
+  }
+}
+
 export function readCaBundle(path: string): string[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (cause) {
-    throw new OperatorError('bad-input', `The CA bundle file ${path} cannot be read.`, {
-      hint: 'Check the profile\'s caBundlePath: the file must exist and be readable by this user.',
+    throw new OperatorError('bad-input', `The CA bundle file ${path} cannot be read: ${fileProblem(cause)}.`, {
+      hint: 'Check the profile\'s CA bundle path: the file must exist and be readable by this user.',
+      remedy: { action: 'edit-profile' },
       cause,
     });
   }

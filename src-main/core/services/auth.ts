@@ -68,6 +68,7 @@ export function authService(ctx: ServiceContext) {
           ...(opts.signal ? { signal: opts.signal } : {}),
           flow,
           timeoutMs,
+          onNotice: (text) => ctx.notify(text),
           onDeviceCode: (info) => {
             ctx.events.emit('auth.deviceCode', { profile: profile.name, ...info });
             if (scripted) {

@@ -1,4 +1,5 @@
 import { dataPaths, defaultDataDir } from '../paths';
+import { assertWritableFolder } from '../fs/folder-check';
 import { prepareDataDir } from '../fs/data-dir';
 import { createLogger } from '../log/logger';
 import { createCliSecretStore } from '../secrets/cli-store';
@@ -52,10 +53,18 @@ function lazySecretStore(open: () => SecretStore): SecretStore {
 /** The services' deps for a plain Node process: the CLI and the browser-mode server. */
 export function nodeServicesDeps(opts: NodeHostOptions): ServicesDeps {
   const root = opts.dataDir ?? defaultDataDir(opts.env);
+  // A data folder that is a file, empty, or not writable is the operator's to fix, not an internal error.
+  assertWritableFolder(root, 'data folder');
   const paths = dataPaths(root);
   // Private before anything writes there (the services check again for hosts that do not come here).
   const { notices } = prepareDataDir(root);
-  const logger = createLogger({ file: paths.logFile, level: opts.verbose ? 'debug' : 'info', ...(opts.verbose ? { echo: opts.verbose } : {}) });
+  const notify = opts.notify;
+  const logger = createLogger({
+    file: paths.logFile,
+    level: opts.verbose ? 'debug' : 'info',
+    ...(opts.verbose ? { echo: opts.verbose } : {}),
+    ...(notify ? { fallback: { write: (s: string) => notify(s.replace(/\n$/, '')) } } : {}),
+  });
   for (const notice of notices) {
     logger.warn(notice);
     opts.notify?.(notice);

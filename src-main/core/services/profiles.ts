@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { OpArgs, OpResult } from '../../shared/contract';
+import { checkCredentialFiles } from '../auth/credentials';
 import { loadCredentialExpiry } from '../certs/expiry';
+import { readCaBundle } from '../net/network';
 import { OperatorError } from '../errors/operator-error';
 import { profileSchema, type Profile } from '../profile/schema';
 import { invalid } from '../profile/store';
@@ -50,9 +52,14 @@ export function profileServices(ctx: ServiceContext) {
     return { ...base, set: (await r.secretStore.get(SECRET_KEYS.tokenCache(p.name))) !== undefined, source: r.secretStore.description };
   };
 
-  const save = async (p: Profile): Promise<Profile> => {
+  const save = async (p: Profile, checkFiles = false): Promise<Profile> => {
     const parsed = profileSchema.safeParse(p);
     if (!parsed.success) throw invalid('profile', parsed.error);
+    if (checkFiles) {
+      // Refused when added, not at the first sync: a CA bundle with no certificate, a key that is not the certificate's.
+      if (parsed.data.caBundlePath) readCaBundle(parsed.data.caBundlePath);
+      await checkCredentialFiles(parsed.data, { env: ctx.env, readFile: (path) => readFile(path, 'utf8') });
+    }
     await ctx.profiles.upsert(parsed.data);
     return parsed.data;
   };
@@ -66,7 +73,7 @@ export function profileServices(ctx: ServiceContext) {
       if (!args.replace && (await ctx.profiles.list()).some((p) => p.name === args.profile.name)) {
         throw new OperatorError('bad-input', `A profile named "${args.profile.name}" exists already.`, { hint: 'Pick another name, or edit the existing profile.' });
       }
-      return save(args.profile);
+      return save(args.profile, true);
     },
     remove: async (args: OpArgs<'profiles.remove'>): Promise<OpResult<'profiles.remove'>> => {
       refuseReserved(args.profile);

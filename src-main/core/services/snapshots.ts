@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { OpArgs, OpResult } from '../../shared/contract';
 import { OperatorError } from '../errors/operator-error';
+import { assertWritableFolder } from '../fs/folder-check';
 import { exportSnapshot } from '../export/exports';
 import { explainStoreError } from '../store/db';
 import { currentSnapshot, getSnapshot, listSnapshots, skuSummary, type SnapshotInfo } from '../store/queries';
@@ -38,7 +39,12 @@ export function snapshotServices(ctx: ServiceContext) {
   };
 
   const snapshots = {
-    list: async (args: OpArgs<'snapshots.list'>): Promise<OpResult<'snapshots.list'>> => listSnapshots(ctx.database(), args.profile).map(snapshotDto),
+    list: async (args: OpArgs<'snapshots.list'>): Promise<OpResult<'snapshots.list'>> => {
+      const found = listSnapshots(ctx.database(), args.profile);
+      // No snapshot and no such profile is a mistyped name, not an empty list (a removed profile keeps its snapshots).
+      if (found.length === 0 && !ctx.source.isReserved(args.profile)) await ctx.profiles.get(args.profile);
+      return found.map(snapshotDto);
+    },
     skuSummary: async (args: OpArgs<'snapshots.skuSummary'>): Promise<OpResult<'snapshots.skuSummary'>> => skuSummary(ctx.database(), args.snapshotId),
   };
 
@@ -47,6 +53,7 @@ export function snapshotServices(ctx: ServiceContext) {
       // The profile's list separator; a removed profile's snapshots still export, with the default.
       const delimiter = await ctx.source.resolve(args.profile).then((r) => r.profile.csvDelimiter, () => undefined);
       const snapshot = pick(args.profile, args.snapshotId);
+      assertWritableFolder(resolve(args.outDir), 'export folder');
       let written;
       try {
         written = await exportSnapshot(ctx.database(), snapshot.id, resolve(args.outDir), delimiter ? { delimiter } : {});

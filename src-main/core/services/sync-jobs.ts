@@ -92,6 +92,7 @@ export function syncService(ctx: ServiceContext, prepare: (r: Awaited<ReturnType
           now: ctx.clock,
           ...(args.datasets ? { datasets: args.datasets } : {}),
           ...(args.strict ? { strict: true } : {}),
+          ...(args.acceptIncompleteUsers ? { acceptIncompleteUsers: true } : {}),
         });
         record.result = result;
         job.result = result;

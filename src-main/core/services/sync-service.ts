@@ -17,6 +17,8 @@ export interface SyncProfileOptions extends GraphForProfileOptions {
   datasets?: readonly DatasetId[];
   /** All or nothing: an enrichment dataset that fails fails the sync (default false). */
   strict?: boolean;
+  /** Commit an incomplete user list (with a warning) instead of failing. */
+  acceptIncompleteUsers?: boolean;
   /** Clock for the credential expiry warning (default: now). */
   now?: () => Date;
 }
@@ -39,6 +41,7 @@ export async function syncProfile(opts: SyncProfileOptions): Promise<SyncResult>
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       ...(opts.datasets ? { datasets: opts.datasets } : {}),
       ...(opts.strict ? { strict: true } : {}),
+      ...(opts.acceptIncompleteUsers ? { acceptIncompleteUsers: true } : {}),
     });
     opts.logger.info('sync finished', { profile: opts.profile.name, snapshotId: result.snapshotId });
     const expiry = await expiryWarning(opts.profile, credential, opts.now?.() ?? new Date());

@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { countGap, incompleteUsersError } from './completeness';
 import type { Remedy } from '../../shared/errors';
 import { OperatorError, isOperatorError, remedyFor } from '../errors/operator-error';
 import type { GraphSession } from '../graph/session';
@@ -44,6 +45,8 @@ export interface SyncOptions {
   writerThread?: boolean;
   /** The datasets to sync, in order (default: the dataset registry, core/datasets). */
   registry?: readonly Dataset[];
+  /** Commit even when the user list is incomplete (fewer users than @odata.count announced); a warning says so. */
+  acceptIncompleteUsers?: boolean;
 }
 
 /** The path each dataset's sync request reads, for a report period (from the registry). */
@@ -69,6 +72,15 @@ function cancelledError(): OperatorError {
 function normaliseError(e: unknown): OperatorError {
   if (isOperatorError(e)) return e;
   const err = e instanceof Error ? e : new Error(String(e));
+  const sqliteCode = (err as { code?: unknown }).code;
+  if (err.name === 'SqliteError' && (sqliteCode === 'SQLITE_CONSTRAINT_PRIMARYKEY' || sqliteCode === 'SQLITE_CONSTRAINT_UNIQUE')) {
+    // The snapshot's keys are Graph's ids: a clash means the service listed the same item twice.
+    return new OperatorError('graph-error', `Microsoft Graph listed the same item twice (${err.message}).`, {
+      hint: 'The service answered with inconsistent pages. Try again later; if it persists, report it with the log file. The previous snapshot is unchanged.',
+      remedy: { action: 'retry-later' },
+      cause: e,
+    });
+  }
   if (err.name === 'SqliteError') {
     return new OperatorError('store', `Writing the snapshot failed: ${err.message}`, {
       hint: 'Check the free disk space and the data folder, then sync again. The previous snapshot is unchanged.',
@@ -335,9 +347,12 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     try {
       const { items, expected } = await fetchDataset(ds, progress);
       checkAbort();
+      const gap = countGap(ds.label, items, expected);
+      if (gap && dataset === 'users' && !opts.acceptIncompleteUsers) throw incompleteUsersError(gap);
+      if (gap) warnings.push(gap.warning);
       const t1 = clock();
       results.set(dataset, {
-        dataset, label: ds.label, status: 'ok', items, ...(expected !== undefined ? { expected } : {}),
+        dataset, label: ds.label, status: 'ok', items, ...(expected !== undefined ? { expected } : {}), ...(gap ? { reason: gap.reason } : {}),
         durationMs: t1.getTime() - t0.getTime(), startedAt: t0.toISOString(), finishedAt: t1.toISOString(),
       });
       emit({ type: 'dataset-done', dataset, items, ...(expected !== undefined ? { expected } : {}) });

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { existsSync, lstatSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -8,19 +8,12 @@ import { writeKeyFile, writePublicFiles } from '../../../src-main/core/certs/man
 import { writeCsv } from '../../../src-main/core/export/csv';
 import { PendingFile, temporaryNameFor, writeFileAtomic, writePrivateFileAtomic } from '../../../src-main/core/fs/atomic-write';
 import { makeSelfSignedCert } from '../../helpers/cert-fixture';
-import { tempDir } from '../../helpers/fs';
+import { modeOf, tempDir, umaskScope } from '../../helpers/fs';
 
-const modeOf = (p: string): number => statSync(p).mode & 0o777;
 
-let savedUmask: number | undefined;
-function withUmask(mask: number): void {
-  savedUmask ??= process.umask(mask);
-  process.umask(mask);
-}
-afterEach(() => {
-  if (savedUmask !== undefined) process.umask(savedUmask);
-  savedUmask = undefined;
-});
+const umask = umaskScope();
+const withUmask = (mask: number): void => umask.set(mask);
+afterEach(() => umask.restore());
 
 /** A file another local user owns and the operator must not overwrite, nor leak into. */
 function victim(dir: string): string {

@@ -1,34 +1,18 @@
-import { chmodSync, mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServices, nodeServicesDeps } from '../../../src-main/core/services/index';
 import { prepareDataDir } from '../../../src-main/core/fs/data-dir';
 import { dataPaths } from '../../../src-main/core/paths';
 import { openDatabase } from '../../../src-main/core/store/db';
-import { tempDir } from '../../helpers/fs';
-import { OperatorError } from '../../../src-main/core/errors/operator-error';
+import { modeOf, tempDir, umaskScope } from '../../helpers/fs';
+import { failureSync as failure } from '../../helpers/operator-error';
 
-const modeOf = (p: string): number => statSync(p).mode & 0o777;
 
-function failure(f: () => unknown): OperatorError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(OperatorError);
-    return e as OperatorError;
-  }
-  throw new Error('expected an OperatorError');
-}
 
-let savedUmask: number | undefined;
-function withUmask(mask: number): void {
-  savedUmask ??= process.umask(mask);
-  process.umask(mask);
-}
-afterEach(() => {
-  if (savedUmask !== undefined) process.umask(savedUmask);
-  savedUmask = undefined;
-});
+const umask = umaskScope();
+const withUmask = (mask: number): void => umask.set(mask);
+afterEach(() => umask.restore());
 
 describe('prepareDataDir', () => {
   it('creates the data folder and its logs and certificates subfolders 0700, whatever the umask', () => {
@@ -84,7 +68,8 @@ describe('the data folder as the CLI opens it', () => {
     withUmask(0o000);
     const root = join(tempDir('data-dir-'), 'data');
     const services = createServices(nodeServicesDeps({ dataDir: root, env: {}, secrets: 'memory' }));
-    expect(await services.api.snapshots.list({ profile: 'p' })).toEqual([]);
+    // Opens the database (and then refuses the unknown profile).
+    await expect(services.api.snapshots.list({ profile: 'p' })).rejects.toThrow(/No profile named "p"/);
     await services.close();
     const db = openDatabase(dataPaths(root).database);
     db.prepare(`INSERT INTO snapshots (profile_name, tenant_id, started_at, status) VALUES ('p', 't', 'x', 'complete')`).run();

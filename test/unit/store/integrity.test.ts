@@ -8,6 +8,7 @@ import { exportSnapshot } from '../../../src-main/core/export/exports';
 import { openDatabase, type Db } from '../../../src-main/core/store/db';
 import { SnapshotWriter } from '../../../src-main/core/store/writer';
 import { tempDir } from '../../helpers/fs';
+import { failureSync as catchSync } from '../../helpers/operator-error';
 import { insertSkus, insertUsers, user } from '../../helpers/store';
 
 const CHILD = fileURLToPath(new URL('./fixtures/read-only-journal-child.ts', import.meta.url));
@@ -20,15 +21,6 @@ function child(step: string, path: string): string {
   return r.stdout;
 }
 
-function catchSync(f: () => unknown): OperatorError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(OperatorError);
-    return e as OperatorError;
-  }
-  throw new Error('expected an OperatorError');
-}
 
 describe('database files left read-only', () => {
   it('a -shm/-wal left 0444 by a run against a read-only database is named, with the fix, not "another process"', () => {

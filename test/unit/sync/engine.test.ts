@@ -171,14 +171,14 @@ describe.each(WRITERS)('runSync with a fake Graph session: %s', (_mode, freshDb)
     expect(orphanRows(db)).toBe(0);
   });
 
-  it('a database error while writing fails the sync as a store error and saves nothing', async () => {
+  it('a constraint error while writing (the same user on two pages) fails the sync as a graph-error and saves nothing', async () => {
     const db = freshDb();
     const first = await runSync({ session: new FakeSession(ALL_ROLES, sampleData(2, 2)), db, profileName: PROFILE });
     const data = sampleData(3, 2);
-    // The same user on two pages violates the users primary key.
+    // The same user on two pages violates the users primary key: Graph's pages were inconsistent, the disk is fine.
     (data.users[2] as unknown[])[1] = (data.users[0] as unknown[])[0];
-    const e = await expectOperatorError(runSync({ session: new FakeSession(ALL_ROLES, data), db, profileName: PROFILE }), 'store');
-    expect(e.message).toBe('Writing the snapshot failed: UNIQUE constraint failed: users.snapshot_id, users.id');
+    const e = await expectOperatorError(runSync({ session: new FakeSession(ALL_ROLES, data), db, profileName: PROFILE }), 'graph-error');
+    expect(e.message).toBe('Microsoft Graph listed the same item twice (UNIQUE constraint failed: users.snapshot_id, users.id).');
     expect(currentSnapshot(db, PROFILE)?.id).toBe(first.snapshotId);
     expect(listSnapshots(db)).toHaveLength(1);
     expect(orphanRows(db)).toBe(0);
