@@ -257,7 +257,9 @@ export function createGraphSession(opts: GraphSessionOptions): GraphSession {
       const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
       // Not every csv-parse code starts with CSV_ (INVALID_OPENING_QUOTE does not).
       if (e instanceof CsvError || code.startsWith('CSV_')) {
-        throw new OperatorError('graph-error', `The report CSV is malformed (${code}).`, { hint: 'Retry the sync; if it persists, the report service returned a broken file.', remedy: { action: 'retry-later' }, cause: e });
+        // csv-parse's error carries the line it stopped at: the row the operator can look for.
+        const line = typeof e === 'object' && e !== null && 'lines' in e && typeof (e as { lines: unknown }).lines === 'number' ? (e as { lines: number }).lines : undefined;
+        throw new OperatorError('graph-error', `The report CSV is malformed (${code})${line !== undefined ? ` at line ${line}` : ''}.`, { hint: 'Retry the sync; if it persists, the report service returned a broken file.', remedy: { action: 'retry-later' }, cause: e });
       }
       throw fromNetworkFailure(e, 'https://report-download', signal);
     } finally {
