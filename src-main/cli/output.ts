@@ -47,6 +47,12 @@ export function progressPrinter(stream: Out): { onProgress: (p: SyncProgress) =>
           stream.write(`  - ${p.dataset}: skipped (${p.reason ?? 'no reason given'})\n`);
           if (tty) render();
           break;
+        case 'dataset-failed':
+          live.delete(p.dataset);
+          clear();
+          stream.write(`  ✗ ${p.dataset}: failed, the snapshot is saved without it (${p.reason ?? 'no reason given'})\n`);
+          if (tty) render();
+          break;
       }
     },
     done: clear,

@@ -125,6 +125,8 @@ export const CONTRACT = {
       datasets: z.array(datasetIdSchema).optional(),
       /** Commit even when fewer users arrive than Graph announced (@odata.count); the snapshot then carries a warning. */
       acceptIncompleteUsers: z.boolean().optional(),
+      /** All or nothing: an enrichment dataset that fails fails the whole sync (default: it is recorded as failed alone). */
+      strict: z.boolean().optional(),
     }),
     z.object({ jobId: z.string() }),
     'start a sync of the profile into a new snapshot; refused while one of the same profile runs',

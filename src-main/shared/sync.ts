@@ -4,7 +4,7 @@ import { errorDtoSchema, remedySchema } from './errors';
 
 /** Progress of one sync, as it is emitted while the job runs. */
 export const syncProgressSchema = z.object({
-  type: z.enum(['dataset-start', 'dataset-progress', 'dataset-done', 'dataset-skipped']),
+  type: z.enum(['dataset-start', 'dataset-progress', 'dataset-done', 'dataset-skipped', 'dataset-failed']),
   dataset: datasetIdSchema,
   items: z.number().int().nonnegative(),
   expected: z.number().int().nonnegative().optional(),
@@ -15,7 +15,12 @@ export type SyncProgress = z.infer<typeof syncProgressSchema>;
 export const datasetResultSchema = z.object({
   dataset: datasetIdSchema,
   label: z.string(),
-  status: z.enum(['ok', 'skipped']),
+  /**
+   * ok; skipped (not readable: a missing permission or licence); failed (an enrichment dataset that
+   * failed after its retries or sent a malformed item: the snapshot holds none of its rows, and the
+   * reason names the item).
+   */
+  status: z.enum(['ok', 'skipped', 'failed']),
   items: z.number().int().nonnegative(),
   expected: z.number().int().nonnegative().optional(),
   reason: z.string().optional(),

@@ -8,10 +8,11 @@ export interface Child<T> {
   proc: ChildProcess;
 }
 
-/** Fork a TypeScript file under tsx and wait for its first IPC message. */
+/** Fork a TypeScript file under tsx (or a built .js file under plain node) and wait for its first IPC message. */
 export function forkTs<T>(file: string, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<Child<T>> {
-  const proc = fork(fileURLToPath(new URL(file, import.meta.url)), args, {
-    execArgv: ['--import', 'tsx'],
+  const built = file.endsWith('.js');
+  const proc = fork(built ? file : fileURLToPath(new URL(file, import.meta.url)), args, {
+    execArgv: [...(built ? [] : ['--import', 'tsx']), ...(process.env['BENCH_CPU_PROF'] && file.includes('sync-child') ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF']}`] : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, ...opts.env },
   });
@@ -22,8 +23,26 @@ export function forkTs<T>(file: string, args: string[], opts: { env?: NodeJS.Pro
   });
 }
 
-export function startTenantProcess(users: number): Promise<Child<TenantInfo>> {
-  return forkTs<TenantInfo>('./tenant-child.ts', [String(users)]);
+export function startTenantProcess(users: number, latency: { ms: number; jitterMs: number } = { ms: 0, jitterMs: 0 }): Promise<Child<TenantInfo>> {
+  return forkTs<TenantInfo>('./tenant-child.ts', [String(users), String(latency.ms), String(latency.jitterMs)]);
+}
+
+/** Start a child that answers 'ready', send it `request`, and wait for its one report. */
+export async function runChild<Req, Report>(file: string, request: Req, opts: { env?: NodeJS.ProcessEnv } = {}): Promise<Report> {
+  const child = await forkTs<string>(file, [], opts);
+  return new Promise<Report>((resolve, reject) => {
+    child.proc.once('message', (m) => resolve(m as Report));
+    child.proc.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
+    child.proc.send(request as object);
+  });
+}
+
+/** Ask the tenant child for the Graph and download requests it has served. */
+export function tenantLog(t: Child<TenantInfo>): Promise<{ requests: number; paths: string[] }> {
+  return new Promise((resolve) => {
+    t.proc.once('message', (m) => resolve(m as { requests: number; paths: string[] }));
+    t.proc.send('log');
+  });
 }
 
 export async function stopChild(c: Child<unknown>): Promise<void> {

@@ -1,146 +1,203 @@
-// npm run bench: the figures the foundation issue asks for, measured in one run.
-//  1. users/s from Graph pages into SQLite (100k-user demo tenant) vs raw better-sqlite3
-//     inserts of the same rows, as a ratio;
-//  2. peak RSS of a full sync of a 1,000,000-user demo tenant;
-//  3. peak RSS of the XLSX workbook over a 1,000,000-user snapshot vs the user-licence CSV export.
+// npm run bench: every line compares two things measured in the same run (see README, "Performance").
+//  1. ingest CPU: the sync process's own CPU time per user (all threads; the demo tenant runs in
+//     another process) vs raw better-sqlite3 inserts of the same rows, and the wall-clock ratio;
+//  2. latency-bound sync: a demo tenant at BENCH_LATENCY_MS (150) +- BENCH_JITTER_MS (30) per
+//     request, this product's sync vs a naive baseline (baseline-child.ts), and vs the floor;
+//  3. peak RSS of a full sync at BENCH_BIG_USERS (1M) vs BENCH_USERS (100k), with wall times;
+//  4. peak RSS of the XLSX workbook over a BENCH_XLSX_USERS (1M) snapshot vs the user-licence CSV export.
 // Sizes can be lowered for a quick look: BENCH_USERS=20000 BENCH_BIG_USERS=100000 npm run bench
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { benchProfile, forkTs, startTenantProcess, stopChild } from './child';
-import type { SyncChildReport } from './sync-child';
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { forkTs, runChild, startTenantProcess, stopChild, tenantLog } from './child';
+import { syntheticSnapshot } from './synthetic';
 import type { XlsxChildReport } from './xlsx-child';
-import type { TenantInfo } from './tenant-child';
-import { syncProfile } from '../../src-main/core/services/sync-service';
-import { openDatabase, type Db } from '../../src-main/core/store/db';
-import { nullLogger } from '../../src-main/core/log/logger';
+import type { BaselineReport } from './baseline-child';
+import type { SyncChildReport, SyncChildRequest } from './sync-child';
+import { SIGN_IN_PAGE_SIZE } from '../../src-main/core/datasets/sign-in-activity';
 
 const USERS = Number(process.env['BENCH_USERS'] ?? 100_000);
-const XLSX_USERS = Number(process.env['BENCH_XLSX_USERS'] ?? 1_000_000);
-/** Run only these parts (comma-separated: throughput, rss, xlsx); all by default. */
-const ONLY = new Set((process.env['BENCH_ONLY'] ?? 'throughput,rss,xlsx').split(','));
+const LATENCY_USERS = Number(process.env['BENCH_LATENCY_USERS'] ?? USERS);
 const BIG_USERS = Number(process.env['BENCH_BIG_USERS'] ?? 1_000_000);
-const scratch: string[] = [];
-/** A scratch folder removed when the bench ends (the databases reach several GB at 1M users). */
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'm365lr-bench-'));
-  scratch.push(d);
-  return d;
-};
-const cleanUp = () => {
-  for (const d of scratch.splice(0)) rmSync(d, { recursive: true, force: true });
-};
+const LATENCY_MS = Number(process.env['BENCH_LATENCY_MS'] ?? 150);
+const JITTER_MS = Number(process.env['BENCH_JITTER_MS'] ?? 30);
+const XLSX_USERS = Number(process.env['BENCH_XLSX_USERS'] ?? 1_000_000);
+const SKIP = new Set((process.env['BENCH_SKIP'] ?? '').split(',').filter(Boolean));
 
-/** Copy every row of `tables` for the snapshot with plain prepared inserts in one transaction; seconds taken. */
-function rawInsert(from: Db, snapshotId: number, tables: string[]): { seconds: number; rows: number } {
-  const to = openDatabase(join(tmp(), 'raw.db'));
-  const data = tables.map((t) => ({ t, rows: from.prepare(`SELECT * FROM ${t} WHERE snapshot_id = ?`).raw().all(snapshotId) as unknown[][] }));
-  // The raw baseline needs its snapshot row for the foreign keys.
-  const snap = from.prepare('SELECT * FROM snapshots WHERE id = ?').raw().get(snapshotId) as unknown[];
-  const snapCols = (from.prepare('PRAGMA table_info(snapshots)').all() as { name: string }[]).map((c) => c.name);
-  to.prepare(`INSERT INTO snapshots (${snapCols.join(',')}) VALUES (${snapCols.map(() => '?').join(',')})`).run(...snap);
-  let rows = 0;
-  const started = performance.now();
-  to.transaction(() => {
-    for (const { t, rows: rs } of data) {
-      const cols = (from.prepare(`PRAGMA table_info(${t})`).all() as { name: string }[]).map((c) => c.name);
-      const ins = to.prepare(`INSERT INTO ${t} (${cols.join(',')}) VALUES (${cols.map(() => '?').join(',')})`);
-      for (const r of rs) ins.run(...r);
-      rows += rs.length;
-    }
-  })();
-  const seconds = (performance.now() - started) / 1000;
-  to.close();
-  return { seconds, rows };
+interface Line {
+  line: string;
+  measured: string;
+  against: string;
+  ratio: number;
+  goal: string;
+  met: boolean;
+  detail: Record<string, unknown>;
 }
-
-async function throughput(): Promise<void> {
-  const tenant = await startTenantProcess(USERS);
-  try {
-    const db = openDatabase(join(tmp(), 'sync.db'));
-    const started = performance.now();
-    const result = await syncProfile({
-      profile: benchProfile(tenant.info),
-      db,
-      logger: nullLogger,
-      credential: { kind: 'secret', secret: tenant.info.secret },
-      extraCaPem: [tenant.info.caPem],
-      env: {},
-      datasets: ['users'],
-    });
-    const syncSeconds = (performance.now() - started) / 1000;
-    const users = result.datasets.find((d) => d.dataset === 'users')?.items ?? 0;
-    if (users !== tenant.info.userCount) throw new Error(`synced ${users} users, tenant has ${tenant.info.userCount}`);
-    const raw = rawInsert(db, result.snapshotId, ['users', 'user_licenses']);
-    db.close();
-    const syncRate = users / syncSeconds;
-    const rawRate = users / raw.seconds;
-    console.log(`users dataset, ${users} users (${raw.rows} rows incl. licences)`);
-    console.log(`  Graph pages -> SQLite: ${syncSeconds.toFixed(2)} s = ${Math.round(syncRate)} users/s (token, HTTPS, JSON, validation, inserts)`);
-    console.log(`  raw better-sqlite3 inserts of the same rows: ${raw.seconds.toFixed(2)} s = ${Math.round(rawRate)} users/s`);
-    console.log(`  ratio: ${(syncRate / rawRate).toFixed(2)}x raw (goal >= 0.5x)`);
-  } finally {
-    await stopChild(tenant);
-  }
-}
-
-async function peakRss(): Promise<void> {
-  const tenant = await startTenantProcess(BIG_USERS);
-  try {
-    const sync = await forkTs<string>('./sync-child.ts', []);
-    const report = await new Promise<SyncChildReport>((resolve, reject) => {
-      sync.proc.once('message', (m) => resolve(m as SyncChildReport));
-      sync.proc.once('exit', (code) => reject(new Error(`sync child exited with ${code}`)));
-      sync.proc.send(tenant.info satisfies TenantInfo);
-    });
-    console.log(`full sync, ${tenant.info.userCount} users: ${report.seconds.toFixed(1)} s, peak RSS ${Math.round(report.maxRssMb)} MB (goal <= 400 MB)`);
-    for (const d of report.datasets) console.log(`  ${d.dataset}: ${d.status}, ${d.items} items`);
-  } finally {
-    await stopChild(tenant);
-  }
-}
+const lines: Line[] = [];
+const notes: string[] = [];
 
 /**
- * A snapshot of `users` licensed users written straight into SQLite (recursive CTEs): three
- * SKUs, one or two licences per user, a sign-in row each, departments and countries.
+ * The sync child runs as the product ships: bundled by esbuild as the CLI is (npm run build:cli),
+ * with its writer thread's entry next to it, under plain node. Under tsx the TypeScript loader's
+ * own threads and memory would be counted in the sync's CPU time and RSS.
  */
-function syntheticSnapshot(users: number): string {
-  const path = join(tmp(), 'xlsx.db');
-  const db = openDatabase(path);
-  db.transaction(() => {
-    db.prepare(`INSERT INTO snapshots (id, profile_name, tenant_id, started_at, finished_at, status, user_count) VALUES (1, 'bench', 't', '2025-06-01T00:00:00Z', '2025-06-01T00:10:00Z', 'complete', ?)`).run(users);
-    db.exec(`INSERT INTO skus (snapshot_id, sku_id, sku_part_number, capability_status, consumed_units, enabled) VALUES
-      (1, '6fd2c87f-b296-42f0-b197-1e91e994b900', 'ENTERPRISEPACK', 'Enabled', ${users}, ${users + 100}),
-      (1, '4b9405b0-7788-4568-add1-99614e613b69', 'EXCHANGESTANDARD', 'Enabled', ${Math.floor(users / 4)}, ${Math.floor(users / 4) + 10}),
-      (1, 'c5928f49-12ba-48f7-ada3-0d743a3601d5', 'VISIOCLIENT', 'Enabled', ${Math.floor(users / 10)}, ${Math.floor(users / 10)})`);
-    const seq = `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${users - 1})`;
-    db.exec(`${seq} INSERT INTO users (snapshot_id, id, upn, display_name, account_enabled, user_type, created_at, department, usage_location)
-      SELECT 1, printf('%08d-0000-4000-8000-%012d', i, i), printf('user%07d@bench.example', i), printf('Bench User %d', i), 1, 'Member', '2020-01-01T00:00:00Z',
-             'Dept ' || (i % 40), CASE i % 3 WHEN 0 THEN 'GB' WHEN 1 THEN 'FR' ELSE 'US' END FROM n`);
-    db.exec(`${seq} INSERT INTO user_licenses (snapshot_id, user_id, sku_id, source, state, error) SELECT 1, printf('%08d-0000-4000-8000-%012d', i, i), '6fd2c87f-b296-42f0-b197-1e91e994b900', 'direct', 'Active', 'None' FROM n`);
-    db.exec(`${seq} INSERT INTO user_licenses (snapshot_id, user_id, sku_id, source, state, error) SELECT 1, printf('%08d-0000-4000-8000-%012d', i, i), 'c5928f49-12ba-48f7-ada3-0d743a3601d5', 'direct', 'Active', 'None' FROM n WHERE i % 10 = 0`);
-    db.exec(`${seq} INSERT INTO sign_in_activity (snapshot_id, user_id, last_sign_in, last_successful) SELECT 1, printf('%08d-0000-4000-8000-%012d', i, i), '2025-05-30T08:00:00Z', '2025-05-30T08:00:00Z' FROM n`);
-    for (const d of ['subscribedSkus', 'users', 'signInActivity']) db.prepare(`INSERT INTO dataset_runs (snapshot_id, dataset, status, items) VALUES (1, ?, 'ok', ?)`).run(d, users);
-  })();
-  db.close();
-  return path;
+function buildSyncChild(): string {
+  const outdir = resolve('.bench', 'bundle');
+  const r = spawnSync(
+    resolve('node_modules', '.bin', 'esbuild'),
+    ['test/bench/sync-child.ts', 'src-main/core/store/writer-worker.ts', '--bundle', '--platform=node', '--format=esm', '--target=node20', '--packages=external', `--outdir=${outdir}`, '--entry-names=[name]', '--log-level=warning'],
+    { stdio: 'inherit' },
+  );
+  if (r.status !== 0) throw new Error('esbuild failed to bundle the sync child');
+  return join(outdir, 'sync-child.js');
+}
+const SYNC_CHILD = process.env['BENCH_TSX'] ? './sync-child.ts' : buildSyncChild();
+const syncIn = (req: SyncChildRequest) => runChild<SyncChildRequest, SyncChildReport>(SYNC_CHILD, req);
+
+async function ingest(): Promise<void> {
+  const tenant = await startTenantProcess(USERS);
+  try {
+    const r = await syncIn({ tenant: tenant.info, datasets: ['users'], raw: true });
+    if (r.userCount !== tenant.info.userCount || !r.raw) throw new Error(`synced ${r.userCount} users, tenant has ${tenant.info.userCount}`);
+    const perUser = (s: number) => (s / r.userCount) * 1e6;
+    const cpuRatio = r.cpuSeconds / r.raw.cpuSeconds;
+    lines.push({
+      line: `1. ingest CPU, ${r.userCount} users`,
+      measured: `sync ${perUser(r.cpuSeconds).toFixed(1)} us CPU/user`,
+      against: `raw inserts ${perUser(r.raw.cpuSeconds).toFixed(1)} us CPU/user`,
+      ratio: cpuRatio,
+      goal: '<= 2x raw',
+      met: cpuRatio <= 2,
+      detail: { syncCpuSeconds: r.cpuSeconds, syncWallSeconds: r.seconds, rawCpuSeconds: r.raw.cpuSeconds, rawWallSeconds: r.raw.seconds, rows: r.raw.rows },
+    });
+    const wallRatio = r.seconds / r.raw.seconds;
+    lines.push({
+      line: '   ingest wall clock',
+      measured: `sync ${r.seconds.toFixed(2)} s`,
+      against: `raw inserts ${r.raw.seconds.toFixed(2)} s`,
+      ratio: wallRatio,
+      goal: '(printed)',
+      met: true,
+      detail: {},
+    });
+  } finally {
+    await stopChild(tenant);
+  }
 }
 
-async function xlsxMemory(): Promise<void> {
-  const dbPath = syntheticSnapshot(XLSX_USERS);
-  const run = async (mode: 'csv' | 'xlsx'): Promise<XlsxChildReport> => (await forkTs<XlsxChildReport>('./xlsx-child.ts', [dbPath, mode, tmp()])).info;
-  const csv = await run('csv');
-  const xlsx = await run('xlsx');
-  console.log(`exports of a ${XLSX_USERS}-user snapshot (${Math.round(XLSX_USERS * 1.1)} licence rows)`);
-  console.log(`  user-licence CSV: ${csv.seconds.toFixed(1)} s, peak RSS ${Math.round(csv.maxRssMb)} MB`);
-  console.log(`  XLSX workbook (findings, reconciliation, every sheet): ${xlsx.seconds.toFixed(1)} s, peak RSS ${Math.round(xlsx.maxRssMb)} MB`);
-  console.log(`  ratio: ${(xlsx.maxRssMb / csv.maxRssMb).toFixed(2)}x the CSV's peak RSS (goal <= 1.2x)`);
+async function latency(): Promise<void> {
+  const tenant = await startTenantProcess(LATENCY_USERS, { ms: LATENCY_MS, jitterMs: JITTER_MS });
+  try {
+    const product = await syncIn({ tenant: tenant.info });
+    const log = await tenantLog(tenant);
+    // The floor: the longest chain of requests that must follow one another (each page's nextLink
+    // comes with the page before it), times the mean latency.
+    const usersPages = log.paths.filter((p) => p.startsWith('/v1.0/users?') && !/signinactivity/i.test(decodeURIComponent(p))).length;
+    const perPartition = new Map<string, number>();
+    for (const p of log.paths) {
+      if (!p.startsWith('/v1.0/users?')) continue;
+      const f = new URL(p, 'https://x.test').searchParams.get('$filter');
+      if (f && /signinactivity/i.test(f)) {
+        // Pages after the first carry a skip token; the filter names the partition.
+        perPartition.set(f, (perPartition.get(f) ?? 0) + 1);
+      }
+    }
+    const signInChain = Math.max(0, ...perPartition.values());
+    const chain = Math.max(usersPages, signInChain, 2);
+    const floor = (chain * LATENCY_MS) / 1000;
+    const caPem = join(mkdtempSync(join(tmpdir(), 'm365lr-bench-ca-')), 'ca.pem');
+    writeFileSync(caPem, tenant.info.caPem);
+    const baseline = await runChild<typeof tenant.info, BaselineReport>('./baseline-child.ts', tenant.info, { env: { NODE_EXTRA_CA_CERTS: caPem } });
+    rmSync(join(caPem, '..'), { recursive: true, force: true });
+    if (baseline.users !== product.userCount) throw new Error(`baseline read ${baseline.users} users, the sync ${product.userCount}`);
+    const speedup = baseline.seconds / product.seconds;
+    lines.push({
+      line: `2. latency-bound sync, ${product.userCount} users, ${LATENCY_MS} +- ${JITTER_MS} ms`,
+      measured: `sync ${product.seconds.toFixed(1)} s`,
+      against: `naive baseline ${baseline.seconds.toFixed(1)} s (${baseline.requests} requests)`,
+      ratio: speedup,
+      goal: '>= 9x faster',
+      met: speedup >= 9,
+      detail: { productSeconds: product.seconds, baselineSeconds: baseline.seconds, baselineRequests: baseline.requests, datasets: product.datasets },
+    });
+    const overFloor = product.seconds / floor;
+    lines.push({
+      line: '   vs the floor',
+      measured: `sync ${product.seconds.toFixed(1)} s`,
+      against: `floor ${floor.toFixed(1)} s`,
+      ratio: overFloor,
+      goal: '<= 1.3x floor',
+      met: overFloor <= 1.3,
+      detail: { usersPages, signInPartitions: perPartition.size, longestSignInPartitionPages: signInChain, chain, latencyMs: LATENCY_MS },
+    });
+    notes.push(
+      `floor = longest sequential chain x latency = max(users pages ${usersPages} (999 per page), longest sign-in partition ${signInChain} pages ` +
+        `(${perPartition.size} partitions, ${SIGN_IN_PAGE_SIZE} per page), report request + download 2) = ${chain} round trips x ${LATENCY_MS} ms = ${floor.toFixed(1)} s`,
+    );
+  } finally {
+    await stopChild(tenant);
+  }
 }
 
-try {
-  if (ONLY.has('throughput')) await throughput();
-  if (ONLY.has('rss')) await peakRss();
-  if (ONLY.has('xlsx')) await xlsxMemory();
-} finally {
-  cleanUp();
+async function rss(): Promise<void> {
+  const reports: SyncChildReport[] = [];
+  for (const n of [USERS, BIG_USERS]) {
+    const tenant = await startTenantProcess(n);
+    try {
+      reports.push(await syncIn({ tenant: tenant.info }));
+    } finally {
+      await stopChild(tenant);
+    }
+  }
+  const [small, big] = reports as [SyncChildReport, SyncChildReport];
+  const ratio = big.maxRssMb / small.maxRssMb;
+  lines.push({
+    line: `3. peak RSS, full sync of ${big.userCount} users`,
+    measured: `${Math.round(big.maxRssMb)} MB (${big.seconds.toFixed(1)} s)`,
+    against: `${small.userCount} users: ${Math.round(small.maxRssMb)} MB (${small.seconds.toFixed(1)} s)`,
+    ratio,
+    goal: '<= 1.15x and <= 300 MB',
+    met: ratio <= 1.15 && big.maxRssMb <= 300,
+    detail: { small, big },
+  });
 }
+
+/** Line 4: the workbook streams, so its peak RSS stays near the CSV export's over the same snapshot. */
+async function xlsx(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'm365lr-bench-'));
+  try {
+    const dbPath = syntheticSnapshot(XLSX_USERS, dir);
+    const run = async (mode: 'csv' | 'xlsx'): Promise<XlsxChildReport> => (await forkTs<XlsxChildReport>('./xlsx-child.ts', [dbPath, mode, dir])).info;
+    const csv = await run('csv');
+    const book = await run('xlsx');
+    const ratio = book.maxRssMb / csv.maxRssMb;
+    lines.push({
+      line: `4. XLSX workbook, ${XLSX_USERS} users`,
+      measured: `${Math.round(book.maxRssMb)} MB peak RSS, ${book.seconds.toFixed(1)} s`,
+      against: `user-licence CSV ${Math.round(csv.maxRssMb)} MB, ${csv.seconds.toFixed(1)} s`,
+      ratio,
+      goal: '<= 1.2x',
+      met: ratio <= 1.2,
+      detail: { csv, xlsx: book },
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function printTable(): void {
+  const rows = [['line', 'measured', 'compared with', 'ratio', 'goal', 'met'], ...lines.map((l) => [l.line, l.measured, l.against, `${l.ratio.toFixed(2)}x`, l.goal, l.goal === '(printed)' ? '' : l.met ? 'yes' : 'NO'])];
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  '));
+  for (const n of notes) console.log(n);
+}
+
+if (!SKIP.has('ingest')) await ingest();
+if (!SKIP.has('latency')) await latency();
+if (!SKIP.has('rss')) await rss();
+if (!SKIP.has('xlsx')) await xlsx();
+printTable();
+mkdirSync('bench', { recursive: true });
+writeFileSync(join('bench', 'results.json'), `${JSON.stringify({ at: new Date().toISOString(), sizes: { USERS, LATENCY_USERS, BIG_USERS, LATENCY_MS, JITTER_MS }, lines, notes }, null, 2)}\n`);
+console.log('written: bench/results.json');

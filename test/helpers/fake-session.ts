@@ -44,9 +44,14 @@ export class FakeSession implements GraphSession {
   }
 
   #dataset(path: string): DatasetId {
-    const d = this.#byPath.get(path);
+    const d = this.#byPath.get(path) ?? (this.#isSignInPartition(path) ? 'signInActivity' : undefined);
     if (!d) throw new Error(`fake session: unexpected path ${path}`);
     return d;
+  }
+
+  /** A partition of the sign-in stream (a $filter on signInActivity, datasets/sign-in-activity.ts). */
+  #isSignInPartition(path: string): boolean {
+    return path.startsWith('/users?$select=id,signInActivity&') && new URL(path, 'https://x.test').searchParams.has('$filter');
   }
 
   #enter(): void {
@@ -76,7 +81,10 @@ export class FakeSession implements GraphSession {
     const dataset = this.#dataset(path);
     this.requested.push({ dataset, path, ...(opts?.headers ? { headers: opts.headers } : {}) });
     const extra = this.data.collections?.find((c) => c.path === path)?.pages;
-    const source = extra ??
+    // The fake does not evaluate filters: the first partition (never signed in, or before the
+    // oldest boundary) serves every sign-in page, the other partitions are empty.
+    const partition = this.#isSignInPartition(path) && !new URL(path, 'https://x.test').searchParams.get('$filter')?.startsWith('not(') ? [] : undefined;
+    const source = extra ?? partition ??
       (dataset === 'subscribedSkus' ? this.data.skus : dataset === 'users' ? this.data.users : dataset === 'signInActivity' ? this.data.signIns : dataset === 'groups' ? this.data.groups : dataset === 'subscriptions' ? this.data.subscriptions : undefined);
     if (!source) throw new Error(`fake session: ${dataset} is not a collection`);
     this.#enter();

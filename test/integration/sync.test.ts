@@ -115,12 +115,12 @@ describe('sync against the demo tenant', () => {
     expect(r.userCount).toBe(noP1.userCount);
   });
 
-  it('a Graph failure on /v1.0/groups fails the sync; the previous snapshot stays current and intact', async () => {
+  it('with strict, a Graph failure on /v1.0/groups fails the sync; the previous snapshot stays current and intact', async () => {
     const before = snapshotCounts(db, full.snapshotId);
     const snapshotsBefore = listSnapshots(db).length;
     tenant.setFaults({ failPath: { pattern: /^\/v1\.0\/groups$/, status: 500 } });
     try {
-      const e = await failure(runSync({ session: sessionFor(tenant, 'reader'), db, profileName: 'reader' }));
+      const e = await failure(runSync({ session: sessionFor(tenant, 'reader'), db, profileName: 'reader', strict: true }));
       expect(e.code).not.toBe('cancelled');
       expect(e.status).toBe(500);
     } finally {

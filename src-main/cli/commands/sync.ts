@@ -10,7 +10,7 @@ import type { SyncResult } from '../../shared/sync';
 import { DEMO_PROFILE_NAME } from '../../shared/demo';
 
 /** Runs one sync job of a profile, printing its progress and retry waits; Ctrl+C cancels it. */
-export async function runSync(deps: CommandDeps, profile: string, o: { acceptIncompleteUsers?: boolean } = {}): Promise<SyncResult> {
+export async function runSync(deps: CommandDeps, profile: string, o: { acceptIncompleteUsers?: boolean; strict?: boolean } = {}): Promise<SyncResult> {
   const { io } = deps;
   const svc = deps.host().services;
   const progress = progressPrinter(io.stderr);
@@ -25,7 +25,11 @@ export async function runSync(deps: CommandDeps, profile: string, o: { acceptInc
   try {
     const { tenantId } = await svc.api.profiles.get({ profile });
     io.stderr.write(`Syncing profile "${profile}" (${tenantId})...\n`);
-    const { jobId } = await svc.api.sync.start({ profile, ...(o.acceptIncompleteUsers ? { acceptIncompleteUsers: true } : {}) });
+    const { jobId } = await svc.api.sync.start({
+      profile,
+      ...(o.acceptIncompleteUsers ? { acceptIncompleteUsers: true } : {}),
+      ...(o.strict ? { strict: true } : {}),
+    });
     return await svc.api.sync.wait({ jobId });
   } finally {
     progress.done();
@@ -54,9 +58,13 @@ export function registerSyncCommands(program: Command, deps: CommandDeps): void 
       .command('sync')
       .description(`sync a profile into a new snapshot (profile "${DEMO_PROFILE_NAME}" starts the demo tenant in-process)`)
       .requiredOption('--profile <name>', 'profile to sync')
-      .option('--accept-incomplete', 'commit even when fewer users arrive than Microsoft Graph announced (the snapshot carries a warning)'),
-  ).action(async (flags: DemoFlags & { profile: string; acceptIncomplete?: boolean }) => {
-    const result = await runSync(deps, flags.profile, flags.acceptIncomplete ? { acceptIncompleteUsers: true } : {});
+      .option('--accept-incomplete', 'commit even when fewer users arrive than Microsoft Graph announced (the snapshot carries a warning)')
+      .option('--strict', 'all or nothing: fail the sync when any dataset fails (by default a failed enrichment dataset is recorded and the snapshot commits without it)'),
+  ).action(async (flags: DemoFlags & { profile: string; acceptIncomplete?: boolean; strict?: boolean }) => {
+    const result = await runSync(deps, flags.profile, {
+      ...(flags.acceptIncomplete ? { acceptIncompleteUsers: true } : {}),
+      ...(flags.strict ? { strict: true } : {}),
+    });
     printSyncSummary(io.stdout, result, await deps.host().api.snapshots.skuSummary({ snapshotId: result.snapshotId }));
   });
 

@@ -22,7 +22,7 @@ import { subscriptions } from './subscriptions';
 import type { Dataset, ReportPeriod, TableSpec } from './types';
 import { users } from './users';
 
-export type { Cell, Dataset, DatasetPermission, DatasetRequest, DatasetTier, DefinedDataset, FetchKind, ReportPeriod, TableSpec } from './types';
+export type { Cell, Dataset, DatasetPartitions, DatasetPermission, DatasetRequest, DatasetTier, DefinedDataset, FetchKind, ReportPeriod, TableSpec } from './types';
 export { defineDataset, emptyBatch, packRows, table, childTable } from './types';
 export { DATASET_IDS, type DatasetId };
 

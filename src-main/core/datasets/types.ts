@@ -57,6 +57,19 @@ export interface DatasetRequest {
   headers?: Readonly<Record<string, string>>;
 }
 
+/**
+ * A collection read as several requests, each paged on its own and all run at once (bounded by
+ * the session's throttle gate); together they are the dataset.
+ */
+export interface DatasetPartitions {
+  requests: readonly DatasetRequest[];
+  /**
+   * For an item that may be in two requests (it lies on a boundary they share): a key; the engine
+   * keeps the first item with a key and drops the others. Undefined for every other item.
+   */
+  boundaryKey?: (value: unknown) => string | undefined;
+}
+
 /** A store table a dataset writes: its name and columns (snapshot_id is implied and comes first). */
 export interface TableSpec {
   readonly name: string;
@@ -121,8 +134,10 @@ export interface DatasetSpec<Id extends DatasetId, Item, Row> {
   /** Permissions for application and delegated use (label comes from `label`). */
   permission: Omit<DatasetPermission, 'label'>;
   fetch: FetchKind;
-  /** The request(s) the sync makes; reports take the period. */
+  /** The request the sync makes (and the path it is known by); reports take the period. */
   request: (period: ReportPeriod) => DatasetRequest;
+  /** Instead of `request`: concurrent partitions of a collection, from the sync's start time. */
+  partitions?: (syncStart: Date) => DatasetPartitions;
   /** One cheap GET that shows whether the data can be read (verify). */
   probe: string;
   /**
@@ -147,6 +162,7 @@ export interface Dataset<Id extends DatasetId = DatasetId> {
   readonly permission: DatasetPermission;
   readonly fetch: FetchKind;
   request(period: ReportPeriod): DatasetRequest;
+  partitions?(syncStart: Date): DatasetPartitions;
   readonly probe: string;
   readonly matchQuery?: string;
   readonly itemName: string;
@@ -178,6 +194,7 @@ export function defineDataset<Id extends DatasetId, Item, Row>(spec: DatasetSpec
     permission: { label: spec.label, ...spec.permission },
     fetch: spec.fetch,
     request: spec.request,
+    ...(spec.partitions !== undefined ? { partitions: spec.partitions } : {}),
     probe: spec.probe,
     ...(spec.matchQuery !== undefined ? { matchQuery: spec.matchQuery } : {}),
     itemName: spec.item.name,

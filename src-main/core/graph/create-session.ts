@@ -15,6 +15,7 @@ import { BearerAuth, ReadOnlyGuard, RequestState, RetryMiddleware, UndiciFetchHa
 import { delegatedDenialContext, permissionForPath } from './permission-for-path';
 import { isRetryableStatus, resolveRetryOptions, retryDelayMs, type RetryOptions } from './retry-policy';
 import type { GraphPage, GraphSession, RequestOptions, TokenInfo } from './session';
+import { createThrottleGate, type ThrottleGate } from './throttle-gate';
 
 export interface GraphSessionOptions {
   profile: Profile;
@@ -25,6 +26,8 @@ export interface GraphSessionOptions {
   onRetry?: (e: RetryEvent) => void;
   /** Close the network when the session closes (default true). */
   ownsNetwork?: boolean;
+  /** The gate every Graph request passes (default: one per session, graph/throttle-gate.ts). */
+  gate?: ThrottleGate;
 }
 
 export type { RetryEvent };
@@ -72,7 +75,7 @@ export function createGraphSession(opts: GraphSessionOptions): GraphSession {
     customHosts: new Set([graphHost]),
     middleware: [
       new ReadOnlyGuard(),
-      new RetryMiddleware(policy, opts.onRetry),
+      new RetryMiddleware(policy, opts.onRetry, opts.gate ?? createThrottleGate({ sleep: policy.sleep })),
       new BearerAuth(graphOrigin, getToken),
       new UndiciFetchHandler(network),
     ],
@@ -254,9 +257,9 @@ export function createGraphSession(opts: GraphSessionOptions): GraphSession {
       const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
       // Not every csv-parse code starts with CSV_ (INVALID_OPENING_QUOTE does not).
       if (e instanceof CsvError || code.startsWith('CSV_')) {
-        // csv-parse's message names the line ("Invalid Opening Quote: a quote is found on field 0 at line 3").
-        const detail = e instanceof Error ? e.message.split('\n')[0]?.slice(0, 200) : undefined;
-        throw new OperatorError('graph-error', `The report CSV is malformed (${code}${detail ? `: ${detail}` : ''}).`, { hint: 'Retry the sync; if it persists, the report service returned a broken file.', remedy: { action: 'retry-later' }, cause: e });
+        // csv-parse's error carries the line it stopped at: the row the operator can look for.
+        const line = typeof e === 'object' && e !== null && 'lines' in e && typeof (e as { lines: unknown }).lines === 'number' ? (e as { lines: number }).lines : undefined;
+        throw new OperatorError('graph-error', `The report CSV is malformed (${code})${line !== undefined ? ` at line ${line}` : ''}.`, { hint: 'Retry the sync; if it persists, the report service returned a broken file.', remedy: { action: 'retry-later' }, cause: e });
       }
       throw fromNetworkFailure(e, 'https://report-download', signal);
     } finally {

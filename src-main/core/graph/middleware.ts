@@ -4,7 +4,8 @@ import type { AccessToken, GetTokenOptions } from '../auth/token-provider';
 import { mayCarryBearer, describeHost } from '../net/host-policy';
 import type { Network } from '../net/network';
 import { fromNetworkFailure, cancelledError } from '../net/net-errors';
-import { isRetryableStatus, retryDelayMs, type ResolvedRetryOptions } from './retry-policy';
+import { isRetryableStatus, retryDelayMs, throttleSignal, type ResolvedRetryOptions } from './retry-policy';
+import type { ThrottleGate } from './throttle-gate';
 
 /**
  * The Graph client's middleware chain (Microsoft Graph JS client v3):
@@ -112,11 +113,17 @@ export class ReadOnlyGuard extends Link {
   }
 }
 
-/** Retries 429/503/504 and transport failures with bounded attempts, honouring Retry-After. */
+/**
+ * Retries 429/503/504 and transport failures with bounded attempts, honouring Retry-After.
+ * With a gate (graph/throttle-gate.ts) every attempt waits for it and holds a slot while on the
+ * wire; a Retry-After closes the gate for every request of the session, and the response's
+ * x-ms-throttle-limit-percentage narrows it.
+ */
 export class RetryMiddleware extends Link {
   constructor(
     private readonly policy: ResolvedRetryOptions,
     private readonly onRetry?: (e: RetryEvent) => void,
+    private readonly gate?: ThrottleGate,
   ) {
     super();
   }
@@ -130,11 +137,22 @@ export class RetryMiddleware extends Link {
       let reason: number | 'network';
       let retryAfter: string | null = null;
       try {
-        await this.forward(context);
+        const release = this.gate ? await this.gate.acquire(state.signal) : undefined;
+        try {
+          await this.forward(context);
+        } finally {
+          release?.();
+        }
         const status = context.response?.status ?? 0;
+        const headers = context.response?.headers;
+        if (this.gate && headers) {
+          const signal = throttleSignal(headers, this.policy.now());
+          this.gate.observe(signal.limitPercentage);
+          if (isRetryableStatus(status) && signal.retryAfterMs !== undefined && signal.retryAfterMs <= this.policy.maxRetryAfterMs) this.gate.hold(signal.retryAfterMs);
+        }
         if (!isRetryableStatus(status)) return;
         reason = status;
-        retryAfter = context.response?.headers.get('retry-after') ?? null;
+        retryAfter = headers?.get('retry-after') ?? null;
       } catch (e) {
         if (!(e instanceof OperatorError) || e.code !== 'network') throw e;
         if (attempt >= this.policy.maxAttempts) throw e;

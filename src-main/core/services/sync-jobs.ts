@@ -93,6 +93,7 @@ export function syncService(ctx: ServiceContext, prepare: (r: Awaited<ReturnType
           onRetry,
           now: ctx.clock,
           ...(args.datasets ? { datasets: args.datasets } : {}),
+          ...(args.strict ? { strict: true } : {}),
           ...(args.acceptIncompleteUsers ? { acceptIncompleteUsers: true } : {}),
         });
         sealCommittedSnapshot(ctx, result.snapshotId);

@@ -15,6 +15,8 @@ export interface SyncProfileOptions extends GraphForProfileOptions {
   onProgress?: (p: SyncProgress) => void;
   /** Only these datasets (default: all). */
   datasets?: readonly DatasetId[];
+  /** All or nothing: an enrichment dataset that fails fails the sync (default false). */
+  strict?: boolean;
   /** Commit an incomplete user list (with a warning) instead of failing. */
   acceptIncompleteUsers?: boolean;
   /** Clock for the credential expiry warning (default: now). */
@@ -38,6 +40,7 @@ export async function syncProfile(opts: SyncProfileOptions): Promise<SyncResult>
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       ...(opts.datasets ? { datasets: opts.datasets } : {}),
+      ...(opts.strict ? { strict: true } : {}),
       ...(opts.acceptIncompleteUsers ? { acceptIncompleteUsers: true } : {}),
     });
     opts.logger.info('sync finished', { profile: opts.profile.name, snapshotId: result.snapshotId });

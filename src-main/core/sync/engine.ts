@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { countGap, incompleteUsersError } from './completeness';
 import type { Remedy } from '../../shared/errors';
 import { OperatorError, isOperatorError, remedyFor } from '../errors/operator-error';
@@ -23,8 +24,16 @@ export interface SyncOptions {
   onProgress?: (p: SyncProgress) => void;
   /** Source of time (tests). */
   clock?: () => Date;
-  /** Datasets fetched at the same time (default 2). */
+  /**
+   * Datasets fetched at the same time (default 4). Requests on the wire are bounded as a whole by
+   * the session's throttle gate (graph/throttle-gate.ts), whatever this says.
+   */
   concurrency?: number;
+  /**
+   * All or nothing: an enrichment dataset that fails fails the sync, as a core one does
+   * (default false: it is recorded as failed and the snapshot commits without its rows).
+   */
+  strict?: boolean;
   /** Only these datasets (default: all of the registry); the others are recorded as skipped. */
   datasets?: readonly DatasetId[];
   /** Usage report period (default D30). */
@@ -46,6 +55,10 @@ export function datasetPaths(period: ReportPeriod, registry: readonly Dataset[] 
 }
 
 const PROGRESS_INTERVAL_MS = 100;
+/** Datasets fetched at once by default; each is one request chain, or several when partitioned. */
+export const DEFAULT_DATASET_CONCURRENCY = 4;
+/** Pages requested ahead per partition (partitions run together, so each reads ahead less). */
+const PARTITION_READ_AHEAD = 1;
 /** Collection pages requested ahead of the page being validated and written (bounds memory to a few pages). */
 export const PAGE_READ_AHEAD = 2;
 const REPORT_BATCH = 1000;
@@ -138,7 +151,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
   };
   const period = opts.reportPeriod ?? 'D30';
   const selected = new Set<DatasetId>(opts.datasets ?? registry.map((d) => d.id));
-  const concurrency = Math.max(1, Math.trunc(opts.concurrency ?? 2));
+  const concurrency = Math.max(1, Math.trunc(opts.concurrency ?? DEFAULT_DATASET_CONCURRENCY));
 
   // Opened first so the writer thread starts while the token is being acquired.
   const writer = openSnapshotSink(opts.db, { thread: opts.writerThread ?? true });
@@ -207,6 +220,56 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     switch (dataset.fetch) {
       case 'collection':
       case 'userPages': {
+        if (dataset.partitions) {
+          // Each partition is paged on its own, all at once; the gate bounds the requests in flight.
+          // The first partition to fail stops the others, and the dataset ends only when all have
+          // stopped, so no partition writes after the dataset's rows are discarded.
+          const { requests, boundaryKey } = dataset.partitions(startedAtDate);
+          const seen = new Set<string>();
+          const local = new AbortController();
+          // Every request of every partition listens on this signal, and undici's fetch releases its
+          // listener only when the request is garbage-collected: many, but not a leak.
+          setMaxListeners(1000, local.signal);
+          const onAbort = () => local.abort();
+          ac.signal.addEventListener('abort', onAbort, { once: true });
+          if (ac.signal.aborted) local.abort();
+          let failure: unknown;
+          await Promise.all(requests.map(async (req, part) => {
+            try {
+              let pageNo = 0;
+              for await (const page of readAhead(opts.session.pages(req.path, { signal: local.signal, ...(req.headers ? { headers: { ...req.headers } } : {}) }), PARTITION_READ_AHEAD)) {
+                if (local.signal.aborted) throw cancelledError();
+                pageNo += 1;
+                const p = pageNo;
+                const value = page.value;
+                const batch = emptyBatch(dataset);
+                let kept = 0;
+                for (let i = 0; i < value.length; i++) {
+                  const key = boundaryKey?.(value[i]);
+                  if (key !== undefined) {
+                    if (seen.has(key)) continue;
+                    seen.add(key);
+                  }
+                  pack(dataset, batch, value[i], () => `partition ${part + 1}, page ${p}, item ${i + 1}`);
+                  kept += 1;
+                }
+                await writeBatch(dataset, batch);
+                items += kept;
+                progress(items);
+              }
+            } catch (e) {
+              if (failure === undefined) failure = e;
+              local.abort();
+            }
+          }));
+          ac.signal.removeEventListener('abort', onAbort);
+          if (failure === undefined) break;
+          // Graph refused a partition's filter (400): a service that does not accept the documented
+          // filters gets the single stream instead, slower but complete; the partitions' rows go.
+          if (!(isOperatorError(failure) && failure.status === 400) || ac.signal.aborted) throw failure;
+          await writer.discardRows(dataset.tables.map((t) => t.name));
+          items = 0;
+        }
         // Each item is validated, mapped and packed at once (no row objects kept); one packed batch per page.
         let pageNo = 0;
         for await (const page of readAhead(opts.session.pages(path, requestOpts(headers)), PAGE_READ_AHEAD)) {
@@ -294,10 +357,24 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       });
       emit({ type: 'dataset-done', dataset, items, ...(expected !== undefined ? { expected } : {}) });
     } catch (e) {
-      const why = ac.signal.aborted ? undefined : skipReason(ds, e, delegated, opts.profileName);
-      if (!why) throw e;
+      if (ac.signal.aborted) throw e;
+      const why = skipReason(ds, e, delegated, opts.profileName);
+      if (why) {
+        await writer.discardRows(ds.tables.map((t) => t.name));
+        return skip(why.reason, why.missingPermission, why.remedy);
+      }
+      // An enrichment dataset fails alone (unless strict): its partial rows go, the snapshot commits
+      // without it, and its dataset_runs row says why (the findings that need it read that row).
+      if (ds.tier !== 'enrichment' || opts.strict || !isOperatorError(e) || e.code === 'cancelled' || e.code === 'store' || e.code === 'internal') throw e;
       await writer.discardRows(ds.tables.map((t) => t.name));
-      skip(why.reason, why.missingPermission, why.remedy);
+      const t1 = clock();
+      const reason = e.message;
+      results.set(dataset, {
+        dataset, label: ds.label, status: 'failed', items: 0, reason,
+        ...(e.remedy ? { remedy: e.remedy } : {}),
+        durationMs: t1.getTime() - t0.getTime(), startedAt: t0.toISOString(), finishedAt: t1.toISOString(),
+      });
+      emit({ type: 'dataset-failed', dataset, items: 0, reason });
     }
   };
 

@@ -124,13 +124,29 @@ describe.each(WRITERS)('a dataset added to the registry, written on the %s', (_m
     expect(snapshotCounts(db, result.snapshotId).skus).toBe(2);
   });
 
-  it('an invalid item fails the sync naming the dataset\'s own item noun and field', async () => {
+  it('an invalid item of an enrichment dataset fails it alone: recorded as failed with the item and field, its rows discarded, the snapshot committed', async () => {
+    const db = freshDb();
+    const bad = new FakeSession([...ALL_ROLES, 'Widget.Read.All'], {
+      ...sampleData(),
+      collections: [{ dataset: WIDGETS_ID, path: WIDGETS_PATH, pages: [[{ id: 'w0', name: 'ok', parts: ['x'] }], [{ id: 'w1', parts: 'not-a-list' }]] }],
+    });
+    const result = await runSync({ session: bad, db, profileName: 'p', registry: [subscribedSkus, widgets] });
+    expect(result.datasets[1]).toMatchObject({ dataset: WIDGETS_ID, status: 'failed', items: 0 });
+    expect(result.datasets[1]?.reason).toContain('invalid widget (page 2, item 1): field "parts"');
+    expect(datasetRuns(db, result.snapshotId).map((r) => [r.dataset, r.status])).toEqual([['subscribedSkus', 'ok'], [WIDGETS_ID, 'failed']]);
+    expect(datasetRuns(db, result.snapshotId)[1]?.reason).toContain('page 2, item 1');
+    expect(db.prepare('SELECT count(*) AS n FROM widgets').get()).toEqual({ n: 0 });
+    expect(db.prepare('SELECT count(*) AS n FROM widget_parts').get()).toEqual({ n: 0 });
+    expect(snapshotCounts(db, result.snapshotId).skus).toBe(2);
+  });
+
+  it('with strict, an invalid item fails the sync naming the dataset\'s own item noun and field', async () => {
     const db = freshDb();
     const bad = new FakeSession([...ALL_ROLES, 'Widget.Read.All'], {
       ...sampleData(),
       collections: [{ dataset: WIDGETS_ID, path: WIDGETS_PATH, pages: [[{ id: 'w1', parts: 'not-a-list' }]] }],
     });
-    const e = await runSync({ session: bad, db, profileName: 'p', registry: [widgets] }).then(
+    const e = await runSync({ session: bad, db, profileName: 'p', registry: [widgets], strict: true }).then(
       () => undefined,
       (err: unknown) => err,
     );

@@ -267,9 +267,11 @@ describe.each(WRITERS)('runSync with a fake Graph session: %s', (_mode, freshDb)
   });
 
   it('runs at most `concurrency` datasets at a time', async () => {
+    // The sign-in stream's partitions are one dataset's requests running together; left out here.
+    const datasets = DATASET_IDS.filter((d) => d !== 'signInActivity');
     for (const concurrency of [1, 2, 3]) {
       const session = new FakeSession(ALL_ROLES, sampleData(4, 2));
-      await runSync({ session, db: freshDb(), profileName: PROFILE, concurrency });
+      await runSync({ session, db: freshDb(), profileName: PROFILE, concurrency, datasets });
       expect(session.maxInFlight).toBe(concurrency);
     }
   });
