@@ -52,11 +52,11 @@ function orphanRows(): number {
 }
 
 /** Run one sync over `data`; check the outcome against the snapshot that was current before. */
-async function syncAndCheck(data: FakeData, writerThread = false): Promise<'committed' | 'refused'> {
+async function syncAndCheck(data: FakeData, writerThread = false, strict = false): Promise<'committed' | 'refused'> {
   const before = currentSnapshot(db, PROFILE);
   expect(before).not.toBeNull();
   const beforeCounts = snapshotCounts(db, before!.id);
-  const r = await settlesOrClearError(() => runSync({ session: new FakeSession(ALL_ROLES, data), db, profileName: PROFILE, writerThread }), ['graph-error']);
+  const r = await settlesOrClearError(() => runSync({ session: new FakeSession(ALL_ROLES, data), db, profileName: PROFILE, writerThread, ...(strict ? { strict } : {}) }), ['graph-error']);
   if (r.ok) {
     expect(currentSnapshot(db, PROFILE)?.id).toBe(r.value.snapshotId);
   } else {
@@ -119,12 +119,20 @@ describe('sync engine: one fuzzed Graph item in a tenant-like set of pages', () 
     );
   });
 
-  it('a malformed report settings response fails the sync with graph-error', async () => {
+  // Report settings is an enrichment dataset: it fails alone (recorded as failed, the snapshot
+  // commits without it), and a strict sync refuses the whole snapshot instead.
+  it('a malformed report settings response fails that dataset alone, or the whole sync when strict', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.anything({ maxDepth: 2 }).filter((v) => !(v !== null && typeof v === 'object' && typeof (v as Record<string, unknown>).displayConcealedNames === 'boolean')),
-        counter.count('malformed adminReportSettings', async (settings: unknown) => {
-          expect(await syncAndCheck({ ...sampleData(1, 2), reportSettings: settings })).toBe('refused');
+        fc.boolean(),
+        counter.count('malformed adminReportSettings', async (settings: unknown, strict: boolean) => {
+          const outcome = await syncAndCheck({ ...sampleData(1, 2), reportSettings: settings }, false, strict);
+          expect(outcome).toBe(strict ? 'refused' : 'committed');
+          if (!strict) {
+            const run = db.prepare(`SELECT status FROM dataset_runs WHERE snapshot_id = ? AND dataset = 'reportSettings'`).get(currentSnapshot(db, PROFILE)!.id) as { status: string };
+            expect(run.status).toBe('failed');
+          }
         }),
       ),
       fuzzParams(0.1),

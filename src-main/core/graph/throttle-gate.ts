@@ -77,7 +77,9 @@ export function createThrottleGate(o: ThrottleGateOptions = {}): ThrottleGate {
         const wait = Math.max(holdWait, rateWait);
         if (wait <= 0) break;
         served = until;
-        await sleep(Math.ceil(wait), signal);
+        // +1 ms: Node's timers run on a millisecond loop clock and may fire up to 1 ms before the
+        // monotonic deadline; a request must never start inside a Retry-After hold.
+        await sleep(Math.ceil(wait) + 1, signal);
         if (holdWait <= 0 && rateWait > 0) break;
       }
       // 2. A slot in flight.
@@ -99,7 +101,7 @@ export function createThrottleGate(o: ThrottleGateOptions = {}): ThrottleGate {
       // Woken: take the slot unless a hold was set while waiting (then wait it out first).
       if (now() >= until && inFlight < limit) break;
       if (inFlight < limit) {
-        await sleep(Math.ceil(Math.max(0, until - now())), signal);
+        await sleep(Math.ceil(Math.max(0, until - now())) + 1, signal);
         if (inFlight < limit) break;
       }
     }
