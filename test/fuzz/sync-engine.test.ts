@@ -90,19 +90,23 @@ function withItem(data: FakeData, key: Collection, page: number, index: number, 
 
 describe('sync engine: one fuzzed Graph item in a tenant-like set of pages', () => {
   it('commits a complete snapshot, or fails with graph-error and leaves the previous snapshot intact', async () => {
-    const outcomes = { committed: 0, refused: 0 };
+    const outcomes = { committed: 0, refused: 0, failedAlone: 0 };
     const collection = fc.constantFrom(...COLLECTIONS).chain((c) => fc.tuple(fc.constant(c.key), graphItemInput(c.valid), fc.nat(), fc.nat(), fc.boolean()));
     await fc.assert(
       fc.asyncProperty(
         collection,
         counter.count('one fuzzed item in skus/users/signIns/groups/subscriptions', async ([key, item, page, index, insert]) => {
-          outcomes[await syncAndCheck(withItem(sampleData(2, 3), key, page, index, item, insert))] += 1;
+          const outcome = await syncAndCheck(withItem(sampleData(2, 3), key, page, index, item, insert));
+          outcomes[outcome] += 1;
+          // An enrichment dataset (sign-ins, groups, subscriptions) with a malformed item fails alone.
+          if (outcome === 'committed' && db.prepare(`SELECT 1 FROM dataset_runs WHERE snapshot_id = ? AND status = 'failed'`).get(currentSnapshot(db, PROFILE)!.id)) outcomes.failedAlone += 1;
         }),
       ),
       fuzzParams(0.25),
     );
-    // Both outcomes were exercised: valid items commit, malformed ones are refused.
-    expect(outcomes.refused).toBeGreaterThan(0);
+    // Both paths were exercised: valid items commit, malformed ones are refused (SKUs, users) or
+    // fail their enrichment dataset alone.
+    expect(outcomes.refused + outcomes.failedAlone).toBeGreaterThan(0);
     expect(outcomes.committed).toBeGreaterThan(0);
   });
 
