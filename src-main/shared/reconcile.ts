@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { findingKindSchema } from './recon';
+import { skuSummaryRowSchema } from './snapshots';
 
 /**
  * Renewals, entitlements, cost, right-sizing and history: the DTOs of the reconcile.*,
@@ -19,28 +20,19 @@ export const seatPriceSchema = z.object({
 });
 export type SeatPrice = z.infer<typeof seatPriceSchema>;
 
-export const positionRowSchema = z.object({
-  skuId: z.string(),
-  partNumber: z.string(),
-  product: z.string(),
-  unknownSku: z.boolean(),
-  capabilityStatus: z.string().nullable(),
-  enabled: z.number().int(),
-  warning: z.number().int(),
-  suspended: z.number().int(),
-  lockedOut: z.number().int(),
-  usable: z.number().int(),
-  consumed: z.number().int(),
-  /** usable - consumed, never negative. */
-  available: z.number().int(),
-  /** consumed - usable when over-assigned, else 0. */
-  overBy: z.number().int(),
-  buffer: z.number().int(),
-  excluded: z.boolean(),
-  price: seatPriceSchema,
-  /** consumed x monthly price. */
-  monthlyCost: z.number().nullable(),
-});
+/** The seat figures are the SKU summary's own (snapshots.ts), with the buffer, the exclusion and the price. */
+export const positionRowSchema = skuSummaryRowSchema
+  .pick({ skuId: true, partNumber: true, product: true, capabilityStatus: true, enabled: true, warning: true, suspended: true, lockedOut: true, usable: true, consumed: true, available: true })
+  .extend({
+    unknownSku: z.boolean(),
+    /** consumed - usable when over-assigned, else 0 (the summary's overAssigned). */
+    overBy: z.number().int(),
+    buffer: z.number().int(),
+    excluded: z.boolean(),
+    price: seatPriceSchema,
+    /** consumed x monthly price. */
+    monthlyCost: z.number().nullable(),
+  });
 export type PositionRow = z.infer<typeof positionRowSchema>;
 
 export const entitlementRowSchema = z.object({
