@@ -1,18 +1,10 @@
 import { call, chooseFolder, on, readExport } from '../lib/api';
 import type { ErrorDto } from '../../../src-main/shared/errors';
 import { saveBlob } from '../lib/files';
-import { EXPORT_FILE_IDS, type ExportResultDto } from '../../../src-main/shared/snapshots';
+import { EXPORT_FILE_IDS, EXPORT_FILE_LABELS, type ExportFileId, type ExportResultDto } from '../../../src-main/shared/snapshots';
 import { Loadable } from './async.svelte';
 
-type ExportFileId = (typeof EXPORT_FILE_IDS)[number];
-
-/** Labels of the files the contract knows; a file id without a label still shows (by its id). */
-const LABELS: Partial<Record<string, { label: string; description: string }>> = {
-  'sku-summary': { label: 'SKU summary', description: 'Per product: purchased, assigned and available seats' },
-  'user-licenses': { label: 'User licences', description: 'Per user and licence: how it is assigned, last sign-in' },
-};
-
-export const EXPORT_FILES = EXPORT_FILE_IDS.map((id) => ({ id, label: LABELS[id]?.label ?? id, description: LABELS[id]?.description ?? '' }));
+export const EXPORT_FILES = EXPORT_FILE_IDS.map((id) => ({ id, ...EXPORT_FILE_LABELS[id] }));
 
 /** The export screen: which files, the progress of the one being written, the outcome. */
 class ExportsState {
