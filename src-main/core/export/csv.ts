@@ -1,6 +1,4 @@
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { stringify } from 'csv-stringify';
+import type { FileHandle } from 'node:fs/promises';
 import { CSV_DELIMITERS, type CsvDelimiter } from '../../shared/profile';
 import { PendingFile } from '../fs/atomic-write';
 
@@ -42,6 +40,20 @@ function startsFormula(text: string, start: number): boolean {
 }
 
 /**
+ * Text that needs no neutralisation: no splitter anywhere, and a first character that is
+ * none of the formula triggers, spaces, zero-width characters or splitters (so it cannot
+ * start a formula after characters a spreadsheet looks past). Conservative: text it
+ * rejects goes through the full check below, which may still leave it as it is.
+ */
+const INERT_TEXT = /^(?:[^\s\u200B-\u200D\u2060\uFEFF\u180E\u00AD=+\-@\uFF1D\uFF0B\uFF0D\uFF20,;][^,;\t\r\n]*)?$/;
+
+/** Index of the first splitter at or after `from` in `text`, or -1. */
+function nextSplitter(text: string, from: number): number {
+  for (let i = from; i < text.length; i++) if (SPLITTERS.has(text.charAt(i))) return i;
+  return -1;
+}
+
+/**
  * Neutralise text so that no cell a spreadsheet could cut out of it starts a formula.
  * Every place a cell could start is checked: the start of the field, and the character
  * after each `,` `;` TAB CR or LF inside it (quotes are honoured by the usual imports,
@@ -50,16 +62,20 @@ function startsFormula(text: string, start: number): boolean {
  * or CR is prefixed too. Other text is left exactly as it was.
  */
 export function neutraliseText(text: string): string {
+  if (INERT_TEXT.test(text)) return text;
   let out = '';
+  let copied = 0;
   let segmentStart = 0;
-  for (let i = 0; i <= text.length; i++) {
-    if (i === segmentStart && (startsFormula(text, i) || (i === 0 && (text.startsWith('\t') || text.startsWith('\r'))))) out += "'";
-    if (i === text.length) break;
-    const ch = text.charAt(i);
-    out += ch;
-    if (SPLITTERS.has(ch)) segmentStart = i + 1;
+  for (;;) {
+    if (startsFormula(text, segmentStart) || (segmentStart === 0 && (text.startsWith('\t') || text.startsWith('\r')))) {
+      out += `${text.slice(copied, segmentStart)}'`;
+      copied = segmentStart;
+    }
+    const splitter = nextSplitter(text, segmentStart);
+    if (splitter < 0) break;
+    segmentStart = splitter + 1;
   }
-  return out;
+  return out + text.slice(copied);
 }
 
 /**
@@ -74,9 +90,11 @@ export function neutraliseCell(value: Cell): string | number | null {
 }
 
 /**
- * csv-stringify options for spreadsheets: UTF-8 BOM, CRLF records, and every text field
- * quoted (RFC 4180), so that no separator inside a text splits it whatever separator the
- * spreadsheet guesses. Numbers are not quoted, so they import as numbers.
+ * The CSV dialect, in csv-stringify's terms: UTF-8 BOM, CRLF records, and every text
+ * field quoted (RFC 4180), so that no separator inside a text splits it whatever separator
+ * the spreadsheet guesses. Numbers are not quoted, so they import as numbers. The writer
+ * below renders exactly this (a property test holds it byte for byte to csv-stringify
+ * with these options); csv-stringify itself is not on the hot path.
  */
 export function csvOptions(delimiter: CsvDelimiter = DEFAULT_CSV_DELIMITER) {
   return {
@@ -94,32 +112,177 @@ export function csvOptions(delimiter: CsvDelimiter = DEFAULT_CSV_DELIMITER) {
 /** The default options (`,`). */
 export const CSV_OPTIONS = csvOptions();
 
+/** Text that is written between quotes as it is: inert (see INERT_TEXT) and without a quote. */
+const PLAIN_TEXT = /^(?:[^\s\u200B-\u200D\u2060\uFEFF\u180E\u00AD=+\-@\uFF1D\uFF0B\uFF0D\uFF20,;"][^,;\t\r\n"]*)?$/;
+
+/**
+ * One field as it appears in the file: text neutralised, quoted, with quotes doubled;
+ * a finite number bare; anything else (null, undefined, NaN, ±Infinity) empty.
+ */
+export function csvField(value: Cell): string {
+  if (typeof value === 'string') {
+    if (PLAIN_TEXT.test(value)) return `"${value}"`;
+    return `"${neutraliseText(value).replaceAll('"', '""')}"`;
+  }
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  return '';
+}
+
+/** One record, CRLF included. */
+export function csvRecord(row: readonly Cell[], delimiter: CsvDelimiter = DEFAULT_CSV_DELIMITER): string {
+  let line = '';
+  for (let i = 0; i < row.length; i++) line += i === 0 ? csvField(row[i]) : delimiter + csvField(row[i]);
+  return `${line}\r\n`;
+}
+
+/**
+ * Renders records, remembering each column's last value and its field: consecutive rows
+ * repeat most of their cells (a user's name on each of their licences, a product name,
+ * "Active"), and comparing a string is cheaper than checking and quoting it again.
+ */
+class RecordRenderer {
+  #values: Cell[] = [];
+  #fields: string[] = [];
+
+  constructor(private readonly delimiter: CsvDelimiter) {}
+
+  render(row: readonly Cell[]): string {
+    const values = this.#values;
+    const fields = this.#fields;
+    let line = '';
+    for (let i = 0; i < row.length; i++) {
+      const value = row[i];
+      let field: string;
+      if (value === values[i] && i < fields.length) field = fields[i]!;
+      else {
+        field = csvField(value);
+        values[i] = value;
+        fields[i] = field;
+      }
+      line += i === 0 ? field : this.delimiter + field;
+    }
+    return `${line}\r\n`;
+  }
+}
+
+/** Bytes per block handed to the file system (two blocks are in use at most). */
+const BLOCK_BYTES = 1 << 20;
+
+/**
+ * Writes text to a file in blocks of about BLOCK_BYTES, encoding each record straight into
+ * the block (a long string built up and flattened at once costs far more), and filling
+ * the next block while the previous one is being written. Memory stays at two blocks.
+ */
+class BlockWriter {
+  #block = Buffer.allocUnsafe(BLOCK_BYTES);
+  #spare = Buffer.allocUnsafe(BLOCK_BYTES);
+  #used = 0;
+  #writing: Promise<void> = Promise.resolve();
+  #failure: { error: unknown } | undefined;
+
+  constructor(private readonly handle: FileHandle) {}
+
+  /** Whether `text` (at most 3 bytes per UTF-16 unit) fits in the current block. */
+  fits(text: string): boolean {
+    return this.#used + text.length * 3 <= BLOCK_BYTES;
+  }
+
+  /** Append text that fits (see `fits`). */
+  put(text: string): void {
+    this.#used += this.#block.write(text, this.#used, 'utf8');
+  }
+
+  /** Hand the current block to the file system and start filling the other one. */
+  async flush(): Promise<void> {
+    await this.#settle();
+    if (this.#used === 0) return;
+    const full = this.#block.subarray(0, this.#used);
+    [this.#block, this.#spare] = [this.#spare, this.#block];
+    this.#used = 0;
+    // Caught here and rethrown at the next flush: a write can fail while rows are still being read.
+    this.#writing = writeFully(this.handle, full).catch((error: unknown) => {
+      this.#failure = { error };
+    });
+  }
+
+  /** Write text too long for a block on its own, after what is pending. */
+  async putLarge(text: string): Promise<void> {
+    await this.flush();
+    await this.#settle();
+    await writeFully(this.handle, Buffer.from(text, 'utf8'));
+  }
+
+  /** Write everything and wait for it. */
+  async end(): Promise<void> {
+    await this.flush();
+    await this.#settle();
+  }
+
+  async #settle(): Promise<void> {
+    await this.#writing;
+    if (this.#failure) throw this.#failure.error;
+  }
+}
+
+async function writeFully(handle: FileHandle, bytes: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
+    offset += bytesWritten;
+  }
+}
+
 export interface WriteCsvOptions {
   delimiter?: CsvDelimiter;
+}
+
+type Rows = Iterable<readonly Cell[]> | AsyncIterable<readonly Cell[]>;
+
+function isAsync(rows: Rows): rows is AsyncIterable<readonly Cell[]> {
+  return typeof (rows as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function';
+}
+
+/** Render `header` and `rows` into `out`; returns the number of rows. */
+async function writeRecords(out: BlockWriter, header: readonly string[], rows: Rows, delimiter: CsvDelimiter): Promise<number> {
+  const renderer = new RecordRenderer(delimiter);
+  const add = async (line: string): Promise<void> => {
+    if (!out.fits(line)) {
+      await out.flush();
+      if (!out.fits(line)) return out.putLarge(line);
+    }
+    out.put(line);
+  };
+  await add(`\uFEFF${csvRecord(header, delimiter)}`);
+  let count = 0;
+  if (isAsync(rows)) {
+    for await (const row of rows) {
+      count += 1;
+      await add(renderer.render(row));
+    }
+    return count;
+  }
+  // Synchronous rows (a database cursor): no await per row, only one per block.
+  for (const row of rows) {
+    count += 1;
+    const line = renderer.render(row);
+    if (out.fits(line)) out.put(line);
+    else await add(line);
+  }
+  return count;
 }
 
 /**
  * A CSV file written under a random temporary name next to `path` (see PendingFile);
  * `commit` renames it into place, `abort` removes it. Used by exports that write several
- * files and keep all or none.
+ * files and keep all or none. Rows stream: memory stays flat whatever their number.
  */
-export async function writeCsvPending(
-  path: string,
-  header: readonly string[],
-  rows: Iterable<readonly Cell[]> | AsyncIterable<readonly Cell[]>,
-  opts: WriteCsvOptions = {},
-): Promise<{ pending: PendingFile; rows: number }> {
-  let count = 0;
-  async function* records(): AsyncGenerator<(string | number | null)[]> {
-    yield header.map((h) => neutraliseCell(h));
-    for await (const row of rows) {
-      count += 1;
-      yield row.map(neutraliseCell);
-    }
-  }
+export async function writeCsvPending(path: string, header: readonly string[], rows: Rows, opts: WriteCsvOptions = {}): Promise<{ pending: PendingFile; rows: number }> {
   const pending = await PendingFile.create(path, { mode: 0o600 });
+  let count: number;
   try {
-    await pipeline(Readable.from(records()), stringify({ ...csvOptions(opts.delimiter) }), (source: AsyncIterable<string | Buffer>) => pending.writeAll(source));
+    const out = new BlockWriter(pending.handle);
+    count = await writeRecords(out, header, rows, opts.delimiter ?? DEFAULT_CSV_DELIMITER);
+    await out.end();
     await pending.finish();
   } catch (e) {
     await pending.abort();
@@ -133,12 +296,7 @@ export async function writeCsvPending(
  * temporary name and renamed over `path` only when every row is written, so a failed
  * export never leaves a half file nor replaces the previous one.
  */
-export async function writeCsv(
-  path: string,
-  header: readonly string[],
-  rows: Iterable<readonly Cell[]> | AsyncIterable<readonly Cell[]>,
-  opts: WriteCsvOptions = {},
-): Promise<{ path: string; rows: number }> {
+export async function writeCsv(path: string, header: readonly string[], rows: Rows, opts: WriteCsvOptions = {}): Promise<{ path: string; rows: number }> {
   const { pending, rows: count } = await writeCsvPending(path, header, rows, opts);
   try {
     await pending.commit();
