@@ -242,15 +242,18 @@ function isAsync(rows: Rows): rows is AsyncIterable<readonly Cell[]> {
   return typeof (rows as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function';
 }
 
+/** Records joined into one string before encoding: one copy of each record instead of a flattening per record. */
+const RECORDS_PER_PIECE = 256;
+
 /** Render `header` and `rows` into `out`; returns the number of rows. */
 async function writeRecords(out: BlockWriter, header: readonly string[], rows: Rows, delimiter: CsvDelimiter): Promise<number> {
   const renderer = new RecordRenderer(delimiter);
-  const add = async (line: string): Promise<void> => {
-    if (!out.fits(line)) {
+  const add = async (text: string): Promise<void> => {
+    if (!out.fits(text)) {
       await out.flush();
-      if (!out.fits(line)) return out.putLarge(line);
+      if (!out.fits(text)) return out.putLarge(text);
     }
-    out.put(line);
+    out.put(text);
   };
   await add(`\uFEFF${csvRecord(header, delimiter)}`);
   let count = 0;
@@ -262,12 +265,18 @@ async function writeRecords(out: BlockWriter, header: readonly string[], rows: R
     return count;
   }
   // Synchronous rows (a database cursor): no await per row, only one per block.
+  let piece: string[] = [];
   for (const row of rows) {
     count += 1;
-    const line = renderer.render(row);
-    if (out.fits(line)) out.put(line);
-    else await add(line);
+    piece.push(renderer.render(row));
+    if (piece.length === RECORDS_PER_PIECE) {
+      const text = piece.join('');
+      piece = [];
+      if (out.fits(text)) out.put(text);
+      else await add(text);
+    }
   }
+  if (piece.length > 0) await add(piece.join(''));
   return count;
 }
 

@@ -103,6 +103,10 @@ function readOrExplain<T>(db: Db, read: () => T): T {
   }
 }
 
+/**
+ * The user-licence rows as cells. Names are looked up once per SKU, plan list and group,
+ * and the sign-in cell once per user (a user's licences are consecutive rows), not per row.
+ */
 function* userRows(db: Db, snapshotId: number, skus: readonly SkuSummaryRow[]): Generator<Cell[]> {
   const signInSynced = datasetRuns(db, snapshotId).some((r) => r.dataset === 'signInActivity' && r.status === 'ok');
   const planNames = servicePlanNames(db, snapshotId);
@@ -116,8 +120,13 @@ function* userRows(db: Db, snapshotId: number, skus: readonly SkuSummaryRow[]): 
     }
     return name;
   };
-  const planName = (id: string): string => servicePlanFriendlyName(id, planNames.get(id) ?? id);
+  const planName = cached((id: string) => servicePlanFriendlyName(id, planNames.get(id) ?? id));
+  // userAssignments hands out one array per distinct list, so a list is named once.
+  const planList = cached((ids: readonly string[]) => ids.map(planName).join('; '));
+  const groupSource = cached((name: string) => `Group: ${name}`);
+  let signIn: { of: UserAssignmentRow; cell: string } | undefined;
   for (const r of userAssignments(db, snapshotId)) {
+    if (signIn === undefined || !sameSignIn(signIn.of, r)) signIn = { of: r, cell: lastSignInCell(r, signInSynced) };
     yield [
       r.upn,
       r.displayName,
@@ -125,13 +134,33 @@ function* userRows(db: Db, snapshotId: number, skus: readonly SkuSummaryRow[]): 
       r.userType,
       skuName(r.skuId, r.skuPartNumber),
       r.skuPartNumber,
-      r.source === 'group' ? `Group: ${r.groupName ?? r.groupId ?? ''}` : 'Direct',
+      r.source === 'group' ? groupSource(r.groupName ?? r.groupId ?? '') : 'Direct',
       r.state,
       r.error && r.error !== 'None' ? r.error : '',
-      r.disabledPlans.map(planName).join('; '),
-      lastSignInCell(r, signInSynced),
+      r.disabledPlans.length === 0 ? '' : planList(r.disabledPlans),
+      signIn.cell,
     ];
   }
+}
+
+function sameSignIn(a: UserAssignmentRow, b: UserAssignmentRow): boolean {
+  return a.hasSignInRow === b.hasSignInRow && a.lastSuccessfulSignIn === b.lastSuccessfulSignIn && a.lastSignIn === b.lastSignIn && a.lastNonInteractiveSignIn === b.lastNonInteractiveSignIn;
+}
+
+/** Distinct keys a lookup cache keeps; beyond that, values are computed again. */
+const CACHE_LIMIT = 1_000;
+
+/** `f` with its results kept for up to CACHE_LIMIT keys. */
+function cached<K, V>(f: (key: K) => V): (key: K) => V {
+  const seen = new Map<K, V>();
+  return (key) => {
+    let v = seen.get(key);
+    if (v === undefined) {
+      v = f(key);
+      if (seen.size < CACHE_LIMIT) seen.set(key, v);
+    }
+    return v;
+  };
 }
 
 export const FINDINGS_SUMMARY_FILE = 'findings-summary.csv';

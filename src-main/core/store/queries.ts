@@ -164,7 +164,6 @@ export function skuSummary(db: Db, snapshotId: number): SkuSummaryRow[] {
 }
 
 export interface UserAssignmentRow {
-  userId: string;
   upn: string | null;
   displayName: string | null;
   accountEnabled: boolean | null;
@@ -178,8 +177,8 @@ export interface UserAssignmentRow {
   groupName: string | null;
   state: string | null;
   error: string | null;
-  disabledPlans: string[];
-  lastUpdated: string | null;
+  /** Disabled service plan ids. Rows with the same list share one frozen array. */
+  disabledPlans: readonly string[];
   /** Null when no sign-in row exists for the user. */
   lastSignIn: string | null;
   lastNonInteractiveSignIn: string | null;
@@ -188,51 +187,67 @@ export interface UserAssignmentRow {
   hasSignInRow: boolean;
 }
 
-interface UserAssignmentDbRow {
-  userId: string;
-  upn: string | null;
-  displayName: string | null;
-  accountEnabled: number | null;
-  userType: string | null;
-  skuId: string;
-  skuPartNumber: string | null;
-  source: LicenseSource;
-  groupId: string | null;
-  groupName: string | null;
-  state: string | null;
-  error: string | null;
-  disabledPlans: string;
-  lastUpdated: string | null;
-  lastSignIn: string | null;
-  lastNonInteractiveSignIn: string | null;
-  lastSuccessfulSignIn: string | null;
-  hasSignInRow: number;
-}
+/**
+ * The user-licence rows, in the order of the export. Users are read in the order of the
+ * users_by_upn index (CROSS JOIN keeps users as the outer loop), so only the rows of one
+ * UPN are sorted at a time, instead of every row of the snapshot in a temporary b-tree.
+ * The columns are exactly what the export and the workbook need: each column a row
+ * carries costs a string conversion per row.
+ */
+export const USER_ASSIGNMENTS_SQL = `SELECT u.upn, u.display_name, u.account_enabled, u.user_type,
+       l.sku_id, s.sku_part_number, l.source, l.group_id, g.display_name,
+       l.state, l.error, l.disabled_plans,
+       a.last_sign_in, a.last_non_interactive, a.last_successful, a.user_id IS NOT NULL
+FROM users u
+CROSS JOIN user_licenses l ON l.snapshot_id = u.snapshot_id AND l.user_id = u.id
+LEFT JOIN skus s ON s.snapshot_id = l.snapshot_id AND s.sku_id = l.sku_id
+LEFT JOIN groups g ON g.snapshot_id = l.snapshot_id AND g.id = l.group_id
+LEFT JOIN sign_in_activity a ON a.snapshot_id = u.snapshot_id AND a.user_id = u.id
+WHERE u.snapshot_id = ?
+ORDER BY u.upn COLLATE NOCASE, u.id, s.sku_part_number, l.sku_id, l.source, l.group_id`;
+
+type UserAssignmentDbRow = [
+  upn: string | null, displayName: string | null, accountEnabled: number | null, userType: string | null,
+  skuId: string, skuPartNumber: string | null, source: LicenseSource, groupId: string | null, groupName: string | null,
+  state: string | null, error: string | null, disabledPlans: string,
+  lastSignIn: string | null, lastNonInteractive: string | null, lastSuccessful: string | null, hasSignInRow: number,
+];
+
+const NO_PLANS: readonly string[] = Object.freeze([]);
+/** Distinct disabled-plan lists remembered per query; a tenant has a handful, a hostile file may have one per row. */
+const PLAN_LISTS_KEPT = 1_000;
 
 /** Every licence assignment with its user, SKU, group and sign-in, ordered by UPN. Streams. */
 export function* userAssignments(db: Db, snapshotId: number): Generator<UserAssignmentRow, void, undefined> {
-  const it = db
-    .prepare(
-      `SELECT u.id AS userId, u.upn, u.display_name AS displayName, u.account_enabled AS accountEnabled, u.user_type AS userType,
-              l.sku_id AS skuId, s.sku_part_number AS skuPartNumber, l.source, l.group_id AS groupId, g.display_name AS groupName,
-              l.state, l.error, l.disabled_plans AS disabledPlans, l.last_updated AS lastUpdated,
-              a.last_sign_in AS lastSignIn, a.last_non_interactive AS lastNonInteractiveSignIn, a.last_successful AS lastSuccessfulSignIn,
-              a.user_id IS NOT NULL AS hasSignInRow
-       FROM users u
-       JOIN user_licenses l ON l.snapshot_id = u.snapshot_id AND l.user_id = u.id
-       LEFT JOIN skus s ON s.snapshot_id = l.snapshot_id AND s.sku_id = l.sku_id
-       LEFT JOIN groups g ON g.snapshot_id = l.snapshot_id AND g.id = l.group_id
-       LEFT JOIN sign_in_activity a ON a.snapshot_id = u.snapshot_id AND a.user_id = u.id
-       WHERE u.snapshot_id = ?
-       ORDER BY u.upn COLLATE NOCASE, u.id, s.sku_part_number, l.sku_id, l.source, l.group_id`,
-    )
-    .iterate(snapshotId) as IterableIterator<UserAssignmentDbRow>;
+  const it = db.prepare(USER_ASSIGNMENTS_SQL).raw(true).iterate(snapshotId) as IterableIterator<UserAssignmentDbRow>;
+  const planLists = new Map<string, readonly string[]>();
+  const plans = (json: string): readonly string[] => {
+    if (json === '[]') return NO_PLANS;
+    let list = planLists.get(json);
+    if (list === undefined) {
+      list = Object.freeze(jsonStrings(json));
+      if (planLists.size < PLAN_LISTS_KEPT) planLists.set(json, list);
+    }
+    return list;
+  };
   for (const r of it) {
     yield {
-      ...r,
-      accountEnabled: r.accountEnabled === null ? null : r.accountEnabled === 1,
-      disabledPlans: jsonStrings(r.disabledPlans),
-      hasSignInRow: r.hasSignInRow === 1,
+      upn: r[0],
+      displayName: r[1],
+      accountEnabled: r[2] === null ? null : r[2] === 1,
+      userType: r[3],
+      skuId: r[4],
+      skuPartNumber: r[5],
+      source: r[6],
+      groupId: r[7],
+      groupName: r[8],
+      state: r[9],
+      error: r[10],
+      disabledPlans: plans(r[11]),
+      lastSignIn: r[12],
+      lastNonInteractiveSignIn: r[13],
+      lastSuccessfulSignIn: r[14],
+      hasSignInRow: r[15] === 1,
     };
   }
 }
