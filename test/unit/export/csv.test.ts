@@ -126,6 +126,19 @@ describe('writeCsv', () => {
     expect(readdirSync(dir).filter((f) => f.startsWith('atomic'))).toEqual(['atomic.csv']);
   });
 
+  it('a failure after several blocks are on disk keeps the previous file and leaves no temporary file', async () => {
+    const path = join(dir, 'late-failure.csv');
+    writeFileSync(path, 'previous export\r\n');
+    function* failing() {
+      // About 5 MB of records, then the source fails.
+      for (let i = 0; i < 100_000; i++) yield [`user${i}@contoso.example`, 'Office 365 E3', i];
+      throw new Error('database went away');
+    }
+    await expect(writeCsv(path, ['A', 'B', 'C'], failing())).rejects.toThrow('database went away');
+    expect(readFileSync(path, 'utf8')).toBe('previous export\r\n');
+    expect(readdirSync(dir).filter((f) => f.includes('late-failure'))).toEqual(['late-failure.csv']);
+  });
+
   it('replaces the previous file only once the new one is complete', async () => {
     const path = join(dir, 'replace.csv');
     writeFileSync(path, 'old\r\n');
