@@ -238,16 +238,15 @@ export interface WriteCsvOptions {
 
 type Rows = Iterable<readonly Cell[]> | AsyncIterable<readonly Cell[]>;
 
-function isAsync(rows: Rows): rows is AsyncIterable<readonly Cell[]> {
-  return typeof (rows as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function';
+function isAsync<T>(items: Iterable<T> | AsyncIterable<T>): items is AsyncIterable<T> {
+  return typeof (items as Partial<AsyncIterable<T>>)[Symbol.asyncIterator] === 'function';
 }
 
 /** Records joined into one string before encoding: one copy of each record instead of a flattening per record. */
 const RECORDS_PER_PIECE = 256;
 
-/** Render `header` and `rows` into `out`; returns the number of rows. */
-async function writeRecords(out: BlockWriter, header: readonly string[], rows: Rows, delimiter: CsvDelimiter): Promise<number> {
-  const renderer = new RecordRenderer(delimiter);
+/** Write the BOM, `header` and a record per item (rendered by `render`) into `out`; returns the number of items. */
+async function writeRecords<T>(out: BlockWriter, header: readonly string[], delimiter: CsvDelimiter, items: Iterable<T> | AsyncIterable<T>, render: (item: T) => string): Promise<number> {
   const add = async (text: string): Promise<void> => {
     if (!out.fits(text)) {
       await out.flush();
@@ -257,18 +256,18 @@ async function writeRecords(out: BlockWriter, header: readonly string[], rows: R
   };
   await add(`\uFEFF${csvRecord(header, delimiter)}`);
   let count = 0;
-  if (isAsync(rows)) {
-    for await (const row of rows) {
+  if (isAsync(items)) {
+    for await (const item of items) {
       count += 1;
-      await add(renderer.render(row));
+      await add(render(item));
     }
     return count;
   }
   // Synchronous rows (a database cursor): no await per row, only one per block.
   let piece: string[] = [];
-  for (const row of rows) {
+  for (const item of items) {
     count += 1;
-    piece.push(renderer.render(row));
+    piece.push(render(item));
     if (piece.length === RECORDS_PER_PIECE) {
       const text = piece.join('');
       piece = [];
@@ -280,17 +279,13 @@ async function writeRecords(out: BlockWriter, header: readonly string[], rows: R
   return count;
 }
 
-/**
- * A CSV file written under a random temporary name next to `path` (see PendingFile);
- * `commit` renames it into place, `abort` removes it. Used by exports that write several
- * files and keep all or none. Rows stream: memory stays flat whatever their number.
- */
-export async function writeCsvPending(path: string, header: readonly string[], rows: Rows, opts: WriteCsvOptions = {}): Promise<{ pending: PendingFile; rows: number }> {
+/** Create the temporary file, write into it, and close it; removed again on failure. */
+async function pendingCsv(path: string, write: (out: BlockWriter) => Promise<number>): Promise<{ pending: PendingFile; rows: number }> {
   const pending = await PendingFile.create(path, { mode: 0o600 });
   let count: number;
   try {
     const out = new BlockWriter(pending.handle);
-    count = await writeRecords(out, header, rows, opts.delimiter ?? DEFAULT_CSV_DELIMITER);
+    count = await write(out);
     await out.end();
     await pending.finish();
   } catch (e) {
@@ -298,6 +293,26 @@ export async function writeCsvPending(path: string, header: readonly string[], r
     throw e;
   }
   return { pending, rows: count };
+}
+
+/**
+ * A CSV file written under a random temporary name next to `path` (see PendingFile);
+ * `commit` renames it into place, `abort` removes it. Used by exports that write several
+ * files and keep all or none. Rows stream: memory stays flat whatever their number.
+ */
+export async function writeCsvPending(path: string, header: readonly string[], rows: Rows, opts: WriteCsvOptions = {}): Promise<{ pending: PendingFile; rows: number }> {
+  const delimiter = opts.delimiter ?? DEFAULT_CSV_DELIMITER;
+  const renderer = new RecordRenderer(delimiter);
+  return pendingCsv(path, (out) => writeRecords(out, header, delimiter, rows, (row) => renderer.render(row)));
+}
+
+/**
+ * As writeCsvPending, for an export that renders its own records (a hot path that knows
+ * which of its fields repeat): each record is its fields rendered by csvField, joined by
+ * the same `opts.delimiter`, and ended by CRLF, exactly as csvRecord renders them.
+ */
+export async function writeCsvRecordsPending(path: string, header: readonly string[], records: Iterable<string>, opts: WriteCsvOptions = {}): Promise<{ pending: PendingFile; rows: number }> {
+  return pendingCsv(path, (out) => writeRecords(out, header, opts.delimiter ?? DEFAULT_CSV_DELIMITER, records, (record) => record));
 }
 
 /**

@@ -7,7 +7,7 @@ import { damagedDatabaseError, type Db } from '../store/db';
 import { datasetRuns, getSnapshot, servicePlanNames, skuSummary, userAssignments, type SkuSummaryRow, type UserAssignmentRow } from '../store/queries';
 import type { Finding, FindingKind, FindingsReport } from '../../shared/recon';
 import { lastSuccessfulSignIn } from '../recon/sign-in';
-import { writeCsv, writeCsvPending, type Cell, type CsvDelimiter } from './csv';
+import { csvField, DEFAULT_CSV_DELIMITER, writeCsv, writeCsvPending, writeCsvRecordsPending, type Cell, type CsvDelimiter } from './csv';
 import { SKU_SUMMARY_HEADER, skuCells } from '../../shared/sku-columns';
 
 export type { SkuSummaryRow } from '../store/queries';
@@ -84,7 +84,7 @@ export async function exportSnapshot(db: Db, snapshotId: number, outDir: string,
     }
     if (wanted.has('user-licenses')) {
       const userFile = join(dir, USER_LICENSES_FILE);
-      pending.push((await writeCsvPending(userFile, USER_LICENSES_HEADER, userRows(db, snapshotId, skus), opts)).pending);
+      pending.push((await writeCsvRecordsPending(userFile, USER_LICENSES_HEADER, userRecords(db, snapshotId, skus, opts.delimiter ?? DEFAULT_CSV_DELIMITER), opts)).pending);
       files.push(userFile);
     }
     for (const p of pending) await p.commit();
@@ -104,43 +104,49 @@ function readOrExplain<T>(db: Db, read: () => T): T {
 }
 
 /**
- * The user-licence rows as cells. Names are looked up once per SKU, plan list and group,
- * and the sign-in cell once per user (a user's licences are consecutive rows), not per row.
+ * The user-licence records, rendered here rather than as cells: this file has a row per
+ * licence of every user, and most of a row repeats. Names are looked up and fields
+ * rendered (csvField) once per SKU, group, state, error and plan list, and once per user
+ * for the user's four fields and the sign-in (a user's licences are consecutive rows).
  */
-function* userRows(db: Db, snapshotId: number, skus: readonly SkuSummaryRow[]): Generator<Cell[]> {
+function* userRecords(db: Db, snapshotId: number, skus: readonly SkuSummaryRow[], delimiter: CsvDelimiter): Generator<string> {
+  const d = delimiter;
   const signInSynced = datasetRuns(db, snapshotId).some((r) => r.dataset === 'signInActivity' && r.status === 'ok');
   const planNames = servicePlanNames(db, snapshotId);
   const friendlySku = new Map(skus.map((s) => [s.skuId, s.product]));
+  // The part number comes from the snapshot's skus row of the SKU, so it is one per SKU.
   // SKUs missing from subscribedSkus (dataset skipped, or a retired SKU) still get a catalog name.
-  const skuName = (skuId: string, partNumber: string | null): string => {
-    let name = friendlySku.get(skuId);
-    if (name === undefined) {
-      name = skuFriendlyName(skuId, partNumber ?? skuId);
-      friendlySku.set(skuId, name);
-    }
-    return name;
-  };
+  const skuFields = cached((r: UserAssignmentRow) => {
+    const name = friendlySku.get(r.skuId) ?? skuFriendlyName(r.skuId, r.skuPartNumber ?? r.skuId);
+    return `${csvField(name)}${d}${csvField(r.skuPartNumber)}`;
+  }, (r) => r.skuId);
   const planName = cached((id: string) => servicePlanFriendlyName(id, planNames.get(id) ?? id));
   // userAssignments hands out one array per distinct list, so a list is named once.
-  const planList = cached((ids: readonly string[]) => ids.map(planName).join('; '));
-  const groupSource = cached((name: string) => `Group: ${name}`);
-  let signIn: { of: UserAssignmentRow; cell: string } | undefined;
+  const planField = cached((ids: readonly string[]) => csvField(ids.map(planName).join('; ')));
+  const sourceField = cached((group: string | null) => csvField(group === null ? 'Direct' : `Group: ${group}`));
+  const stateField = cached((state: string | null) => csvField(state));
+  const errorField = cached((error: string | null) => csvField(error && error !== 'None' ? error : ''));
+  let user: UserAssignmentRow | undefined;
+  let userFields = '';
+  let signIn: UserAssignmentRow | undefined;
+  let signInField = '';
   for (const r of userAssignments(db, snapshotId)) {
-    if (signIn === undefined || !sameSignIn(signIn.of, r)) signIn = { of: r, cell: lastSignInCell(r, signInSynced) };
-    yield [
-      r.upn,
-      r.displayName,
-      yesNo(r.accountEnabled),
-      r.userType,
-      skuName(r.skuId, r.skuPartNumber),
-      r.skuPartNumber,
-      r.source === 'group' ? groupSource(r.groupName ?? r.groupId ?? '') : 'Direct',
-      r.state,
-      r.error && r.error !== 'None' ? r.error : '',
-      r.disabledPlans.length === 0 ? '' : planList(r.disabledPlans),
-      signIn.cell,
-    ];
+    if (user === undefined || !sameUser(user, r)) {
+      user = r;
+      userFields = `${csvField(r.upn)}${d}${csvField(r.displayName)}${d}${csvField(yesNo(r.accountEnabled))}${d}${csvField(r.userType)}`;
+    }
+    if (signIn === undefined || !sameSignIn(signIn, r)) {
+      signIn = r;
+      signInField = csvField(lastSignInCell(r, signInSynced));
+    }
+    const source = sourceField(r.source === 'group' ? (r.groupName ?? r.groupId ?? '') : null);
+    const plans = r.disabledPlans.length === 0 ? '""' : planField(r.disabledPlans);
+    yield `${userFields}${d}${skuFields(r)}${d}${source}${d}${stateField(r.state)}${d}${errorField(r.error)}${d}${plans}${d}${signInField}\r\n`;
   }
+}
+
+function sameUser(a: UserAssignmentRow, b: UserAssignmentRow): boolean {
+  return a.upn === b.upn && a.displayName === b.displayName && a.accountEnabled === b.accountEnabled && a.userType === b.userType;
 }
 
 function sameSignIn(a: UserAssignmentRow, b: UserAssignmentRow): boolean {
@@ -150,13 +156,14 @@ function sameSignIn(a: UserAssignmentRow, b: UserAssignmentRow): boolean {
 /** Distinct keys a lookup cache keeps; beyond that, values are computed again. */
 const CACHE_LIMIT = 1_000;
 
-/** `f` with its results kept for up to CACHE_LIMIT keys. */
-function cached<K, V>(f: (key: K) => V): (key: K) => V {
+/** `f` with its results kept for up to CACHE_LIMIT keys (the argument itself, or `keyOf` it). */
+function cached<A, V, K = A>(f: (arg: A) => V, keyOf: (arg: A) => K = (arg) => arg as unknown as K): (arg: A) => V {
   const seen = new Map<K, V>();
-  return (key) => {
+  return (arg) => {
+    const key = keyOf(arg);
     let v = seen.get(key);
     if (v === undefined) {
-      v = f(key);
+      v = f(arg);
       if (seen.size < CACHE_LIMIT) seen.set(key, v);
     }
     return v;

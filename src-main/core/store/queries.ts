@@ -192,10 +192,11 @@ export interface UserAssignmentRow {
  * users_by_upn index (CROSS JOIN keeps users as the outer loop), so only the rows of one
  * UPN are sorted at a time, instead of every row of the snapshot in a temporary b-tree.
  * The columns are exactly what the export and the workbook need: each column a row
- * carries costs a string conversion per row.
+ * carries costs a conversion per row. The source is not read: the table's CHECK makes it
+ * 'group' exactly when group_id is set.
  */
 export const USER_ASSIGNMENTS_SQL = `SELECT u.upn, u.display_name, u.account_enabled, u.user_type,
-       l.sku_id, s.sku_part_number, l.source, l.group_id, g.display_name,
+       l.sku_id, s.sku_part_number, l.group_id, g.display_name,
        l.state, l.error, l.disabled_plans,
        a.last_sign_in, a.last_non_interactive, a.last_successful, a.user_id IS NOT NULL
 FROM users u
@@ -208,7 +209,7 @@ ORDER BY u.upn COLLATE NOCASE, u.id, s.sku_part_number, l.sku_id, l.source, l.gr
 
 type UserAssignmentDbRow = [
   upn: string | null, displayName: string | null, accountEnabled: number | null, userType: string | null,
-  skuId: string, skuPartNumber: string | null, source: LicenseSource, groupId: string | null, groupName: string | null,
+  skuId: string, skuPartNumber: string | null, groupId: string | null, groupName: string | null,
   state: string | null, error: string | null, disabledPlans: string,
   lastSignIn: string | null, lastNonInteractive: string | null, lastSuccessful: string | null, hasSignInRow: number,
 ];
@@ -238,16 +239,16 @@ export function* userAssignments(db: Db, snapshotId: number): Generator<UserAssi
       userType: r[3],
       skuId: r[4],
       skuPartNumber: r[5],
-      source: r[6],
-      groupId: r[7],
-      groupName: r[8],
-      state: r[9],
-      error: r[10],
-      disabledPlans: plans(r[11]),
-      lastSignIn: r[12],
-      lastNonInteractiveSignIn: r[13],
-      lastSuccessfulSignIn: r[14],
-      hasSignInRow: r[15] === 1,
+      source: r[6] === null ? 'direct' : 'group',
+      groupId: r[6],
+      groupName: r[7],
+      state: r[8],
+      error: r[9],
+      disabledPlans: plans(r[10]),
+      lastSignIn: r[11],
+      lastNonInteractiveSignIn: r[12],
+      lastSuccessfulSignIn: r[13],
+      hasSignInRow: r[14] === 1,
     };
   }
 }

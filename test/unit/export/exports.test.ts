@@ -2,10 +2,14 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
 import { afterAll, describe, expect, it } from 'vitest';
+import { servicePlanFriendlyName, skuFriendlyName } from '../../../src-main/core/catalog/skus';
 import { OperatorError } from '../../../src-main/core/errors/operator-error';
+import { CSV_DELIMITERS, csvOptions, neutraliseCell, type Cell } from '../../../src-main/core/export/csv';
 import { exportSnapshot, lastSignInCell, SKU_SUMMARY_HEADER, USER_LICENSES_HEADER } from '../../../src-main/core/export/exports';
 import { openDatabase } from '../../../src-main/core/store/db';
+import { servicePlanNames, skuSummary, userAssignments } from '../../../src-main/core/store/queries';
 import { runSync } from '../../../src-main/core/sync/engine';
 import { SKU_COLUMNS } from '../../../src-main/shared/sku-columns';
 import { ALL_ROLES, FakeSession, GROUP_ID, PLAN_EXCHANGE, PLAN_TEAMS, SKU_E3, sampleData } from '../../helpers/fake-session';
@@ -92,6 +96,48 @@ describe('exportSnapshot', () => {
     const users = readCsv(join(out, 'user-licenses.csv'));
     expect(users[0]?.['Display name']).toBe("'=cmd|' /C calc'!A0");
     expect(users[0]?.['User principal name']).toBe("'@SUM(1)@contoso.example");
+  });
+
+  it('writes the user licences byte for byte as csv-stringify writes their cells, for hostile values and both separators', async () => {
+    const db = openDatabase(':memory:');
+    const data = sampleData(3, 2);
+    const users = data.users.flat() as Record<string, unknown>[];
+    const set = (i: number, field: string, value: unknown): void => {
+      (users[i] as Record<string, unknown>)[field] = value;
+    };
+    set(0, 'displayName', '-1+1');
+    set(1, 'displayName', 'Bob, "Jr."\r\n=1');
+    set(2, 'userType', '@Member');
+    set(3, 'userPrincipalName', '\u200B=x@contoso.example');
+    set(4, 'displayName', 'Zoë; Ångström\t+1');
+    const unknownPlan = '00000000-0000-4000-8000-00000000beef';
+    const states = (users[0] as { licenseAssignmentStates: { disabledPlans: string[] }[] }).licenseAssignmentStates;
+    (states[0] as { disabledPlans: string[] }).disabledPlans = [PLAN_TEAMS, unknownPlan];
+    const skus = (data.skus[0] ?? []) as { skuPartNumber: string; servicePlans: unknown[] }[];
+    (skus[0] as { servicePlans: unknown[] }).servicePlans.push({ servicePlanId: unknownPlan, servicePlanName: '=PLAN;X', provisioningStatus: 'Success', appliesTo: 'User' });
+    (skus[1] as { skuPartNumber: string }).skuPartNumber = '+E5';
+    ((data.groups[0] ?? [])[0] as { displayName: string }).displayName = '=Group;@x "y"';
+    const result = await runSync({ session: new FakeSession(ALL_ROLES, data), db, profileName: 'p' });
+    const id = result.snapshotId;
+
+    // The cells as the export defines them, row by row, with no caching.
+    const product = new Map(skuSummary(db, id).map((s) => [s.skuId, s.product]));
+    const planNames = servicePlanNames(db, id);
+    const cells: Cell[][] = [...userAssignments(db, id)].map((r) => [
+      r.upn, r.displayName, r.accountEnabled === null ? '' : r.accountEnabled ? 'Yes' : 'No', r.userType,
+      product.get(r.skuId) ?? skuFriendlyName(r.skuId, r.skuPartNumber ?? r.skuId), r.skuPartNumber,
+      r.source === 'group' ? `Group: ${r.groupName ?? r.groupId ?? ''}` : 'Direct',
+      r.state, r.error && r.error !== 'None' ? r.error : '',
+      r.disabledPlans.map((p) => servicePlanFriendlyName(p, planNames.get(p) ?? p)).join('; '),
+      lastSignInCell(r, true),
+    ]);
+    expect(cells.flat()).toEqual(expect.arrayContaining(['-1+1', '@Member', '+E5', 'Group: =Group;@x "y"', 'Microsoft Teams; =PLAN;X']));
+    for (const delimiter of CSV_DELIMITERS) {
+      const out = join(dir, `oracle-${delimiter === ',' ? 'comma' : 'semicolon'}`);
+      await exportSnapshot(db, id, out, { delimiter, only: ['user-licenses'] });
+      const expected = stringify([[...USER_LICENSES_HEADER], ...cells].map((r) => r.map(neutraliseCell)), { ...csvOptions(delimiter) });
+      expect(readFileSync(join(out, 'user-licenses.csv')).toString('utf8')).toBe(expected);
+    }
   });
 
   it('refuses an unknown snapshot', async () => {
