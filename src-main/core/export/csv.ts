@@ -169,9 +169,10 @@ class RecordRenderer {
 const BLOCK_BYTES = 1 << 20;
 
 /**
- * Writes text to a file in blocks of about BLOCK_BYTES, encoding each record straight into
- * the block (a long string built up and flattened at once costs far more), and filling
- * the next block while the previous one is being written. Memory stays at two blocks.
+ * Writes text to a file in blocks of about BLOCK_BYTES, encoding text into the block as it
+ * comes (a string of a whole block built up by concatenation, then flattened, costs far
+ * more), and filling the next block while the previous one is being written. Memory stays
+ * at two blocks.
  */
 class BlockWriter {
   #block = Buffer.allocUnsafe(BLOCK_BYTES);
