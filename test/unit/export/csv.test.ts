@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
 import { neutraliseCell, writeCsv, type Cell } from '../../../src-main/core/export/csv';
@@ -137,6 +139,19 @@ describe('writeCsv', () => {
     await expect(writeCsv(path, ['A', 'B', 'C'], failing())).rejects.toThrow('database went away');
     expect(readFileSync(path, 'utf8')).toBe('previous export\r\n');
     expect(readdirSync(dir).filter((f) => f.includes('late-failure'))).toEqual(['late-failure.csv']);
+  });
+
+  it('a file system that takes only part of a block fails the export, keeping the previous file', () => {
+    // Under `ulimit -f 1024` (512-byte blocks) the one write of the ~700 KB file is cut short at
+    // 512 KiB: the rest must be written (and then fail with EFBIG), not taken as done.
+    const path = join(dir, 'file-limit.csv');
+    writeFileSync(path, 'previous export\r\n');
+    const fixture = fileURLToPath(new URL('./fixtures/csv-file-limit.ts', import.meta.url));
+    const r = spawnSync('/bin/sh', ['-c', 'ulimit -f 1024 && exec "$@"', 'sh', process.execPath, '--import', 'tsx', fixture, path], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim())).toEqual({ ok: false, code: 'EFBIG' });
+    expect(readFileSync(path, 'utf8')).toBe('previous export\r\n');
+    expect(readdirSync(dir).filter((f) => f.includes('file-limit'))).toEqual(['file-limit.csv']);
   });
 
   it('replaces the previous file only once the new one is complete', async () => {
