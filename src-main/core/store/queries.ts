@@ -188,19 +188,20 @@ export interface UserAssignmentRow {
 }
 
 /**
- * The user-licence rows, in the order of the export. Users are read in the order of the
- * users_by_upn index (CROSS JOIN keeps users as the outer loop), so only the rows of one
- * UPN are sorted at a time, instead of every row of the snapshot in a temporary b-tree.
- * The columns are exactly what the export and the workbook need: each column a row
- * carries costs a conversion per row. The source is not read: the table's CHECK makes it
- * 'group' exactly when group_id is set.
+ * The user-licence rows, in the order of the export. SQLite reads the licences in user id
+ * order (user_licenses_by_user), which follows the users' and sign-ins' keys, and sorts
+ * once. Reading users in UPN order through users_by_upn instead would avoid the sort, but
+ * a synced tenant's UPNs are unrelated to its ids, so every row would then be a random
+ * page read: two to three times slower at 1M users. The columns are exactly what the export
+ * and the workbook need: each column a row carries costs a conversion per row. The source
+ * is not read: the table's CHECK makes it 'group' exactly when group_id is set.
  */
 export const USER_ASSIGNMENTS_SQL = `SELECT u.upn, u.display_name, u.account_enabled, u.user_type,
        l.sku_id, s.sku_part_number, l.group_id, g.display_name,
        l.state, l.error, l.disabled_plans,
        a.last_sign_in, a.last_non_interactive, a.last_successful, a.user_id IS NOT NULL
 FROM users u
-CROSS JOIN user_licenses l ON l.snapshot_id = u.snapshot_id AND l.user_id = u.id
+JOIN user_licenses l ON l.snapshot_id = u.snapshot_id AND l.user_id = u.id
 LEFT JOIN skus s ON s.snapshot_id = l.snapshot_id AND s.sku_id = l.sku_id
 LEFT JOIN groups g ON g.snapshot_id = l.snapshot_id AND g.id = l.group_id
 LEFT JOIN sign_in_activity a ON a.snapshot_id = u.snapshot_id AND a.user_id = u.id
