@@ -1,6 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import { CSV_DELIMITERS, type CsvDelimiter } from '../../shared/profile';
-import { PendingFile } from '../fs/atomic-write';
+import { PendingFile, writeFully } from '../fs/atomic-write';
 
 /** A CSV cell: text is neutralised against formula injection; numbers are written as numbers. */
 export type Cell = string | number | null | undefined;
@@ -225,13 +225,6 @@ class BlockWriter {
   }
 }
 
-async function writeFully(handle: FileHandle, bytes: Buffer): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.length) {
-    const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
-    offset += bytesWritten;
-  }
-}
 
 export interface WriteCsvOptions {
   delimiter?: CsvDelimiter;

@@ -77,12 +77,12 @@ export class PendingFile {
       block.push(buf);
       size += buf.length;
       if (size >= 65_536) {
-        await this.handle.write(Buffer.concat(block));
+        await writeFully(this.handle, Buffer.concat(block));
         block = [];
         size = 0;
       }
     }
-    if (size > 0) await this.handle.write(Buffer.concat(block));
+    if (size > 0) await writeFully(this.handle, Buffer.concat(block));
   }
 
   /**
@@ -93,7 +93,7 @@ export class PendingFile {
     const handle = this.handle;
     return new Writable({
       write(chunk: Buffer, _encoding, callback) {
-        handle.write(chunk).then(() => callback(), callback);
+        writeFully(handle, chunk).then(() => callback(), callback);
       },
     });
   }
@@ -174,5 +174,18 @@ export async function writePrivateFileAtomic(path: string, text: string, what: s
       hint: `Check free space and that the folder is writable by this user; the previous ${what} was left as it was.`,
       cause: e,
     });
+  }
+}
+
+/**
+ * Write all of `bytes` at the file's position. A write to a regular file can be cut short (a
+ * file-size limit, a full disk): the rest is written again, so the next attempt raises the
+ * error instead of the file ending silently early.
+ */
+export async function writeFully(handle: FileHandle, bytes: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
+    offset += bytesWritten;
   }
 }
