@@ -5,7 +5,8 @@ import { openDatabase } from '../../src-main/core/store/db';
 
 /**
  * A snapshot of `users` licensed users written straight into SQLite (recursive CTEs): three
- * SKUs, one or two licences per user, a sign-in row each, departments and countries.
+ * SKUs, one or two licences per user, a sign-in row each, departments and countries. Ids are
+ * scattered (a multiplicative hash leads them), so id order is not UPN order, as in a synced tenant.
  */
 export function syntheticSnapshot(users: number, dir: string = mkdtempSync(join(tmpdir(), 'm365lr-bench-'))): string {
   const path = join(dir, 'xlsx.db');
@@ -18,11 +19,11 @@ export function syntheticSnapshot(users: number, dir: string = mkdtempSync(join(
       (1, 'c5928f49-12ba-48f7-ada3-0d743a3601d5', 'VISIOCLIENT', 'Enabled', ${Math.floor(users / 10)}, ${Math.floor(users / 10)})`);
     const seq = `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${users - 1})`;
     db.exec(`${seq} INSERT INTO users (snapshot_id, id, upn, display_name, account_enabled, user_type, created_at, department, usage_location)
-      SELECT 1, printf('%08d-0000-4000-8000-%012d', i, i), printf('user%07d@bench.example', i), printf('Bench User %d', i), 1, 'Member', '2020-01-01T00:00:00Z',
+      SELECT 1, printf('%08x-0000-4000-8000-%012d', (i * 2654435761) % 4294967296, i), printf('user%07d@bench.example', i), printf('Bench User %d', i), 1, 'Member', '2020-01-01T00:00:00Z',
              'Dept ' || (i % 40), CASE i % 3 WHEN 0 THEN 'GB' WHEN 1 THEN 'FR' ELSE 'US' END FROM n`);
-    db.exec(`${seq} INSERT INTO user_licenses (snapshot_id, user_id, sku_id, source, state, error) SELECT 1, printf('%08d-0000-4000-8000-%012d', i, i), '6fd2c87f-b296-42f0-b197-1e91e994b900', 'direct', 'Active', 'None' FROM n`);
-    db.exec(`${seq} INSERT INTO user_licenses (snapshot_id, user_id, sku_id, source, state, error) SELECT 1, printf('%08d-0000-4000-8000-%012d', i, i), 'c5928f49-12ba-48f7-ada3-0d743a3601d5', 'direct', 'Active', 'None' FROM n WHERE i % 10 = 0`);
-    db.exec(`${seq} INSERT INTO sign_in_activity (snapshot_id, user_id, last_sign_in, last_successful) SELECT 1, printf('%08d-0000-4000-8000-%012d', i, i), '2025-05-30T08:00:00Z', '2025-05-30T08:00:00Z' FROM n`);
+    db.exec(`${seq} INSERT INTO user_licenses (snapshot_id, user_id, sku_id, source, state, error) SELECT 1, printf('%08x-0000-4000-8000-%012d', (i * 2654435761) % 4294967296, i), '6fd2c87f-b296-42f0-b197-1e91e994b900', 'direct', 'Active', 'None' FROM n`);
+    db.exec(`${seq} INSERT INTO user_licenses (snapshot_id, user_id, sku_id, source, state, error) SELECT 1, printf('%08x-0000-4000-8000-%012d', (i * 2654435761) % 4294967296, i), 'c5928f49-12ba-48f7-ada3-0d743a3601d5', 'direct', 'Active', 'None' FROM n WHERE i % 10 = 0`);
+    db.exec(`${seq} INSERT INTO sign_in_activity (snapshot_id, user_id, last_sign_in, last_successful) SELECT 1, printf('%08x-0000-4000-8000-%012d', (i * 2654435761) % 4294967296, i), '2025-05-30T08:00:00Z', '2025-05-30T08:00:00Z' FROM n`);
     for (const d of ['subscribedSkus', 'users', 'signInActivity']) db.prepare(`INSERT INTO dataset_runs (snapshot_id, dataset, status, items) VALUES (1, ?, 'ok', ?)`).run(d, users);
   })();
   db.close();
