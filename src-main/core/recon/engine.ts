@@ -47,11 +47,8 @@ type UserRow = [rowid: string, id: string, upn: string | null, displayName: stri
 /** A user's dates in the usage reports: Exchange, OneDrive, SharePoint, Teams, Microsoft 365 Apps, activation. */
 type ReportDates = [string | null, string | null, string | null, string | null, string | null, string | null];
 
-/** A user_licenses row as the pass reads it (LICENCE_COLS). */
-type LicenceRow = [userId: string, skuId: string, source: string, groupId: string | null, error: string | null, state: string | null, disabledPlans: string];
-
-/** The report pass's row: rowid, in the activity report ('1'), its four dates, Apps, activation, recipient type. */
-type ReportRow = [string, string | null, string | null, string | null, string | null, string | null, string | null, string | null, string | null];
+/** A user_licenses row as the pass reads it: source 'group' as '1', error and state only when not plain, disabled plans only when some. */
+type LicenceRow = [userId: string, skuId: string, group: string, groupId: string | null, error: string | null, state: string | null, disabledPlans: string | null];
 
 /** A row as ChunkReader gives it: every value as text, NULL as null. */
 type Cells = (string | null)[];
@@ -84,7 +81,7 @@ const SIGN_IN_NEVER = 1;
 const SIGN_IN_SUCCESSFUL = 2;
 const SIGN_IN_ATTEMPT = 3;
 // A user's usage report facts, read once, as bits.
-const REPORT_SEEN = 1;
+/** In the activity report. */
 const REPORT_IN = 2;
 /** Exchange activity in the period. */
 const REPORT_EXCHANGE = 4;
@@ -92,8 +89,7 @@ const REPORT_EXCHANGE = 4;
 const REPORT_OTHER = 8;
 /** The mailbox report's recipient type says shared. */
 const REPORT_SHARED = 16;
-/** Without sign-ins: the newest activity date is older than the threshold, or there is none. */
-const REPORT_STALE = 32;
+
 
 /** Treat both null and "None" (and empty) as success (licenseAssignmentState.error). */
 export function isAssignmentError(error: string | null | undefined): boolean {
@@ -318,61 +314,83 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
     }
   }
 
-  // 2. Usage reports, joined by UPN as SQLite compares them (NOCASE, the reports' index). The
-  // Microsoft 365 Apps and activation reports are looked up only for users without other
-  // activity in the period (CASE evaluates lazily), as only then can they change a finding; the
-  // mailbox report only when it carries recipient types at all.
+  // 2. Usage reports, joined to users by UPN as SQLite compares them (NOCASE, the reports' UPN
+  // indexes), each report read once in UPN order beside users_by_upn. The activity report gives
+  // a user's four dates; the Microsoft 365 Apps and activation reports the newest date of each
+  // UPN (a user's max, as before); the mailbox report, only when it carries recipient types at
+  // all, the recipient type. The period tests run in SQL (substr(d, 1, 10) > :from is
+  // inPeriod(d): for d's first ten characters SQLite and JS compare alike), so the dates
+  // themselves are read only when items are kept or, without sign-ins, the newest is needed.
   const report = new Uint8Array(span);
-  /** exchange, OneDrive, SharePoint, Teams, Apps, activation dates, for the items (as above). */
-  const reportText = new Map<number, ReportDates>();
+  /** A user's activity report dates (Exchange, OneDrive, SharePoint, Teams), then Apps and activation. */
+  const reportText = new Map<number, [string | null, string | null, string | null, string | null]>();
+  const appsText = new Map<number, string | null>();
+  const activationText = new Map<number, string | null>();
+  const needDates = keepText || !signInsOk;
   const hasRecipientTypes =
     mailboxOk && settings.excludeSharedMailboxes && db.prepare('SELECT 1 FROM report_mailbox_usage_detail WHERE snapshot_id = ? AND recipient_type IS NOT NULL LIMIT 1').get(snapshotId) !== undefined;
-  if ((usageOk || hasRecipientTypes) && span > 0) {
-    const upnKey = (alias: string) => `${alias}.snapshot_id = :snapshot AND ${alias}.upn = u.upn COLLATE NOCASE`;
-    // substr(d, 1, 10) > :from is inPeriod(d) (for d's first ten characters, SQLite and JS agree).
-    const since = (col: string) => `substr(${col}, 1, 10) > :from`;
-    const otherActive = signInsOk ? `${since('r.onedrive_last_activity')} OR ${since('r.sharepoint_last_activity')} OR ${since('r.teams_last_activity')}` : '0';
-    const lookup = (ok: boolean, sub: string) => (ok && usageOk ? `CASE WHEN r.upn IS NULL OR ${otherActive} THEN NULL ELSE (${sub}) END` : 'NULL');
-    // In UPN order, a chunk at a time: keyset on the UPN, from the last chunk's last UPN on (so a
-    // run of equal UPNs is never cut; the users already read are skipped). Users without a UPN
-    // match no report row.
-    const inner = `SELECT u.upn COLLATE NOCASE AS k, u.rowid AS rid,
-        ${usageOk ? 'r.upn IS NOT NULL AS inr, r.exchange_last_activity AS exo, r.onedrive_last_activity AS od, r.sharepoint_last_activity AS sp, r.teams_last_activity AS tm' : '0 AS inr, NULL AS exo, NULL AS od, NULL AS sp, NULL AS tm'},
-        ${lookup(appsOk, `SELECT max(m.last_activity_date) FROM report_m365_app_user_detail m WHERE ${upnKey('m')}`)} AS apps,
-        ${lookup(activationsOk, `SELECT max(x.last_activated_date) FROM report_activations_user_detail x WHERE ${upnKey('x')}`)} AS act,
-        ${hasRecipientTypes ? `(SELECT max(mb.recipient_type) FROM report_mailbox_usage_detail mb WHERE ${upnKey('mb')})` : 'NULL'} AS rtype
-      FROM users u ${usageOk ? `LEFT JOIN report_active_user_detail r ON ${upnKey('r')}` : ''}
-      WHERE u.snapshot_id = :snapshot AND u.upn >= :after COLLATE NOCASE ORDER BY u.upn COLLATE NOCASE LIMIT :size`;
-    const chunks = new ChunkReader(db, inner, ['rid', 'inr', 'exo', 'od', 'sp', 'tm', 'apps', 'act', 'rtype'], ', max(k), max(k) = :after COLLATE NOCASE');
+  const inPer = (c: string) => (usageFrom === null ? '0' : `(${c} <> '' AND substr(${c}, 1, 10) > :from)`);
+  const dayParams: Record<string, string> = usageFrom === null ? {} : { from: usageFrom };
+  if (usageOk && span > 0) {
+    // A chunk at a time: keyset on the UPN, from the last chunk's last UPN on (so a run of equal
+    // UPNs is never cut; the users already read are skipped).
+    const inner = `SELECT r.upn COLLATE NOCASE AS k, u.rowid AS rid, r.exchange_last_activity AS exo, r.onedrive_last_activity AS od,
+        r.sharepoint_last_activity AS sp, r.teams_last_activity AS tm
+      FROM report_active_user_detail r JOIN users u ON u.snapshot_id = :snapshot AND u.upn = r.upn COLLATE NOCASE
+      WHERE r.snapshot_id = :snapshot AND r.upn >= :after COLLATE NOCASE ORDER BY r.upn COLLATE NOCASE LIMIT :size`;
+    const bits = `${REPORT_IN} | (CASE WHEN ${inPer('exo')} THEN ${REPORT_EXCHANGE} ELSE 0 END) | (CASE WHEN ${['od', 'sp', 'tm'].map(inPer).join(' OR ')} THEN ${REPORT_OTHER} ELSE 0 END)`;
+    const chunks = new ChunkReader(db, inner, ['rid', bits, ...(needDates ? ['exo', 'od', 'sp', 'tm'] : [])], ', max(k), max(k) = :after COLLATE NOCASE');
     for (let after = '', size = CHUNK; ; ) {
-      const { rows, extra } = chunks.read({ snapshot: snapshotId, after, size, ...(usageOk ? { from: usageFrom ?? '9999' } : {}) });
+      const { rows, extra } = chunks.read({ snapshot: snapshotId, after, size, ...dayParams });
       if (rows.length === size && extra[1] === 1) {
         size *= 2; // one UPN fills the chunk: read a larger one
         continue;
       }
-      for (const [rid, inr, exo, od, sp, tm, apps, act, rtype] of rows as ReportRow[]) {
-        const off = Number(rid) - lo;
+      for (const row of rows) {
+        const off = Number(row[0]) - lo;
         // A UPN the report holds twice (a deleted and a new account): the first row counts.
-        if (report[off] !== 0) continue;
-        let bits = REPORT_SEEN;
-        if (rtype !== null && SHARED.test(rtype)) bits |= REPORT_SHARED;
-        if (inr === '1') {
-          bits |= REPORT_IN;
-          if (inPeriod(exo)) bits |= REPORT_EXCHANGE;
-          const other = inPeriod(od) || inPeriod(sp) || inPeriod(tm) || inPeriod(apps) || inPeriod(act);
-          if (other) bits |= REPORT_OTHER;
-          if (!signInsOk) {
-            const at = newestActivity(exo, od, sp, tm, apps).at;
-            if (at === null || at < cutoff) bits |= REPORT_STALE;
-          }
-          if (keepText && (!other || !signInsOk)) reportText.set(off, [exo, od, sp, tm, apps, act]);
-        }
-        report[off] = bits;
+        if ((report[off] ?? 0) & REPORT_IN) continue;
+        report[off] = (report[off] ?? 0) | Number(row[1]);
+        if (needDates) reportText.set(off, [row[2] ?? null, row[3] ?? null, row[4] ?? null, row[5] ?? null]);
       }
       if (rows.length < size) break;
       after = extra[0] as string;
     }
   }
+  // CROSS JOIN keeps the grouped report rows outside, so users are looked up in UPN order.
+  /** Users whose newest date in a report is in the period (or all of its users, with their dates, when needed). */
+  const newestOf = (table: string, col: string, text: Map<number, string | null>): void => {
+    const rows = db
+      .prepare(
+        `SELECT u.rowid, g.d FROM (SELECT upn, max(${col}) AS d FROM ${table} WHERE snapshot_id = :snapshot GROUP BY upn COLLATE NOCASE ${needDates ? '' : `HAVING ${inPer(`max(${col})`)}`}) g
+         CROSS JOIN users u ON u.snapshot_id = :snapshot AND u.upn = g.upn COLLATE NOCASE`,
+      )
+      .raw(true)
+      .iterate({ snapshot: snapshotId, ...(needDates ? {} : dayParams) }) as IterableIterator<[number, string | null]>;
+    for (const [rowid, d] of rows) {
+      const off = rowid - lo;
+      if (inPeriod(d)) report[off] = (report[off] ?? 0) | REPORT_OTHER;
+      if (needDates) text.set(off, d);
+    }
+  };
+  if (usageOk && appsOk && span > 0) newestOf('report_m365_app_user_detail', 'last_activity_date', appsText);
+  if (usageOk && activationsOk && span > 0) newestOf('report_activations_user_detail', 'last_activated_date', activationText);
+  if (hasRecipientTypes && span > 0) {
+    // lower(t) LIKE '%hared%' only narrows the rows; /shared/i decides.
+    const rows = db
+      .prepare(
+        `SELECT u.rowid, g.t FROM (SELECT upn, max(recipient_type) AS t FROM report_mailbox_usage_detail WHERE snapshot_id = :snapshot GROUP BY upn COLLATE NOCASE HAVING lower(max(recipient_type)) LIKE '%hared%') g
+         CROSS JOIN users u ON u.snapshot_id = :snapshot AND u.upn = g.upn COLLATE NOCASE`,
+      )
+      .raw(true)
+      .iterate({ snapshot: snapshotId }) as IterableIterator<[number, string]>;
+    for (const [rowid, t] of rows) if (SHARED.test(t)) report[rowid - lo] = (report[rowid - lo] ?? 0) | REPORT_SHARED;
+  }
+  /** A user's six report dates, for the items. */
+  const datesOf = (off: number): ReportDates => {
+    const [exo = null, od = null, sp = null, tm = null] = reportText.get(off) ?? [];
+    return [exo, od, sp, tm, appsText.get(off) ?? null, activationText.get(off) ?? null];
+  };
 
   const item = (u: UserRow, skuId: string, reclaimable: boolean, facts: FindingItem['facts']): FindingItem => ({
     userId: u[1],
@@ -395,7 +413,6 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
     let shared: FindingItem['facts'] | undefined;
     for (const l of paid) if (f.hit(u[1])) f.items.push(item(u, l.skuId, reclaimable, (shared ??= facts())));
   };
-  const noText: ReportDates = [null, null, null, null, null, null];
 
   /** Every user finding of one licensed user. */
   const visit = (u: UserRow, lic: readonly Licence[]): void => {
@@ -459,19 +476,19 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
             });
           }
         }
-      } else if (!signInsOk && inReport && (rep & REPORT_STALE) !== 0) {
-        if (!accountExcluded) reportBased += 1;
-        perSku('inactive-users', u, paid, accountExcluded, true, () => {
-          const [exo, od, sp, tm, apps] = reportText.get(off) ?? noText;
-          return { lastActivity: newestActivity(exo, od, sp, tm, apps).newest, basis: 'newest activity date in the usage reports' };
-        });
+      } else if (!signInsOk && inReport) {
+        const newest = newestActivity(...datesOf(off).slice(0, 5));
+        if (newest.at === null || newest.at < cutoff) {
+          if (!accountExcluded) reportBased += 1;
+          perSku('inactive-users', u, paid, accountExcluded, true, () => ({ lastActivity: newest.newest, basis: 'newest activity date in the usage reports' }));
+        }
       }
     }
 
     // 4. No use of what the SKU is for; mailbox-only users on a suite SKU.
     if (enabled && !recent && inReport && (rep & REPORT_OTHER) === 0) {
       const facts = (): FindingItem['facts'] => {
-        const [exchange, oneDrive, sharePoint, teams, apps, activation] = reportText.get(off) ?? noText;
+        const [exchange, oneDrive, sharePoint, teams, apps, activation] = datesOf(off);
         return { exchange, oneDrive, sharePoint, teams, apps, activation };
       };
       if ((rep & REPORT_EXCHANGE) === 0) {
@@ -549,7 +566,10 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
      FROM users u WHERE u.rowid BETWEEN :a AND :b AND +u.snapshot_id = :snapshot ORDER BY u.rowid`,
     ['rid', 'id', 'upn', 'dn', 'en', 'ut', 'created'],
   );
-  const LICENCE_COLS = ['user_id', 'sku_id', 'source', 'group_id', 'error', 'state', 'disabled_plans'];
+  // A licence as the pass reads it: the common values (error None, state Active, no disabled
+  // plans) come as NULL, which costs nothing to read; error and state matter only for failed ones.
+  const plain = "(error IS NULL OR error = 'None') AND (state IS NULL OR state = 'Active')";
+  const LICENCE_COLS = ['user_id', 'sku_id', "source = 'group'", 'group_id', `CASE WHEN ${plain} THEN NULL ELSE error END`, `CASE WHEN ${plain} THEN NULL ELSE state END`, "NULLIF(disabled_plans, '[]')"];
   /** Returns false when the licences were out of step. */
   const runPass = (streaming: boolean): boolean => {
     b = newBuilders();
@@ -560,13 +580,17 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
     if (!streaming) {
       const licencesOf = db.prepare(`SELECT ${LICENCE_COLS.join(', ')} FROM user_licenses WHERE snapshot_id = ? AND user_id = ? ORDER BY rowid`).raw(true);
       for (const u of users) {
-        const rows = licencesOf.all(snapshotId, u[1]) as LicenceRow[];
-        if (rows.length > 0) visit(u, rows.map(toLicence));
+        const rows = licencesOf.all(snapshotId, u[1]) as unknown[][];
+        if (rows.length > 0) visit(u, rows.map((r) => toLicence(r.map(asText) as LicenceRow)));
       }
       return true;
     }
     const licRange = db.prepare('SELECT min(rowid) AS lo, max(rowid) AS hi FROM user_licenses WHERE snapshot_id = ?').get(snapshotId) as { lo: number | null; hi: number | null };
-    const licReader = new ChunkReader(db, `SELECT ${LICENCE_COLS.join(', ')} FROM user_licenses WHERE rowid BETWEEN :a AND :b AND +snapshot_id = :snapshot ORDER BY rowid`, LICENCE_COLS);
+    const licReader = new ChunkReader(
+      db,
+      'SELECT user_id, sku_id, source, group_id, error, state, disabled_plans FROM user_licenses WHERE rowid BETWEEN :a AND :b AND +snapshot_id = :snapshot ORDER BY rowid',
+      LICENCE_COLS,
+    );
     const licences = rangeRows(licReader, { snapshot: snapshotId }, licRange.lo ?? 0, licRange.hi ?? -1) as Iterator<LicenceRow>;
     let next = licences.next();
     for (const u of users) {
@@ -738,12 +762,12 @@ function toLicence(r: LicenceRow): Licence {
   const state = r[5] || null;
   return {
     skuId: r[1],
-    source: r[2] === 'group' ? 'group' : 'direct',
+    source: r[2] === '1' ? 'group' : 'direct',
     groupId: r[3] || null,
     ok: !isAssignmentError(error) && (state === null || state.toLowerCase() !== 'error'),
     error,
     state,
-    disabledPlans: r[6],
+    disabledPlans: r[6] ?? '[]',
   };
 }
 
@@ -793,10 +817,12 @@ class ChunkReader {
   }
   read(params: Record<string, string | number>): { rows: Cells[]; extra: unknown[] } {
     const [text, count, ...extra] = this.packed.get(params) as unknown[];
-    const rows = unpack(text, this.cols.length, count) ?? (this.plain.all(params) as unknown[][]).map((r) => r.map((v) => (v === null || v === undefined ? null : String(v))));
+    const rows = unpack(text, this.cols.length, count) ?? (this.plain.all(params) as unknown[][]).map((r) => r.map(asText));
     return { rows, extra };
   }
 }
+
+const asText = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
 function unpack(text: unknown, n: number, count: unknown): Cells[] | null {
   if (text === null) return count === 0 ? [] : null;
