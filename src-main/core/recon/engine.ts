@@ -82,14 +82,13 @@ const SIGN_IN_SUCCESSFUL = 2;
 const SIGN_IN_ATTEMPT = 3;
 // A user's usage report facts, read once, as bits.
 /** In the activity report. */
-const REPORT_IN = 2;
+const REPORT_IN = 1;
 /** Exchange activity in the period. */
 const REPORT_EXCHANGE = 4;
 /** OneDrive, SharePoint, Teams, Microsoft 365 Apps or activation in the period. */
 const REPORT_OTHER = 8;
 /** The mailbox report's recipient type says shared. */
 const REPORT_SHARED = 16;
-
 
 /** Treat both null and "None" (and empty) as success (licenseAssignmentState.error). */
 export function isAssignmentError(error: string | null | undefined): boolean {
@@ -357,8 +356,11 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
       after = extra[0] as string;
     }
   }
-  // CROSS JOIN keeps the grouped report rows outside, so users are looked up in UPN order.
-  /** Users whose newest date in a report is in the period (or all of its users, with their dates, when needed). */
+  /**
+   * Users whose newest date in a report is in the period (or all of its users, with their dates,
+   * when needed). CROSS JOIN keeps the grouped report rows outside, so users are looked up in
+   * UPN order.
+   */
   const newestOf = (table: string, col: string, text: Map<number, string | null>): void => {
     const rows = db
       .prepare(
@@ -376,15 +378,19 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
   if (usageOk && appsOk && span > 0) newestOf('report_m365_app_user_detail', 'last_activity_date', appsText);
   if (usageOk && activationsOk && span > 0) newestOf('report_activations_user_detail', 'last_activated_date', activationText);
   if (hasRecipientTypes && span > 0) {
-    // lower(t) LIKE '%hared%' only narrows the rows; /shared/i decides.
+    // The report's rows in stored order, narrowed in SQL to those whose type can say shared
+    // (lower(t) LIKE '%hared%' holds whenever /shared/i does); for each, the type of its UPN as
+    // before (the max over the UPN's rows), which /shared/i then decides.
+    const mb = db.prepare('SELECT min(rowid) AS lo, max(rowid) AS hi FROM report_mailbox_usage_detail WHERE snapshot_id = ?').get(snapshotId) as { lo: number | null; hi: number | null };
     const rows = db
       .prepare(
-        `SELECT u.rowid, g.t FROM (SELECT upn, max(recipient_type) AS t FROM report_mailbox_usage_detail WHERE snapshot_id = :snapshot GROUP BY upn COLLATE NOCASE HAVING lower(max(recipient_type)) LIKE '%hared%') g
-         CROSS JOIN users u ON u.snapshot_id = :snapshot AND u.upn = g.upn COLLATE NOCASE`,
+        `SELECT u.rowid, (SELECT max(m.recipient_type) FROM report_mailbox_usage_detail m WHERE m.snapshot_id = :snapshot AND m.upn = s.upn COLLATE NOCASE)
+         FROM (SELECT upn FROM report_mailbox_usage_detail WHERE rowid BETWEEN :lo AND :hi AND +snapshot_id = :snapshot AND lower(recipient_type) LIKE '%hared%') s
+         CROSS JOIN users u ON u.snapshot_id = :snapshot AND u.upn = s.upn COLLATE NOCASE`,
       )
       .raw(true)
-      .iterate({ snapshot: snapshotId }) as IterableIterator<[number, string]>;
-    for (const [rowid, t] of rows) if (SHARED.test(t)) report[rowid - lo] = (report[rowid - lo] ?? 0) | REPORT_SHARED;
+      .iterate({ snapshot: snapshotId, lo: mb.lo ?? 0, hi: mb.hi ?? -1 }) as IterableIterator<[number, string | null]>;
+    for (const [rowid, t] of rows) if (t !== null && SHARED.test(t)) report[rowid - lo] = (report[rowid - lo] ?? 0) | REPORT_SHARED;
   }
   /** A user's six report dates, for the items. */
   const datesOf = (off: number): ReportDates => {
