@@ -67,4 +67,39 @@ describe('the findings pass', () => {
     expect(counts.findings.map((f) => [f.kind, f.count, f.users, f.excluded, f.items.length])).toEqual(all.findings.map((f) => [f.kind, f.count, f.users, f.excluded, 0]));
     expect(all.findings.find((f) => f.kind === 'never-signed-in')?.items.map((i) => i.userId).sort()).toEqual(['erin', 'hal']);
   });
+
+  it('reads sign-ins and the usage report past its chunks, and a run of one UPN longer than a chunk', () => {
+    const { db, dir } = tempDb();
+    dirs.push(dir);
+    const n = 20_000;
+    const shared = 9_000; // users 0..8999 share one UPN (in varying case), longer than a chunk of 8192
+    const upnOf = (i: number) => (i < shared ? (i % 2 ? 'Team@Contoso.example' : 'team@contoso.example') : `u${i}@contoso.example`);
+    const id = insertSnapshot(db, { skus: [{ ...E3, enabled: n, consumed: n, plans: ['EXCHANGE_S_ENTERPRISE', 'SHAREPOINTENTERPRISE', 'OFFICESUBSCRIPTION'] }], users: [] });
+    const insert = db.transaction(() => {
+      const user = db.prepare("INSERT INTO users (snapshot_id, id, upn, display_name, account_enabled, user_type, created_at) VALUES (?, ?, ?, ?, 1, 'Member', '2020-01-01T00:00:00Z')");
+      const lic = db.prepare("INSERT INTO user_licenses (snapshot_id, user_id, sku_id, source, state, error) VALUES (?, ?, ?, 'direct', 'Active', 'None')");
+      const sign = db.prepare('INSERT INTO sign_in_activity (snapshot_id, user_id, last_successful) VALUES (?, ?, ?)');
+      const rep = db.prepare('INSERT INTO report_active_user_detail (snapshot_id, upn, exchange_last_activity, report_refresh_date) VALUES (?, ?, ?, ?)');
+      for (let i = 0; i < n; i++) {
+        const uid = `user-${String(i).padStart(6, '0')}`;
+        user.run(id, uid, upnOf(i), `User ${i}`);
+        lic.run(id, uid, E3.id);
+        // Every third user last signed in long ago; the rest recently.
+        sign.run(id, uid, i % 3 === 0 ? '2024-01-01T00:00:00Z' : '2025-05-30T00:00:00Z');
+        // The report: one row for the shared UPN (Exchange only), and for every other user from
+        // 9000 on, Exchange activity on every fourth (mailbox-only) and none on the rest (no use).
+        if (i === 0) rep.run(id, 'TEAM@contoso.example', '2025-05-20', '2025-05-30');
+        else if (i >= shared) rep.run(id, upnOf(i), i % 4 === 0 ? '2025-05-20' : null, '2025-05-30');
+      }
+      db.prepare("INSERT INTO dataset_runs (snapshot_id, dataset, status, items) VALUES (?, 'report.activeUserDetail', 'ok', 1)").run(id);
+    });
+    insert();
+    const r = computeFindings(db, id, { settings, asOf, itemLimit: 0 });
+    const count = (k: string) => r.findings.find((f) => f.kind === k)?.count;
+    const others = Array.from({ length: n - shared }, (_, k) => k + shared);
+    expect(count('inactive-users')).toBe(Math.ceil(n / 3));
+    // Enabled users in the report without other activity: Exchange activity makes them mailbox-only, none makes them no-use.
+    expect(count('mailbox-only')).toBe(shared + others.filter((i) => i % 4 === 0).length);
+    expect(count('no-use')).toBe(others.filter((i) => i % 4 !== 0).length);
+  });
 });
