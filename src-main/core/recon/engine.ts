@@ -582,10 +582,10 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
     attemptBased = 0;
     reportBased = 0;
     errorGroups = new Map();
-    const users = rangeRows(userRows, { snapshot: snapshotId }, lo, lo + span - 1) as Iterable<UserRow>;
+    const users = new RangeCursor(userRows, { snapshot: snapshotId }, lo, lo + span - 1);
     if (!streaming) {
       const licencesOf = db.prepare(`SELECT ${LICENCE_COLS.join(', ')} FROM user_licenses WHERE snapshot_id = ? AND user_id = ? ORDER BY rowid`).raw(true);
-      for (const u of users) {
+      for (let u = users.peek() as UserRow | undefined; u !== undefined; users.advance(), u = users.peek() as UserRow | undefined) {
         const rows = licencesOf.all(snapshotId, u[1]) as unknown[][];
         if (rows.length > 0) visit(u, rows.map((r) => toLicence(r.map(asText) as LicenceRow)));
       }
@@ -597,20 +597,20 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
       'SELECT user_id, sku_id, source, group_id, error, state, disabled_plans FROM user_licenses WHERE rowid BETWEEN :a AND :b AND +snapshot_id = :snapshot ORDER BY rowid',
       LICENCE_COLS,
     );
-    const licences = rangeRows(licReader, { snapshot: snapshotId }, licRange.lo ?? 0, licRange.hi ?? -1) as Iterator<LicenceRow>;
-    let next = licences.next();
-    for (const u of users) {
-      if (next.done || next.value[0] !== u[1]) continue; // unlicensed (or out of step)
+    const licences = new RangeCursor(licReader, { snapshot: snapshotId }, licRange.lo ?? 0, licRange.hi ?? -1);
+    for (let u = users.peek() as UserRow | undefined; u !== undefined; users.advance(), u = users.peek() as UserRow | undefined) {
+      let l = licences.peek() as LicenceRow | undefined;
+      if (l === undefined || l[0] !== u[1]) continue; // unlicensed (or out of step)
       const lic: Licence[] = [];
       do {
-        lic.push(toLicence(next.value));
-        next = licences.next();
-      } while (!next.done && next.value[0] === u[1]);
+        lic.push(toLicence(l));
+        licences.advance();
+        l = licences.peek() as LicenceRow | undefined;
+      } while (l !== undefined && l[0] === u[1]);
       visit(u, lic);
     }
-    if (next.done) return true;
     const known = db.prepare('SELECT 1 FROM users WHERE snapshot_id = ? AND id = ?').pluck();
-    for (; !next.done; next = licences.next()) if (known.get(snapshotId, next.value[0]) !== undefined) return false;
+    for (let l = licences.peek(); l !== undefined; licences.advance(), l = licences.peek()) if (known.get(snapshotId, l[0]) !== undefined) return false;
     return true;
   };
   if (!runPass(true)) runPass(false);
@@ -845,7 +845,30 @@ function unpack(text: unknown, n: number, count: unknown): Cells[] | null {
   return rows;
 }
 
-/** The rows of a ChunkReader over a rowid range (its query takes :a and :b), in order. */
-function* rangeRows(reader: ChunkReader, params: Record<string, string | number>, from: number, to: number): Generator<Cells> {
-  for (let a = from; a <= to; a += CHUNK) yield* reader.read({ ...params, a, b: Math.min(to, a + CHUNK - 1) }).rows;
+/** The rows of a ChunkReader over a rowid range (its query takes :a and :b), in order, a chunk at a time. */
+class RangeCursor {
+  private rows: Cells[] = [];
+  private i = 0;
+  private next: number;
+  constructor(
+    private readonly reader: ChunkReader,
+    private readonly params: Record<string, string | number>,
+    from: number,
+    private readonly to: number,
+  ) {
+    this.next = from;
+  }
+  /** The current row, or undefined past the last. */
+  peek(): Cells | undefined {
+    while (this.i >= this.rows.length) {
+      if (this.next > this.to) return undefined;
+      this.rows = this.reader.read({ ...this.params, a: this.next, b: Math.min(this.to, this.next + CHUNK - 1) }).rows;
+      this.i = 0;
+      this.next += CHUNK;
+    }
+    return this.rows[this.i];
+  }
+  advance(): void {
+    this.i += 1;
+  }
 }
