@@ -47,7 +47,7 @@ type UserRow = [rowid: string, id: string, upn: string | null, displayName: stri
 /** A user's dates in the usage reports: Exchange, OneDrive, SharePoint, Teams, Microsoft 365 Apps, activation. */
 type ReportDates = [string | null, string | null, string | null, string | null, string | null, string | null];
 
-/** A user_licenses row as the pass reads it: source 'group' as '1', error and state only when not plain, disabled plans only when some. */
+/** A user_licenses row as the pass reads it: source 'group' as '1', disabled plans only when some. */
 type LicenceRow = [userId: string, skuId: string, group: string, groupId: string | null, error: string | null, state: string | null, disabledPlans: string | null];
 
 /** A row as ChunkReader gives it: every value as text, NULL as null. */
@@ -92,7 +92,7 @@ const REPORT_SHARED = 16;
 
 /** Treat both null and "None" (and empty) as success (licenseAssignmentState.error). */
 export function isAssignmentError(error: string | null | undefined): boolean {
-  return error !== null && error !== undefined && error !== '' && error.toLowerCase() !== 'none';
+  return error !== null && error !== undefined && error !== '' && error !== 'None' && error.toLowerCase() !== 'none';
 }
 
 class FindingBuilder {
@@ -572,10 +572,8 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
      FROM users u WHERE u.rowid BETWEEN :a AND :b AND +u.snapshot_id = :snapshot ORDER BY u.rowid`,
     ['rid', 'id', 'upn', 'dn', 'en', 'ut', 'created'],
   );
-  // A licence as the pass reads it: the common values (error None, state Active, no disabled
-  // plans) come as NULL, which costs nothing to read; error and state matter only for failed ones.
-  const plain = "(error IS NULL OR error = 'None') AND (state IS NULL OR state = 'Active')";
-  const LICENCE_COLS = ['user_id', 'sku_id', "source = 'group'", 'group_id', `CASE WHEN ${plain} THEN NULL ELSE error END`, `CASE WHEN ${plain} THEN NULL ELSE state END`, "NULLIF(disabled_plans, '[]')"];
+  // A licence as the pass reads it: source as 1 for group, and no disabled plans as NULL.
+  const LICENCE_COLS = ['user_id', 'sku_id', "source = 'group'", 'group_id', 'error', 'state', "NULLIF(disabled_plans, '[]')"];
   /** Returns false when the licences were out of step. */
   const runPass = (streaming: boolean): boolean => {
     b = newBuilders();
@@ -770,7 +768,7 @@ function toLicence(r: LicenceRow): Licence {
     skuId: r[1],
     source: r[2] === '1' ? 'group' : 'direct',
     groupId: r[3] || null,
-    ok: !isAssignmentError(error) && (state === null || state.toLowerCase() !== 'error'),
+    ok: !isAssignmentError(error) && (state === null || state === 'Active' || state.toLowerCase() !== 'error'),
     error,
     state,
     disabledPlans: r[6] ?? '[]',
