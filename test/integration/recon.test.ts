@@ -155,7 +155,7 @@ describe('exclusions are honoured in every count', () => {
       expect(ids(report, 'disabled-accounts').has(id)).toBe(false);
     }
     expect(byKind(report, 'never-signed-in').excluded + byKind(report, 'disabled-accounts').excluded).toBeGreaterThan(0);
-    const open = computeFindings(db, report.snapshotId, { settings: { ...defaultSettings(), excludedUpnPatterns: [] }, asOf });
+    const open = computeFindings(db, report.snapshotId, { settings: { ...defaultSettings(), excludedUpnPatterns: [], excludeSharedMailboxes: false }, asOf });
     const surfaced = [...truth.excludedAccounts].filter((id) => ids(open, 'never-signed-in').has(id) || ids(open, 'disabled-accounts').has(id));
     // Shared mailboxes are disabled; service accounts never sign in (after their grace period as new accounts).
     const records = Array.from({ length: data.userCount }, (_, i) => data.userRecord(i));
@@ -163,6 +163,29 @@ describe('exclusions are honoured in every count', () => {
     expect(expected.length).toBeGreaterThan(0);
     expect(surfaced.sort()).toEqual(expected.sort());
     expect(byKind(open, 'disabled-accounts').count).toBeGreaterThan(byKind(report, 'disabled-accounts').count);
+  });
+
+  it("shared mailboxes named like people are left out by the mailbox report's Recipient Type, and the UPN patterns still work", () => {
+    // The admin center's Mailbox usage report: Recipient type is "Either Shared or User"
+    // (learn.microsoft.com/microsoft-365/admin/activity-reports/mailbox-usage).
+    const ids = (r: FindingsReport, k: FindingKind) => new Set(byKind(r, k).items.map((i) => i.userId));
+    const records = Array.from({ length: data.userCount }, (_, i) => data.userRecord(i));
+    const enabledOld = records.filter((r) => truth.sharedByRecipientType.has(r.user.id) && r.user.accountEnabled && !r.truth.recentlyCreated).map((r) => r.user.id).sort();
+    expect(enabledOld.length, 'the demo tenant plants enabled shared mailboxes with plain names').toBeGreaterThan(0);
+    const kinds = ['inactive-users', 'never-signed-in', 'no-use', 'disabled-accounts', 'mailbox-only'] as const;
+    for (const id of truth.sharedByRecipientType) for (const k of kinds) expect(ids(report, k).has(id), `${id} in ${k}`).toBe(false);
+
+    // Without the recipient type, nothing else knows them: they read as people who never signed in.
+    const untyped = computeFindings(db, report.snapshotId, { settings: { ...defaultSettings(), excludeSharedMailboxes: false }, asOf });
+    expect([...ids(untyped, 'never-signed-in')].filter((id): id is string => id !== null && truth.sharedByRecipientType.has(id)).sort()).toEqual(enabledOld);
+    // Each holds one paid SKU (Exchange Online Plan 1): counted as excluded by default, not otherwise.
+    expect(byKind(report, 'never-signed-in').excluded - byKind(untyped, 'never-signed-in').excluded).toBe(enabledOld.length);
+    expect(byKind(report, 'never-signed-in').count).toBe(byKind(untyped, 'never-signed-in').count - enabledOld.length);
+
+    // The UPN patterns alone still leave out the shared.* mailboxes and the service accounts.
+    const byUpn = [...truth.excludedAccounts].filter((id) => !truth.sharedByRecipientType.has(id));
+    expect(byUpn.length).toBeGreaterThan(0);
+    for (const id of byUpn) for (const k of kinds) expect(ids(untyped, k).has(id), `${id} in ${k}`).toBe(false);
   });
 
   it('a seat buffer per SKU and excluded SKUs change the counts', () => {

@@ -1,14 +1,17 @@
 /**
  * The reconciliation engine: every finding of a snapshot, with its evidence.
  *
- * Cost: one streaming SQL pass over the licensed users (each with its licences folded
- * into one column, its sign-in row and, when names are not concealed, its usage report
- * rows joined by UPN), plus a few small queries (SKUs, plans, groups, samples of the
- * reports). No per-user query is ever made.
+ * Cost: about one scan. Each per-user table is read once, in an order an index gives for free
+ * (sign-ins by user id, usage reports by UPN, users and licences in stored order), a chunk of
+ * rows at a time, plus a few small queries (SKUs, plans, groups, samples of the reports). No
+ * per-user query is made, no lookup lands far from the previous one, and no temporary b-tree
+ * is built; the memory kept per user is a few bytes, plus the dates of candidate users when
+ * items are kept.
  */
 import type { Finding, FindingItem, FindingKind, FindingsReport, ReconSettings } from '../../shared/recon';
 import { builtinCatalog } from '../catalog/builtin';
 import type { Catalog } from '../catalog/catalog';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/db';
 import { datasetRuns, getSnapshot, type DatasetRunInfo } from '../store/queries';
 import { OperatorError } from '../errors/operator-error';
@@ -38,27 +41,17 @@ interface SkuInfoRow {
   consumed: number;
 }
 
-interface UserPassRow {
-  id: string;
-  upn: string | null;
-  dn: string | null;
-  en: number | null;
-  ut: string | null;
-  created: string | null;
-  hasSi: number;
-  si: string | null;
-  sn: string | null;
-  ss: string | null;
-  lic: string | null;
-  exo?: string | null;
-  od?: string | null;
-  sp?: string | null;
-  tm?: string | null;
-  inReport?: number;
-  appsAct?: string | null;
-  actv?: string | null;
-  rtype?: string | null;
-}
+/** A user as the pass reads it (text, as ChunkReader gives it). */
+type UserRow = [rowid: string, id: string, upn: string | null, displayName: string | null, accountEnabled: string | null, userType: string | null, created: string | null];
+
+/** A user's dates in the usage reports: Exchange, OneDrive, SharePoint, Teams, Microsoft 365 Apps, activation. */
+type ReportDates = [string | null, string | null, string | null, string | null, string | null, string | null];
+
+/** A user_licenses row as the pass reads it: source 'group' as '1', disabled plans only when some. */
+type LicenceRow = [userId: string, skuId: string, group: string, groupId: string | null, error: string | null, state: string | null, disabledPlans: string | null];
+
+/** A row as ChunkReader gives it: every value as text, NULL as null. */
+type Cells = (string | null)[];
 
 interface Licence {
   skuId: string;
@@ -70,33 +63,63 @@ interface Licence {
   disabledPlans: string;
 }
 
+/** What the findings ask of a SKU, worked out once per SKU rather than once per holder. */
+interface SkuFacts {
+  excluded: boolean;
+  /** Carries a plan whose use the activity reports show. */
+  workload: boolean;
+  /** The mailbox-only SKU to move to when the SKU is a suite, else null. */
+  downgradeTo: string | null;
+}
+
 const HEX32 = /^[0-9a-f]{32}$/i;
+const SHARED = /shared/i;
+
+// A user's sign-in row, read once: none, never signed in, or the kind of its last sign-in time.
+const SIGN_IN_NONE = 0;
+const SIGN_IN_NEVER = 1;
+const SIGN_IN_SUCCESSFUL = 2;
+const SIGN_IN_ATTEMPT = 3;
+// A user's usage report facts, read once, as bits.
+/** In the activity report. */
+const REPORT_IN = 1;
+/** Exchange activity in the period. */
+const REPORT_EXCHANGE = 4;
+/** OneDrive, SharePoint, Teams, Microsoft 365 Apps or activation in the period. */
+const REPORT_OTHER = 8;
+/** The mailbox report's recipient type says shared. */
+const REPORT_SHARED = 16;
 
 /** Treat both null and "None" (and empty) as success (licenseAssignmentState.error). */
 export function isAssignmentError(error: string | null | undefined): boolean {
-  return error !== null && error !== undefined && error !== '' && error.toLowerCase() !== 'none';
+  return error !== null && error !== undefined && error !== '' && error !== 'None' && error.toLowerCase() !== 'none';
 }
 
 class FindingBuilder {
   count = 0;
   excluded = 0;
+  /** Distinct users: the pass visits each user once, so counting changes of user is enough. */
+  users = 0;
+  private lastUser: string | null = null;
   readonly items: FindingItem[] = [];
-  readonly users = new Set<string>();
   readonly notes: string[] = [];
   reduced = false;
   constructor(
     readonly kind: FindingKind,
     readonly limit: number,
   ) {}
-  /** Counts an item; builds it only while the item limit allows. */
-  add(item: FindingItem | (() => FindingItem), userId: string | null = null): void {
+  /** Counts one item (of a user, or of none); true while the item limit wants the item built. */
+  hit(userId: string | null): boolean {
     this.count += 1;
-    if (userId) this.users.add(userId);
-    if (this.items.length < this.limit) {
-      const it = typeof item === 'function' ? item() : item;
-      if (!userId && it.userId) this.users.add(it.userId);
-      this.items.push(it);
+    if (userId !== null && userId !== this.lastUser) {
+      this.lastUser = userId;
+      this.users += 1;
     }
+    return this.items.length < this.limit;
+  }
+  /** Counts an item that is about no single user, and keeps it while the limit allows. */
+  add(item: FindingItem): void {
+    if (this.hit(null)) this.items.push(item);
   }
 }
 
@@ -229,11 +252,366 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
   if (!usersOk) globalNotes.push(runNote('users', 'Users and their licences'));
 
   // --- Builders ------------------------------------------------------------------------------
-  const b = Object.fromEntries(
-    (['seat-position', 'disabled-accounts', 'inactive-users', 'never-signed-in', 'no-use', 'mailbox-only', 'overlap', 'duplicate-assignment', 'guests', 'assignment-errors', 'concealed-names', 'disabled-plans'] as const).map(
-      (k) => [k, new FindingBuilder(k, limit)],
-    ),
-  ) as Record<FindingKind, FindingBuilder>;
+  const kinds = ['seat-position', 'disabled-accounts', 'inactive-users', 'never-signed-in', 'no-use', 'mailbox-only', 'overlap', 'duplicate-assignment', 'guests', 'assignment-errors', 'concealed-names', 'disabled-plans'] as const;
+  const newBuilders = (): Record<FindingKind, FindingBuilder> => Object.fromEntries(kinds.map((k) => [k, new FindingBuilder(k, limit)])) as Record<FindingKind, FindingBuilder>;
+  let b = newBuilders();
+
+  // --- The pass over licensed users --------------------------------------------------------------
+  // Three reads, each in an order an index gives for free, so that every lookup lands next to the
+  // previous one (no random seeks, no temporary b-tree):
+  //  1. sign-ins in user id order (the users' primary key beside sign_in_activity's);
+  //  2. the usage reports in UPN order (users_by_upn beside the reports' UPN indexes);
+  //  3. users and their licences in stored order, where every finding is judged.
+  // 1 and 2 leave what the judging needs in arrays indexed by the user's rowid.
+  const cutoff = asOfMs - settings.inactiveDays * DAY;
+  const refreshDate = refresh.get('report.activeUserDetail') ?? null;
+  const usageFrom = refreshDate ? dayMinus(refreshDate, settings.usageDays) : null;
+  const inPeriod = (d: string | null): boolean => !!d && usageFrom !== null && d.slice(0, 10) > usageFrom;
+  const keepText = limit > 0;
+  let attemptBased = 0;
+  let reportBased = 0;
+  let errorGroups = new Map<string, number>();
+
+  const skuFacts = new Map<string, SkuFacts>();
+  const factsOf = (skuId: string): SkuFacts => {
+    let f = skuFacts.get(skuId);
+    if (!f) {
+      const p = plansOf(skuId);
+      f = { excluded: skuExcluded(skuId), workload: p !== undefined && hasWorkload(p), downgradeTo: p !== undefined && isSuite(p) ? mailboxDowngrade(p) : null };
+      skuFacts.set(skuId, f);
+    }
+    return f;
+  };
+
+  const range = db.prepare('SELECT min(rowid) AS lo, max(rowid) AS hi FROM users WHERE snapshot_id = ?').get(snapshotId) as { lo: number | null; hi: number | null };
+  const lo = range.lo ?? 0;
+  const span = range.hi === null ? 0 : range.hi - lo + 1;
+
+  // 1. Sign-ins: the kind of the last successful sign-in and its time, per user.
+  const signInKind = new Uint8Array(span);
+  const signInAt = new Float64Array(span);
+  /** The dates as Graph sent them, for the items (only when items are kept, only for candidates). */
+  const signInText = new Map<number, [si: string | null, sn: string | null, ss: string | null]>();
+  if (signInsOk && span > 0) {
+    // In user id order, a chunk at a time (keyset on the id, from the last chunk's last id on).
+    const inner = `SELECT a.user_id AS k, u.rowid AS rid, a.last_sign_in AS si, a.last_non_interactive AS sn, a.last_successful AS ss
+      FROM sign_in_activity a JOIN users u ON u.snapshot_id = :snapshot AND u.id = a.user_id
+      WHERE a.snapshot_id = :snapshot AND a.user_id >= :after ORDER BY a.user_id LIMIT :size`;
+    const chunks = new ChunkReader(db, inner, ['rid', 'si', 'sn', 'ss'], ', max(k)');
+    for (let after = ''; ; ) {
+      const { rows, extra } = chunks.read({ snapshot: snapshotId, after, size: CHUNK });
+      for (const [rid, si, sn, ss] of rows as [string, string | null, string | null, string | null][]) {
+        const off = Number(rid) - lo;
+        if (signInKind[off] !== SIGN_IN_NONE) continue; // the last chunk's last row, read again
+        const fact = lastSuccessfulSignIn({ lastSignIn: si, lastNonInteractive: sn, lastSuccessful: ss });
+        signInKind[off] = fact.kind === 'never' ? SIGN_IN_NEVER : fact.kind === 'successful' ? SIGN_IN_SUCCESSFUL : SIGN_IN_ATTEMPT;
+        if (fact.kind !== 'never') signInAt[off] = fact.at;
+        if (keepText && (fact.kind === 'never' || fact.at < cutoff)) signInText.set(off, [si, sn, ss]);
+      }
+      if (rows.length < CHUNK) break;
+      after = extra[0] as string;
+    }
+  }
+
+  // 2. Usage reports, joined to users by UPN as SQLite compares them (NOCASE, the reports' UPN
+  // indexes), each report read once in UPN order beside users_by_upn. The activity report gives
+  // a user's four dates; the Microsoft 365 Apps and activation reports the newest date of each
+  // UPN (a user's max, as before); the mailbox report, only when it carries recipient types at
+  // all, the recipient type. The period tests run in SQL (substr(d, 1, 10) > :from is
+  // inPeriod(d): for d's first ten characters SQLite and JS compare alike), so the dates
+  // themselves are read only when items are kept or, without sign-ins, the newest is needed.
+  const report = new Uint8Array(span);
+  /** A user's activity report dates (Exchange, OneDrive, SharePoint, Teams), then Apps and activation. */
+  const reportText = new Map<number, [string | null, string | null, string | null, string | null]>();
+  const appsText = new Map<number, string | null>();
+  const activationText = new Map<number, string | null>();
+  const needDates = keepText || !signInsOk;
+  const hasRecipientTypes =
+    mailboxOk && settings.excludeSharedMailboxes && db.prepare('SELECT 1 FROM report_mailbox_usage_detail WHERE snapshot_id = ? AND recipient_type IS NOT NULL LIMIT 1').get(snapshotId) !== undefined;
+  const inPer = (c: string) => (usageFrom === null ? '0' : `(${c} <> '' AND substr(${c}, 1, 10) > :from)`);
+  const dayParams: Record<string, string> = usageFrom === null ? {} : { from: usageFrom };
+  if (usageOk && span > 0) {
+    // A chunk at a time: keyset on the UPN, from the last chunk's last UPN on (so a run of equal
+    // UPNs is never cut; the users already read are skipped).
+    const inner = `SELECT r.upn COLLATE NOCASE AS k, u.rowid AS rid, r.exchange_last_activity AS exo, r.onedrive_last_activity AS od,
+        r.sharepoint_last_activity AS sp, r.teams_last_activity AS tm
+      FROM report_active_user_detail r JOIN users u ON u.snapshot_id = :snapshot AND u.upn = r.upn COLLATE NOCASE
+      WHERE r.snapshot_id = :snapshot AND r.upn >= :after COLLATE NOCASE ORDER BY r.upn COLLATE NOCASE LIMIT :size`;
+    const bits = `${REPORT_IN} | (CASE WHEN ${inPer('exo')} THEN ${REPORT_EXCHANGE} ELSE 0 END) | (CASE WHEN ${['od', 'sp', 'tm'].map(inPer).join(' OR ')} THEN ${REPORT_OTHER} ELSE 0 END)`;
+    const chunks = new ChunkReader(db, inner, ['rid', bits, ...(needDates ? ['exo', 'od', 'sp', 'tm'] : [])], ', max(k), max(k) = :after COLLATE NOCASE');
+    for (let after = '', size = CHUNK; ; ) {
+      const { rows, extra } = chunks.read({ snapshot: snapshotId, after, size, ...dayParams });
+      if (rows.length === size && extra[1] === 1) {
+        size *= 2; // one UPN fills the chunk: read a larger one
+        continue;
+      }
+      for (const row of rows) {
+        const off = Number(row[0]) - lo;
+        // A UPN the report holds twice (a deleted and a new account): the first row counts.
+        if ((report[off] ?? 0) & REPORT_IN) continue;
+        report[off] = (report[off] ?? 0) | Number(row[1]);
+        if (needDates) reportText.set(off, [row[2] ?? null, row[3] ?? null, row[4] ?? null, row[5] ?? null]);
+      }
+      if (rows.length < size) break;
+      after = extra[0] as string;
+    }
+  }
+  /**
+   * Users whose newest date in a report is in the period (or all of its users, with their dates,
+   * when needed). CROSS JOIN keeps the grouped report rows outside, so users are looked up in
+   * UPN order.
+   */
+  const newestOf = (table: string, col: string, text: Map<number, string | null>): void => {
+    const rows = db
+      .prepare(
+        `SELECT u.rowid, g.d FROM (SELECT upn, max(${col}) AS d FROM ${table} WHERE snapshot_id = :snapshot GROUP BY upn COLLATE NOCASE ${needDates ? '' : `HAVING ${inPer(`max(${col})`)}`}) g
+         CROSS JOIN users u ON u.snapshot_id = :snapshot AND u.upn = g.upn COLLATE NOCASE`,
+      )
+      .raw(true)
+      .iterate({ snapshot: snapshotId, ...(needDates ? {} : dayParams) }) as IterableIterator<[number, string | null]>;
+    for (const [rowid, d] of rows) {
+      const off = rowid - lo;
+      if (inPeriod(d)) report[off] = (report[off] ?? 0) | REPORT_OTHER;
+      if (needDates) text.set(off, d);
+    }
+  };
+  if (usageOk && appsOk && span > 0) newestOf('report_m365_app_user_detail', 'last_activity_date', appsText);
+  if (usageOk && activationsOk && span > 0) newestOf('report_activations_user_detail', 'last_activated_date', activationText);
+  if (hasRecipientTypes && span > 0) {
+    // The report's rows in stored order, narrowed in SQL to those whose type can say shared
+    // (lower(t) LIKE '%hared%' holds whenever /shared/i does); for each, the type of its UPN as
+    // before (the max over the UPN's rows), which /shared/i then decides.
+    const mb = db.prepare('SELECT min(rowid) AS lo, max(rowid) AS hi FROM report_mailbox_usage_detail WHERE snapshot_id = ?').get(snapshotId) as { lo: number | null; hi: number | null };
+    const rows = db
+      .prepare(
+        `SELECT u.rowid, (SELECT max(m.recipient_type) FROM report_mailbox_usage_detail m WHERE m.snapshot_id = :snapshot AND m.upn = s.upn COLLATE NOCASE)
+         FROM (SELECT upn FROM report_mailbox_usage_detail WHERE rowid BETWEEN :lo AND :hi AND +snapshot_id = :snapshot AND lower(recipient_type) LIKE '%hared%') s
+         CROSS JOIN users u ON u.snapshot_id = :snapshot AND u.upn = s.upn COLLATE NOCASE`,
+      )
+      .raw(true)
+      .iterate({ snapshot: snapshotId, lo: mb.lo ?? 0, hi: mb.hi ?? -1 }) as IterableIterator<[number, string | null]>;
+    for (const [rowid, t] of rows) if (t !== null && SHARED.test(t)) report[rowid - lo] = (report[rowid - lo] ?? 0) | REPORT_SHARED;
+  }
+  /** A user's six report dates, for the items. */
+  const datesOf = (off: number): ReportDates => {
+    const [exo = null, od = null, sp = null, tm = null] = reportText.get(off) ?? [];
+    return [exo, od, sp, tm, appsText.get(off) ?? null, activationText.get(off) ?? null];
+  };
+
+  const item = (u: UserRow, skuId: string, reclaimable: boolean, facts: FindingItem['facts']): FindingItem => ({
+    userId: u[1],
+    upn: u[2],
+    displayName: u[3],
+    skuId,
+    partNumber: partNumber(skuId),
+    product: product(skuId),
+    reclaimable,
+    facts,
+  });
+  /** One item per paid SKU of the user, or the user counted as excluded; facts are built only for kept items. */
+  const perSku = (kind: FindingKind, u: UserRow, paid: readonly Licence[], accountExcluded: boolean, reclaimable: boolean, facts: () => FindingItem['facts']): void => {
+    if (paid.length === 0) return;
+    const f = b[kind];
+    if (accountExcluded) {
+      f.excluded += paid.length;
+      return;
+    }
+    let shared: FindingItem['facts'] | undefined;
+    for (const l of paid) if (f.hit(u[1])) f.items.push(item(u, l.skuId, reclaimable, (shared ??= facts())));
+  };
+
+  /** Every user finding of one licensed user. */
+  const visit = (u: UserRow, lic: readonly Licence[]): void => {
+    const id = u[1];
+    const off = Number(u[0]) - lo;
+    const rep = report[off] ?? 0;
+    const held: Licence[] = [];
+    for (const l of lic) {
+      if (l.ok && !held.some((h) => h.skuId === l.skuId)) held.push(l);
+    }
+    const accountExcluded = upnExcluded(u[2]) || (excludedGroupRefs.size > 0 && lic.some((l) => groupExcluded(l.groupId))) || (rep & REPORT_SHARED) !== 0;
+    const paid = held.filter((l) => !factsOf(l.skuId).excluded);
+
+    // 7. Assignment errors (failed assignments are not seats).
+    for (const l of lic) {
+      if (l.ok) continue;
+      if (accountExcluded || skuExcluded(l.skuId)) {
+        b['assignment-errors'].excluded += 1;
+        continue;
+      }
+      const group = l.groupId ? (groupNames.get(l.groupId) ?? l.groupId) : null;
+      if (l.groupId) errorGroups.set(`${group}\u0000${l.error}`, (errorGroups.get(`${group}\u0000${l.error}`) ?? 0) + 1);
+      if (b['assignment-errors'].hit(id)) b['assignment-errors'].items.push(item(u, l.skuId, false, { error: l.error, state: l.state, source: l.source, groupId: l.groupId, group }));
+    }
+    if (paid.length === 0 && held.length > 0) {
+      // Only free, device or service SKUs: left out of every user finding.
+      return;
+    }
+
+    // 2. Disabled accounts (blocked sign-in is accountEnabled false).
+    const enabled = u[4] !== '0';
+    if (!enabled) perSku('disabled-accounts', u, paid, accountExcluded, true, () => ({ accountEnabled: false }));
+
+    // 3. Inactive and never signed in (enabled accounts; new accounts get their grace period).
+    const createdMs = signInTime(u[6]);
+    const recent = createdMs !== null && createdMs > cutoff;
+    const inReport = usageOk && (rep & REPORT_IN) !== 0;
+    if (enabled && !recent) {
+      const kind = signInKind[off] ?? SIGN_IN_NONE;
+      if (signInsOk && kind !== SIGN_IN_NONE) {
+        const text = (): [string | null, string | null, string | null] => signInText.get(off) ?? [null, null, null];
+        if (kind === SIGN_IN_NEVER) {
+          perSku('never-signed-in', u, paid, accountExcluded, true, () => {
+            const [si, , ss] = text();
+            return { createdDateTime: u[6], lastSignInDateTime: si, lastSuccessfulSignInDateTime: ss };
+          });
+        } else {
+          const at = signInAt[off] ?? 0;
+          if (at < cutoff) {
+            if (kind === SIGN_IN_ATTEMPT && !accountExcluded) attemptBased += 1;
+            perSku('inactive-users', u, paid, accountExcluded, true, () => {
+              const [si, sn, ss] = text();
+              const fact = lastSuccessfulSignIn({ lastSignIn: si, lastNonInteractive: sn, lastSuccessful: ss });
+              return {
+                lastSuccessfulSignIn: fact.kind === 'never' ? null : fact.iso,
+                basis: kind === SIGN_IN_SUCCESSFUL ? 'lastSuccessfulSignInDateTime' : `newest attempt (${MAY_INCLUDE_FAILED})`,
+                lastSignInDateTime: si,
+                lastNonInteractiveSignInDateTime: sn,
+                daysSince: Math.floor((asOfMs - at) / DAY),
+              };
+            });
+          }
+        }
+      } else if (!signInsOk && inReport) {
+        const newest = newestActivity(...datesOf(off).slice(0, 5));
+        if (newest.at === null || newest.at < cutoff) {
+          if (!accountExcluded) reportBased += 1;
+          perSku('inactive-users', u, paid, accountExcluded, true, () => ({ lastActivity: newest.newest, basis: 'newest activity date in the usage reports' }));
+        }
+      }
+    }
+
+    // 4. No use of what the SKU is for; mailbox-only users on a suite SKU.
+    if (enabled && !recent && inReport && (rep & REPORT_OTHER) === 0) {
+      const facts = (): FindingItem['facts'] => {
+        const [exchange, oneDrive, sharePoint, teams, apps, activation] = datesOf(off);
+        return { exchange, oneDrive, sharePoint, teams, apps, activation };
+      };
+      if ((rep & REPORT_EXCHANGE) === 0) {
+        const f = b['no-use'];
+        for (const l of paid) {
+          if (!factsOf(l.skuId).workload) continue;
+          if (accountExcluded) f.excluded += 1;
+          else if (f.hit(id)) f.items.push(item(u, l.skuId, true, facts()));
+        }
+      } else {
+        const f = b['mailbox-only'];
+        for (const l of paid) {
+          const downgradeTo = factsOf(l.skuId).downgradeTo;
+          if (downgradeTo === null) continue;
+          if (accountExcluded) f.excluded += 1;
+          else if (f.hit(id)) f.items.push(item(u, l.skuId, false, { ...facts(), downgradeTo }));
+        }
+      }
+    }
+
+    // 5. Overlap (one SKU's user plans inside another's) and duplicates (direct and group).
+    if (paid.length > 1) {
+      for (const l of paid) {
+        const over = overlaps.get(l.skuId);
+        if (!over) continue;
+        const by = paid.find((o) => o.skuId !== l.skuId && over.has(o.skuId));
+        if (!by) continue;
+        if (accountExcluded) b.overlap.excluded += 1;
+        else if (b.overlap.hit(id)) b.overlap.items.push(item(u, l.skuId, true, { coveredBy: partNumber(by.skuId) ?? by.skuId, coveredBySkuId: by.skuId }));
+      }
+    }
+    if (lic.length > 1) {
+      for (const l of paid) {
+        const direct = lic.some((x) => x.ok && x.skuId === l.skuId && x.source === 'direct');
+        const groups = lic.filter((x) => x.ok && x.skuId === l.skuId && x.source === 'group');
+        if (!direct || groups.length === 0) continue;
+        const f = b['duplicate-assignment'];
+        if (accountExcluded) f.excluded += 1;
+        else if (f.hit(id)) f.items.push(item(u, l.skuId, false, { groups: groups.map((g) => (g.groupId ? (groupNames.get(g.groupId) ?? g.groupId) : '')).join('; ') }));
+      }
+    }
+
+    // 6. Licensed guests and external users.
+    const upn = u[2];
+    if (u[5]?.toLowerCase() === 'guest' || (upn !== null && upn.includes('#') && upn.toUpperCase().includes('#EXT#'))) {
+      perSku('guests', u, paid, accountExcluded, false, () => ({ userType: u[5] }));
+    }
+
+    // 9. Disabled service plans on a paid SKU.
+    if (lic.some((x) => x.disabledPlans !== '[]')) {
+      for (const l of paid) {
+        const disabled = new Set<string>();
+        for (const x of lic) if (x.ok && x.skuId === l.skuId) for (const p of parsePlans(x.disabledPlans)) disabled.add(p);
+        if (disabled.size === 0) continue;
+        const f = b['disabled-plans'];
+        if (accountExcluded) {
+          f.excluded += 1;
+          continue;
+        }
+        if (!f.hit(id)) continue;
+        const planNames = plansOf(l.skuId)?.userPlans;
+        f.items.push(item(u, l.skuId, false, { disabledPlans: [...disabled].map((p) => planNames?.get(p) ?? catalog.lookupPlan(p).servicePlanName ?? p).join('; '), count: disabled.size }));
+      }
+    }
+  };
+
+  // 3. Users and licences. Users come in stored order (a range of rowids read in sequence); the
+  // licence rows too, matched in step (the sync stores a user's licences with the user, in the
+  // users' order), so no per-user query is made. A licence row left over at the end is either a
+  // licence stored out of step, and then the pass runs again with a per-user lookup, or a row of a
+  // user the snapshot does not hold, which the findings ignore.
+  const userRows = new ChunkReader(
+    db,
+    `SELECT u.rowid AS rid, u.id AS id, u.upn AS upn, ${keepText ? 'u.display_name' : 'NULL'} AS dn, u.account_enabled AS en, u.user_type AS ut, u.created_at AS created
+     FROM users u WHERE u.rowid BETWEEN :a AND :b AND +u.snapshot_id = :snapshot ORDER BY u.rowid`,
+    ['rid', 'id', 'upn', 'dn', 'en', 'ut', 'created'],
+  );
+  // A licence as the pass reads it: source as 1 for group, and no disabled plans as NULL.
+  const LICENCE_COLS = ['user_id', 'sku_id', "source = 'group'", 'group_id', 'error', 'state', "NULLIF(disabled_plans, '[]')"];
+  /** Returns false when the licences were out of step. */
+  const runPass = (streaming: boolean): boolean => {
+    b = newBuilders();
+    attemptBased = 0;
+    reportBased = 0;
+    errorGroups = new Map();
+    const users = new RangeCursor(userRows, { snapshot: snapshotId }, lo, lo + span - 1);
+    if (!streaming) {
+      const licencesOf = db.prepare(`SELECT ${LICENCE_COLS.join(', ')} FROM user_licenses WHERE snapshot_id = ? AND user_id = ? ORDER BY rowid`).raw(true);
+      for (let u = users.peek() as UserRow | undefined; u !== undefined; users.advance(), u = users.peek() as UserRow | undefined) {
+        const rows = licencesOf.all(snapshotId, u[1]) as unknown[][];
+        if (rows.length > 0) visit(u, rows.map((r) => toLicence(r.map(asText) as LicenceRow)));
+      }
+      return true;
+    }
+    const licRange = db.prepare('SELECT min(rowid) AS lo, max(rowid) AS hi FROM user_licenses WHERE snapshot_id = ?').get(snapshotId) as { lo: number | null; hi: number | null };
+    const licReader = new ChunkReader(
+      db,
+      'SELECT user_id, sku_id, source, group_id, error, state, disabled_plans FROM user_licenses WHERE rowid BETWEEN :a AND :b AND +snapshot_id = :snapshot ORDER BY rowid',
+      LICENCE_COLS,
+    );
+    const licences = new RangeCursor(licReader, { snapshot: snapshotId }, licRange.lo ?? 0, licRange.hi ?? -1);
+    for (let u = users.peek() as UserRow | undefined; u !== undefined; users.advance(), u = users.peek() as UserRow | undefined) {
+      let l = licences.peek() as LicenceRow | undefined;
+      if (l === undefined || l[0] !== u[1]) continue; // unlicensed (or out of step)
+      const lic: Licence[] = [];
+      do {
+        lic.push(toLicence(l));
+        licences.advance();
+        l = licences.peek() as LicenceRow | undefined;
+      } while (l !== undefined && l[0] === u[1]);
+      visit(u, lic);
+    }
+    const known = db.prepare('SELECT 1 FROM users WHERE snapshot_id = ? AND id = ?').pluck();
+    for (let l = licences.peek(); l !== undefined; licences.advance(), l = licences.peek()) if (known.get(snapshotId, l[0]) !== undefined) return false;
+    return true;
+  };
+  if (!runPass(true)) runPass(false);
 
   // --- 1. Seat position per SKU ----------------------------------------------------------------
   for (const s of skuRows) {
@@ -250,187 +628,6 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
       const buffer = bufferOf(s.skuId);
       if (skuExcluded(s.skuId)) b['seat-position'].excluded += 1;
       else if (available > buffer) b['seat-position'].add({ ...base, reclaimable: true, facts: { ...facts, issue: 'unassigned', available, buffer, beyondBuffer: available - buffer } });
-    }
-  }
-
-  // --- The one pass over licensed users --------------------------------------------------------
-  const cutoff = asOfMs - settings.inactiveDays * DAY;
-  const refreshDate = refresh.get('report.activeUserDetail') ?? null;
-  const usageFrom = refreshDate ? dayMinus(refreshDate, settings.usageDays) : null;
-  const inPeriod = (d: string | null | undefined): boolean => !!d && usageFrom !== null && d.slice(0, 10) > usageFrom;
-  let attemptBased = 0;
-  let reportBased = 0;
-
-  // The report lookups run only where they can change a finding: the Microsoft 365 Apps and
-  // activation reports only for users without other activity in the period (CASE evaluates
-  // lazily), unless sign-ins are missing and the newest activity date is needed; the mailbox
-  // report only when it carries recipient types at all.
-  const cols: string[] = [];
-  const joins: string[] = [];
-  const params: Record<string, string | number> = { snapshot: snapshotId };
-  const upnKey = (alias: string) => `${alias}.snapshot_id = :snapshot AND ${alias}.upn = u.upn COLLATE NOCASE`;
-  let otherActive = '0';
-  if (usageOk) {
-    cols.push('r.exchange_last_activity AS exo, r.onedrive_last_activity AS od, r.sharepoint_last_activity AS sp, r.teams_last_activity AS tm, r.upn IS NOT NULL AS inReport');
-    joins.push(`LEFT JOIN report_active_user_detail r ON ${upnKey('r')}`);
-    params['from'] = usageFrom ?? '9999';
-    otherActive = signInsOk ? '(r.onedrive_last_activity > :from OR r.sharepoint_last_activity > :from OR r.teams_last_activity > :from)' : '0';
-  }
-  if (appsOk) cols.push(`CASE WHEN ${otherActive} THEN NULL ELSE (SELECT max(m.last_activity_date) FROM report_m365_app_user_detail m WHERE ${upnKey('m')}) END AS appsAct`);
-  if (activationsOk) cols.push(`CASE WHEN ${otherActive} THEN NULL ELSE (SELECT max(x.last_activated_date) FROM report_activations_user_detail x WHERE ${upnKey('x')}) END AS actv`);
-  const hasRecipientTypes =
-    mailboxOk && settings.excludeSharedMailboxes && db.prepare('SELECT 1 FROM report_mailbox_usage_detail WHERE snapshot_id = ? AND recipient_type IS NOT NULL LIMIT 1').get(snapshotId) !== undefined;
-  if (hasRecipientTypes) cols.push(`(SELECT max(mb.recipient_type) FROM report_mailbox_usage_detail mb WHERE ${upnKey('mb')}) AS rtype`);
-  const errorGroups = new Map<string, number>();
-  // Users in one pass: licences folded into one column, sign-ins and report activity by index.
-  const sql = `
-    SELECT u.id, u.upn, u.display_name AS dn, u.account_enabled AS en, u.user_type AS ut, u.created_at AS created,
-           a.user_id IS NOT NULL AS hasSi, a.last_sign_in AS si, a.last_non_interactive AS sn, a.last_successful AS ss,
-           (SELECT group_concat(l.sku_id || char(31) || l.source || char(31) || ifnull(l.group_id, '') || char(31) || ifnull(l.error, '') || char(31) || ifnull(l.state, '') || char(31) || l.disabled_plans, char(30))
-            FROM user_licenses l WHERE l.snapshot_id = :snapshot AND l.user_id = u.id) AS lic${cols.length > 0 ? `, ${cols.join(', ')}` : ''}
-    FROM users u
-    LEFT JOIN sign_in_activity a ON a.snapshot_id = :snapshot AND a.user_id = u.id
-    ${joins.join('\n    ')}
-    WHERE u.snapshot_id = :snapshot`;
-
-  for (const row of db.prepare(sql).iterate(params) as IterableIterator<UserPassRow>) {
-    if (row.lic === null) continue; // unlicensed
-    const lic = parseLicences(row.lic);
-    const held: Licence[] = [];
-    const seen = new Set<string>();
-    for (const l of lic) {
-      if (!l.ok || seen.has(l.skuId)) continue;
-      seen.add(l.skuId);
-      held.push(l);
-    }
-    const user = { userId: row.id, upn: row.upn, displayName: row.dn };
-    const item = (skuId: string, reclaimable: boolean, facts: FindingItem['facts']): FindingItem => ({
-      ...user,
-      skuId,
-      partNumber: partNumber(skuId),
-      product: product(skuId),
-      reclaimable,
-      facts,
-    });
-    const accountExcluded =
-      upnExcluded(row.upn) || (excludedGroupRefs.size > 0 && lic.some((l) => groupExcluded(l.groupId))) || (row.rtype !== undefined && row.rtype !== null && /shared/i.test(row.rtype));
-    const paid = held.filter((l) => !skuExcluded(l.skuId));
-    /** Adds one item per paid SKU, or counts the user as excluded. */
-    const perSku = (kind: FindingKind, reclaimable: boolean, facts: FindingItem['facts']): void => {
-      if (paid.length === 0) return;
-      if (accountExcluded) {
-        b[kind].excluded += paid.length;
-        return;
-      }
-      for (const l of paid) b[kind].add(() => item(l.skuId, reclaimable, facts), row.id);
-    };
-
-    // 7. Assignment errors (failed assignments are not seats).
-    for (const l of lic) {
-      if (l.ok) continue;
-      if (accountExcluded || skuExcluded(l.skuId)) {
-        b['assignment-errors'].excluded += 1;
-        continue;
-      }
-      const group = l.groupId ? (groupNames.get(l.groupId) ?? l.groupId) : null;
-      if (l.groupId) errorGroups.set(`${group}\u0000${l.error}`, (errorGroups.get(`${group}\u0000${l.error}`) ?? 0) + 1);
-      b['assignment-errors'].add(() => item(l.skuId, false, { error: l.error, state: l.state, source: l.source, groupId: l.groupId, group }), row.id);
-    }
-    if (paid.length === 0 && held.length > 0) {
-      // Only free, device or service SKUs: left out of every user finding.
-      continue;
-    }
-
-    // 2. Disabled accounts (blocked sign-in is accountEnabled false).
-    const enabled = row.en !== 0;
-    if (!enabled) perSku('disabled-accounts', true, { accountEnabled: false });
-
-    // 3. Inactive and never signed in (enabled accounts; new accounts get their grace period).
-    const createdMs = signInTime(row.created);
-    const recent = createdMs !== null && createdMs > cutoff;
-    if (enabled && !recent) {
-      if (signInsOk && row.hasSi === 1) {
-        const fact = lastSuccessfulSignIn({ lastSignIn: row.si, lastNonInteractive: row.sn, lastSuccessful: row.ss });
-        if (fact.kind === 'never') perSku('never-signed-in', true, { createdDateTime: row.created, lastSignInDateTime: row.si, lastSuccessfulSignInDateTime: row.ss });
-        else if (fact.at < cutoff) {
-          if (fact.kind === 'attempt' && !accountExcluded) attemptBased += 1;
-          perSku('inactive-users', true, {
-            lastSuccessfulSignIn: fact.iso,
-            basis: fact.kind === 'successful' ? 'lastSuccessfulSignInDateTime' : `newest attempt (${MAY_INCLUDE_FAILED})`,
-            lastSignInDateTime: row.si,
-            lastNonInteractiveSignInDateTime: row.sn,
-            daysSince: Math.floor((asOfMs - fact.at) / DAY),
-          });
-        }
-      } else if (!signInsOk && usageOk && row.inReport === 1) {
-        const newest = [row.exo, row.od, row.sp, row.tm, row.appsAct].filter((d): d is string => !!d).sort().pop() ?? null;
-        const at = newest ? Date.parse(`${newest.slice(0, 10)}T00:00:00Z`) : null;
-        if (at === null || at < cutoff) {
-          if (!accountExcluded) reportBased += 1;
-          perSku('inactive-users', true, { lastActivity: newest, basis: 'newest activity date in the usage reports' });
-        }
-      }
-    }
-
-    // 4. No use of what the SKU is for; mailbox-only users on a suite SKU.
-    if (enabled && !recent && usageOk && row.inReport === 1) {
-      const exo = inPeriod(row.exo);
-      const other = inPeriod(row.od) || inPeriod(row.sp) || inPeriod(row.tm) || inPeriod(row.appsAct) || inPeriod(row.actv);
-      const workload = paid.filter((l) => {
-        const p = plansOf(l.skuId);
-        return p !== undefined && hasWorkload(p);
-      });
-      const facts = { exchange: row.exo ?? null, oneDrive: row.od ?? null, sharePoint: row.sp ?? null, teams: row.tm ?? null, apps: row.appsAct ?? null, activation: row.actv ?? null };
-      if (!exo && !other && workload.length > 0) {
-        if (accountExcluded) b['no-use'].excluded += workload.length;
-        else for (const l of workload) b['no-use'].add(() => item(l.skuId, true, facts), row.id);
-      } else if (exo && !other) {
-        for (const l of paid) {
-          const p = plansOf(l.skuId);
-          if (!p || !isSuite(p)) continue;
-          if (accountExcluded) b['mailbox-only'].excluded += 1;
-          else b['mailbox-only'].add(() => item(l.skuId, false, { ...facts, downgradeTo: mailboxDowngrade(p) }), row.id);
-        }
-      }
-    }
-
-    // 5. Overlap (one SKU's user plans inside another's) and duplicates (direct and group).
-    if (paid.length > 1) {
-      for (const l of paid) {
-        const over = overlaps.get(l.skuId);
-        if (!over) continue;
-        const by = paid.find((o) => o.skuId !== l.skuId && over.has(o.skuId));
-        if (!by) continue;
-        if (accountExcluded) b.overlap.excluded += 1;
-        else b.overlap.add(() => item(l.skuId, true, { coveredBy: partNumber(by.skuId) ?? by.skuId, coveredBySkuId: by.skuId }), row.id);
-      }
-    }
-    for (const l of paid) {
-      const direct = lic.some((x) => x.ok && x.skuId === l.skuId && x.source === 'direct');
-      const groups = lic.filter((x) => x.ok && x.skuId === l.skuId && x.source === 'group');
-      if (!direct || groups.length === 0) continue;
-      if (accountExcluded) b['duplicate-assignment'].excluded += 1;
-      else b['duplicate-assignment'].add(() => item(l.skuId, false, { groups: groups.map((g) => (g.groupId ? (groupNames.get(g.groupId) ?? g.groupId) : '')).join('; ') }), row.id);
-    }
-
-    // 6. Licensed guests and external users.
-    if (row.ut?.toLowerCase() === 'guest' || (row.upn ?? '').toUpperCase().includes('#EXT#')) perSku('guests', false, { userType: row.ut });
-
-    // 9. Disabled service plans on a paid SKU.
-    for (const l of paid) {
-      const all = lic.filter((x) => x.ok && x.skuId === l.skuId);
-      const disabled = new Set<string>();
-      for (const x of all) for (const p of parsePlans(x.disabledPlans)) disabled.add(p);
-      if (disabled.size === 0) continue;
-      if (accountExcluded) {
-        b['disabled-plans'].excluded += 1;
-        continue;
-      }
-      const planNames = plansOf(l.skuId)?.userPlans;
-      b['disabled-plans'].add(
-        () => item(l.skuId, false, { disabledPlans: [...disabled].map((id) => planNames?.get(id) ?? catalog.lookupPlan(id).servicePlanName ?? id).join('; '), count: disabled.size }),
-        row.id,
-      );
     }
   }
 
@@ -555,7 +752,7 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
       confidence: f.reduced ? 'reduced' : 'full',
       notes: f.notes,
       count: f.count,
-      users: f.users.size,
+      users: f.users,
       excluded: f.excluded,
       items: f.items,
       truncated: f.items.length < f.count,
@@ -564,20 +761,18 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
   return { snapshotId, snapshotTime, asOf, settings, notes: globalNotes, findings };
 }
 
-function parseLicences(text: string | null): Licence[] {
-  if (!text) return [];
-  return text.split('\u001e').map((e) => {
-    const [skuId = '', source = 'direct', groupId = '', error = '', state = '', disabledPlans = '[]'] = e.split('\u001f');
-    return {
-      skuId,
-      source: source === 'group' ? 'group' : 'direct',
-      groupId: groupId || null,
-      ok: !isAssignmentError(error) && state.toLowerCase() !== 'error',
-      error: error || null,
-      state: state || null,
-      disabledPlans,
-    };
-  });
+function toLicence(r: LicenceRow): Licence {
+  const error = r[4] || null;
+  const state = r[5] || null;
+  return {
+    skuId: r[1],
+    source: r[2] === '1' ? 'group' : 'direct',
+    groupId: r[3] || null,
+    ok: !isAssignmentError(error) && (state === null || state === 'Active' || state.toLowerCase() !== 'error'),
+    error,
+    state,
+    disabledPlans: r[6] ?? '[]',
+  };
 }
 
 function parsePlans(json: string): string[] {
@@ -586,8 +781,92 @@ function parsePlans(json: string): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
+/** The newest of a user's activity dates in the usage reports, and its day as epoch ms. */
+function newestActivity(...dates: (string | null)[]): { newest: string | null; at: number | null } {
+  let newest: string | null = null;
+  for (const d of dates) if (d && (newest === null || d > newest)) newest = d;
+  return { newest, at: newest ? Date.parse(`${newest.slice(0, 10)}T00:00:00Z`) : null };
+}
+
 /** YYYY-MM-DD of a date minus n days. */
 function dayMinus(date: string, n: number): string {
   const ms = Date.parse(`${date.slice(0, 10)}T00:00:00Z`);
   return new Date(ms - n * DAY).toISOString().slice(0, 10);
+}
+
+const CHUNK = 8192;
+const US = '\u001f';
+const RS = '\u001e';
+const NUL = '\u0015';
+
+/**
+ * Reads a query's rows a chunk at a time as one text value (group_concat of each row's fields
+ * joined by U+001F, rows by U+001E, NULL as U+0015): better-sqlite3 costs far more per row than
+ * per value, so one value per chunk instead of an array per row roughly halves the cost of
+ * reading. A chunk whose values themselves hold a separator is read again as plain rows. (A
+ * value that is exactly U+0015 reads as null; no stored field of these tables is.)
+ */
+class ChunkReader {
+  private readonly packed: Statement;
+  private readonly plain: Statement;
+  constructor(
+    db: Db,
+    inner: string,
+    private readonly cols: readonly string[],
+    extra = '',
+  ) {
+    const fields = cols.map((c) => `ifnull(${c}, char(21))`).join(' || char(31) || ');
+    this.packed = db.prepare(`SELECT group_concat(${fields}, char(30)), count(*)${extra} FROM (${inner})`).raw(true);
+    this.plain = db.prepare(`SELECT ${cols.join(', ')} FROM (${inner})`).raw(true);
+  }
+  read(params: Record<string, string | number>): { rows: Cells[]; extra: unknown[] } {
+    const [text, count, ...extra] = this.packed.get(params) as unknown[];
+    const rows = unpack(text, this.cols.length, count) ?? (this.plain.all(params) as unknown[][]).map((r) => r.map(asText));
+    return { rows, extra };
+  }
+}
+
+const asText = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+function unpack(text: unknown, n: number, count: unknown): Cells[] | null {
+  if (text === null) return count === 0 ? [] : null;
+  if (typeof text !== 'string') return null;
+  const lines = text.split(RS);
+  if (lines.length !== count) return null;
+  const rows: Cells[] = [];
+  for (const line of lines) {
+    const f: Cells = line.split(US);
+    if (f.length !== n) return null;
+    for (let i = 0; i < n; i++) if (f[i] === NUL) f[i] = null;
+    rows.push(f);
+  }
+  return rows;
+}
+
+/** The rows of a ChunkReader over a rowid range (its query takes :a and :b), in order, a chunk at a time. */
+class RangeCursor {
+  private rows: Cells[] = [];
+  private i = 0;
+  private next: number;
+  constructor(
+    private readonly reader: ChunkReader,
+    private readonly params: Record<string, string | number>,
+    from: number,
+    private readonly to: number,
+  ) {
+    this.next = from;
+  }
+  /** The current row, or undefined past the last. */
+  peek(): Cells | undefined {
+    while (this.i >= this.rows.length) {
+      if (this.next > this.to) return undefined;
+      this.rows = this.reader.read({ ...this.params, a: this.next, b: Math.min(this.to, this.next + CHUNK - 1) }).rows;
+      this.i = 0;
+      this.next += CHUNK;
+    }
+    return this.rows[this.i];
+  }
+  advance(): void {
+    this.i += 1;
+  }
 }

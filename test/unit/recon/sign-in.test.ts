@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { lastSuccessfulSignIn, NEVER_SENTINEL, signInTime } from '../../../src-main/core/recon/sign-in';
+import fc from 'fast-check';
+import { canonicalUtcMs, lastSuccessfulSignIn, NEVER_SENTINEL, signInTime } from '../../../src-main/core/recon/sign-in';
 import { lastSignInCell } from '../../../src-main/core/export/exports';
 
 // learn.microsoft.com/graph/api/resources/signinactivity: lastSignInDateTime and
@@ -32,6 +33,27 @@ describe('sign-in facts', () => {
     expect(signInTime('not a date')).toBeNull();
     expect(signInTime('1601-01-01T00:00:00Z')).toBeNull();
     expect(signInTime('2026-01-01T00:00:00Z')).toBe(Date.parse('2026-01-01T00:00:00Z'));
+  });
+});
+
+describe('reading Graph dates without Date.parse', () => {
+  const pad = (n: number, w: number) => String(n).padStart(w, '0');
+  it('agrees with Date.parse on every YYYY-MM-DDTHH:MM:SSZ date it reads, and leaves the doubtful ones to it', () => {
+    const date = fc
+      .tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }), fc.integer({ min: 0, max: 25 }), fc.integer({ min: 0, max: 61 }), fc.integer({ min: 0, max: 61 }))
+      .map(([y, mo, d, h, mi, s]) => `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}T${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}Z`);
+    fc.assert(
+      fc.property(date, (s) => {
+        const fast = canonicalUtcMs(s);
+        if (fast !== undefined) expect(fast).toBe(Date.parse(s));
+        expect(signInTime(s)).toBe(((ms) => (Number.isFinite(ms) && ms > 0 ? ms : null))(Date.parse(s)));
+      }),
+      { seed: 7, numRuns: 5000 },
+    );
+    expect(canonicalUtcMs('2026-10-27T08:00:00Z')).toBe(Date.parse('2026-10-27T08:00:00Z'));
+    for (const other of ['2026-10-31T08:00:00.123Z', '2026-10-31T08:00:00+02:00', '2026-10-31', '2026-02-30T00:00:00Z', '1969-12-31T23:59:59Z', '2026-1O-31T08:00:00Z']) {
+      expect(canonicalUtcMs(other)).toBeUndefined();
+    }
   });
 });
 

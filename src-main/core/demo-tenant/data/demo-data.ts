@@ -33,8 +33,9 @@
  *   while the attempt dates are set;
  * - the never-signed-in sentinel 0001-01-01T00:00:00Z next to plain nulls;
  * - licenseAssignmentStates.error null on success in some tenants and "None" in others;
- * - service accounts (svc-...) and shared mailboxes (shared...., disabled accounts holding
- *   Exchange Online Plan 1) holding licences;
+ * - service accounts (svc-...) and shared mailboxes (Exchange Online Plan 1) holding
+ *   licences: blocked ones named shared...., and enabled ones under a plain name that only the
+ *   mailbox report's Recipient Type identifies;
  * - every licenseAssignmentStates error kind, each through a licensing group;
  * - plan statuses PendingProvisioning, PendingActivation and PendingInput.
  *
@@ -428,7 +429,10 @@ function decideLicences(rng: Rng, s: LicenceScratch, p1: boolean, kindRoll: numb
       s.direct = kindRoll < 0.003 ? bit(S.O365_E3) : bit(S.EXO_P1);
     } else {
       s.shared = true;
-      s.enabled = false;
+      // Half are blocked from sign-in under a shared.* name; the other half keep sign-in enabled
+      // under a plain name (sales.inbox12@...) that no UPN pattern catches: only the mailbox
+      // report's Recipient Type tells them apart from people.
+      s.enabled = kindRoll >= 0.009;
       s.direct = bit(S.EXO_P1);
     }
     return;
@@ -682,7 +686,8 @@ export function createDemoData(opts: DemoDataOptions): DemoData {
       givenName = null;
       surname = null;
     } else if (lic.shared) {
-      upn = `shared.${dept.name.toLowerCase().replace(/[^a-z]/g, '')}${i}@${domain}`;
+      const box = dept.name.toLowerCase().replace(/[^a-z]/g, '');
+      upn = lic.enabled ? `${box}.inbox${i}@${domain}` : `shared.${box}${i}@${domain}`;
       displayName = `${dept.name} Inbox ${i}`;
       mail = upn;
       givenName = null;

@@ -6,6 +6,8 @@
  * findings with these sets, under the default settings, judged at REPORT_DATE, with the
  * D30 usage reports and real (not concealed) report names.
  */
+import { DEFAULT_ACCOUNT_PATTERNS } from '../../../shared/recon';
+import { upnMatcher } from '../../recon/settings';
 import { Rng } from './prng';
 import { ymd } from './time';
 import { DEMO_SKUS, INACTIVE_DAYS, type DemoData } from './demo-data';
@@ -53,6 +55,11 @@ export interface PlantedCases {
   sentinel: Set<string>;
   /** Service accounts and shared mailboxes: left out by the default exclusions. */
   excludedAccounts: Set<string>;
+  /**
+   * Shared mailboxes whose UPN matches no default exclusion pattern: only the mailbox report's
+   * Recipient Type (Shared) leaves them out.
+   */
+  sharedByRecipientType: Set<string>;
   /** Assignment errors: error name -> group display names. */
   errorGroups: Map<string, Set<string>>;
 }
@@ -62,7 +69,7 @@ const PART_BY_ID = new Map(DEMO_SKUS.map((s) => [s.skuId, s.skuPartNumber]));
 export function plantedCases(data: DemoData, usageDays = 30): PlantedCases {
   const kinds: PlantedKind[] = ['disabled-accounts', 'inactive-users', 'never-signed-in', 'no-use', 'mailbox-only', 'overlap', 'duplicate-assignment', 'guests', 'assignment-errors', 'disabled-plans'];
   const items = Object.fromEntries(kinds.map((k) => [k, new Set<string>()])) as Record<PlantedKind, Set<string>>;
-  const out: PlantedCases = { items, failedAttempts: new Set(), successMissing: new Set(), sentinel: new Set(), excludedAccounts: new Set(), errorGroups: new Map() };
+  const out: PlantedCases = { items, failedAttempts: new Set(), successMissing: new Set(), sentinel: new Set(), excludedAccounts: new Set(), sharedByRecipientType: new Set(), errorGroups: new Map() };
   const groupName = new Map(data.groups.map((g) => [g.id, g.displayName]));
   const refreshMs = data.reportDate - 2 * DAY;
   const from = ymd(refreshMs - usageDays * DAY);
@@ -74,6 +81,7 @@ export function plantedCases(data: DemoData, usageDays = 30): PlantedCases {
     return Object.fromEntries(h.map((name, k) => [name, r[k] ?? '']));
   };
   const inPeriod = (d: string | undefined): boolean => !!d && d > from;
+  const byPattern = upnMatcher(DEFAULT_ACCOUNT_PATTERNS);
 
   for (let i = 0; i < data.userCount; i++) {
     const { user: u, truth: t } = data.userRecord(i);
@@ -82,6 +90,7 @@ export function plantedCases(data: DemoData, usageDays = 30): PlantedCases {
     if (t.sentinel) out.sentinel.add(u.id);
     const person = t.kind === 'person' || t.kind === 'guest';
     if (t.kind === 'service' || t.kind === 'shared') out.excludedAccounts.add(u.id);
+    if (t.kind === 'shared' && !byPattern(u.userPrincipalName)) out.sharedByRecipientType.add(u.id);
     const held = u.assignedLicenses.map((a) => PART_BY_ID.get(a.skuId) ?? a.skuId);
     const paid = held.filter((p) => !DEMO_FREE_OR_DEVICE_PARTS.has(p));
     const add = (k: PlantedKind, part: string): void => void items[k].add(`${u.id} ${part}`);

@@ -46,11 +46,15 @@ export const REPORT_HEADERS: Record<ReportKind, readonly string[]> = {
     'Report Refresh Date', 'User Principal Name', 'Display Name', 'Product Type', 'Last Activated Date', 'Windows',
     'Mac', 'Windows 10 Mobile', 'iOS', 'Android', 'Activated On Shared Computer',
   ],
+  // The Graph page (reportroot-getmailboxusagedetail) lists the columns up to Has Archive and
+  // Report Period; the admin center's Mailbox usage report (learn.microsoft.com/microsoft-365/
+  // admin/activity-reports/mailbox-usage, "Mailbox usage per mailbox table") adds Recipient
+  // type, "Either Shared or User", which the export carries before Report Period.
   mailboxUsageDetail: [
     'Report Refresh Date', 'User Principal Name', 'Display Name', 'Is Deleted', 'Deleted Date', 'Created Date',
     'Last Activity Date', 'Item Count', 'Storage Used (Byte)', 'Issue Warning Quota (Byte)', 'Prohibit Send Quota (Byte)',
     'Prohibit Send/Receive Quota (Byte)', 'Deleted Item Count', 'Deleted Item Size (Byte)', 'Deleted Item Quota (Byte)',
-    'Has Archive', 'Report Period',
+    'Has Archive', 'Recipient Type', 'Report Period',
   ],
 };
 
@@ -215,7 +219,7 @@ export function reportRow(ctx: ReportRowContext, i: number, rng: Rng): string[] 
         refresh, upn, name, tf(false), '', ymd(Date.parse(u.createdDateTime)),
         truth.usage === 'none' ? '' : lastDay, String(items), String(bytes), q[0], q[1], q[2],
         String(rng.int(0, Math.floor(items / 10))), String(rng.int(0, 50_000_000)), '32212254720',
-        tf(rng.next() < 0.2), String(days),
+        tf(rng.next() < 0.2), truth.kind === 'shared' ? 'Shared' : 'User', String(days),
       ];
     }
   }

@@ -308,9 +308,10 @@ describe('reports', () => {
     // https://learn.microsoft.com/graph/api/reportroot-getoffice365activationsuserdetail
     getOffice365ActivationsUserDetail:
       'Report Refresh Date,User Principal Name,Display Name,Product Type,Last Activated Date,Windows,Mac,Windows 10 Mobile,iOS,Android,Activated On Shared Computer',
-    // https://learn.microsoft.com/graph/api/reportroot-getmailboxusagedetail
+    // https://learn.microsoft.com/graph/api/reportroot-getmailboxusagedetail, with the Recipient type
+    // column of the admin center's Mailbox usage report (learn.microsoft.com/microsoft-365/admin/activity-reports/mailbox-usage)
     "getMailboxUsageDetail(period='D180')":
-      'Report Refresh Date,User Principal Name,Display Name,Is Deleted,Deleted Date,Created Date,Last Activity Date,Item Count,Storage Used (Byte),Issue Warning Quota (Byte),Prohibit Send Quota (Byte),Prohibit Send/Receive Quota (Byte),Deleted Item Count,Deleted Item Size (Byte),Deleted Item Quota (Byte),Has Archive,Report Period',
+      'Report Refresh Date,User Principal Name,Display Name,Is Deleted,Deleted Date,Created Date,Last Activity Date,Item Count,Storage Used (Byte),Issue Warning Quota (Byte),Prohibit Send Quota (Byte),Prohibit Send/Receive Quota (Byte),Deleted Item Count,Deleted Item Size (Byte),Deleted Item Quota (Byte),Has Archive,Recipient Type,Report Period',
   };
 
   it.each(Object.entries(HEADERS))('%s redirects to a CSV with Microsoft\'s header, a BOM and RFC 4180 rows', (fn, header) => {
