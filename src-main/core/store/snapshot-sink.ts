@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { datasetTables } from '../datasets';
 import { OperatorError } from '../errors/operator-error';
 import type { Db } from './db';
 import type { DatasetRunRow, SnapshotBeginMeta, SnapshotFinalMeta } from './types';
@@ -241,7 +242,8 @@ export class ThreadSnapshotSink implements SnapshotSink {
 
   async begin(meta: SnapshotBeginMeta, tables?: readonly TableSpec[]): Promise<number> {
     this.#failure = null;
-    const id = await this.#call('begin', [meta, tables]);
+    // The thread's writer does not load the dataset registry: the default tables are resolved here.
+    const id = await this.#call('begin', [meta, tables ?? datasetTables()]);
     if (id === null) throw new OperatorError('internal', 'The snapshot writer did not return a snapshot id.', { hint: BUG_HINT });
     return id;
   }
