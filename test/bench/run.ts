@@ -1,6 +1,7 @@
 // npm run bench: every line compares two things measured in the same run (see README, "Performance").
 //  1. ingest CPU: the sync process's own CPU time per user (all threads; the demo tenant runs in
-//     another process) vs raw better-sqlite3 inserts of the same rows, and the wall-clock ratio;
+//     another process) vs raw better-sqlite3 inserts of the same rows in the order the sync received
+//     them (key-ordered inserts noted for reference), and the wall-clock ratio;
 //  2. latency-bound sync: a demo tenant at BENCH_LATENCY_MS (150) +- BENCH_JITTER_MS (30) per
 //     request, this product's sync vs a naive baseline (baseline-child.ts), and vs the floor;
 //  3. peak RSS of a full sync at BENCH_BIG_USERS (1M) vs BENCH_USERS (100k), with wall times;
@@ -69,8 +70,18 @@ async function ingest(): Promise<void> {
       ratio: cpuRatio,
       goal: '<= 2x raw',
       met: cpuRatio <= 2,
-      detail: { syncCpuSeconds: r.cpuSeconds, syncWallSeconds: r.seconds, rawCpuSeconds: r.raw.cpuSeconds, rawWallSeconds: r.raw.seconds, rows: r.raw.rows },
+      detail: {
+        syncCpuSeconds: r.cpuSeconds, syncMainThreadCpuSeconds: r.mainThreadCpuSeconds, syncWallSeconds: r.seconds,
+        rawCpuSeconds: r.raw.cpuSeconds, rawWallSeconds: r.raw.seconds, rows: r.raw.rows,
+        rawKeyOrderCpuSeconds: r.raw.keyOrder.cpuSeconds, ratioToKeyOrder: r.cpuSeconds / r.raw.keyOrder.cpuSeconds,
+      },
     });
+    // The raw side inserts the rows in the order the sync received them; the same rows sorted by key
+    // cost B-trees less, so that figure is printed for reference, not as the goal.
+    notes.push(
+      `ingest: raw inserts in arrival (Graph) order ${perUser(r.raw.cpuSeconds).toFixed(1)} us CPU/user; the same rows in key order ` +
+        `${perUser(r.raw.keyOrder.cpuSeconds).toFixed(1)} us CPU/user (sync / key-order raw = ${(r.cpuSeconds / r.raw.keyOrder.cpuSeconds).toFixed(2)}x)`,
+    );
     const wallRatio = r.seconds / r.raw.seconds;
     lines.push({
       line: '   ingest wall clock',

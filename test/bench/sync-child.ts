@@ -2,8 +2,10 @@
 // one sync (the tenant runs in another process): peak RSS, wall time, and CPU time of the whole
 // process (process.cpuUsage counts every thread, the writer thread included). With `raw`, it then
 // copies the snapshot's rows with plain better-sqlite3 prepared inserts in one transaction and
-// reports that CPU and wall time too: the same rows, measured in the same process.
-import { mkdtempSync, rmSync } from 'node:fs';
+// reports that CPU and wall time too: the same rows, in the order the sync received them (Graph's
+// order, which is random for the keys), measured in the same process. For reference it also copies
+// them in key order, which B-trees take much more cheaply and a sync can never get from Graph.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TenantInfo } from './tenant-child';
@@ -23,16 +25,40 @@ export interface SyncChildReport {
   maxRssMb: number;
   seconds: number;
   cpuSeconds: number;
+  /** The main thread's share of cpuSeconds (Linux only). */
+  mainThreadCpuSeconds?: number;
   userCount: number;
   datasets: { dataset: string; status: string; items: number; durationMs: number }[];
-  raw?: { seconds: number; cpuSeconds: number; rows: number };
+  raw?: RawInsertReport & { keyOrder: RawInsertReport };
+}
+
+export interface RawInsertReport {
+  seconds: number;
+  cpuSeconds: number;
+  rows: number;
 }
 
 const cpuSeconds = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
 
-function rawInsert(from: Db, snapshotId: number, tables: string[], dir: string): { seconds: number; cpuSeconds: number; rows: number } {
-  const to = openDatabase(join(dir, 'raw.db'));
-  const data = tables.map((t) => ({ t, rows: from.prepare(`SELECT * FROM ${t} WHERE snapshot_id = ?`).raw().all(snapshotId) as unknown[][] }));
+/** CPU seconds of the main thread alone (Linux /proc; undefined elsewhere): the rest is the writer thread, GC and libuv. */
+function mainThreadCpu(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `order`: 'arrival' reads the rows back in rowid order, the order the sync inserted them as Graph
+ * sent them; 'key' lets SQLite return them by the table's key index (sorted by user id).
+ */
+function rawInsert(from: Db, snapshotId: number, tables: string[], dir: string, order: 'arrival' | 'key'): RawInsertReport {
+  const to = openDatabase(join(dir, `raw-${order}.db`));
+  const orderBy = order === 'arrival' ? ' ORDER BY rowid' : '';
+  const data = tables.map((t) => ({ t, rows: from.prepare(`SELECT * FROM ${t} WHERE snapshot_id = ?${orderBy}`).raw().all(snapshotId) as unknown[][] }));
   // The raw copy needs its snapshot row for the foreign keys.
   const snap = from.prepare('SELECT * FROM snapshots WHERE id = ?').raw().get(snapshotId) as unknown[];
   const snapCols = (from.prepare('PRAGMA table_info(snapshots)').all() as { name: string }[]).map((c) => c.name);
@@ -74,17 +100,27 @@ process.once('message', (req: SyncChildRequest) => {
     }
     const db = openDatabase(join(dir, 'bench.db'));
     const cpu0 = process.cpuUsage();
+    const main0 = mainThreadCpu();
     const started = performance.now();
     const result = await syncProfile({ ...options, db, ...(req.datasets ? { datasets: req.datasets } : {}) });
     const seconds = (performance.now() - started) / 1000;
     const cpu = cpuSeconds(process.cpuUsage(cpu0));
+    const main1 = mainThreadCpu();
     const report: SyncChildReport = {
       maxRssMb: process.resourceUsage().maxRSS / 1024,
       seconds,
       cpuSeconds: cpu,
+      ...(main0 !== undefined && main1 !== undefined ? { mainThreadCpuSeconds: main1 - main0 } : {}),
       userCount: result.userCount ?? 0,
       datasets: result.datasets.map((d) => ({ dataset: d.dataset, status: d.status, items: d.items, durationMs: d.durationMs })),
-      ...(req.raw ? { raw: rawInsert(db, result.snapshotId, ['users', 'user_licenses'], dir) } : {}),
+      ...(req.raw
+        ? {
+            raw: {
+              ...rawInsert(db, result.snapshotId, ['users', 'user_licenses'], dir, 'arrival'),
+              keyOrder: rawInsert(db, result.snapshotId, ['users', 'user_licenses'], dir, 'key'),
+            },
+          }
+        : {}),
     };
     db.close();
     rmSync(dir, { recursive: true, force: true });

@@ -9,12 +9,14 @@ import { bool, childTable, defineDataset, jsonList, table } from './types';
 const optStr = z.string().nullish();
 const guid = z.string().min(1);
 
-export const assignedLicenseSchema = z.looseObject({
+// Plain objects, not loose ones: a property Graph adds is accepted and left out of the parsed copy
+// (nothing maps it), which spares copying it for every user of a large tenant.
+export const assignedLicenseSchema = z.object({
   skuId: guid,
   disabledPlans: z.array(z.string()).nullish(),
 });
 
-export const licenseAssignmentStateSchema = z.looseObject({
+export const licenseAssignmentStateSchema = z.object({
   skuId: guid,
   assignedByGroup: optStr,
   disabledPlans: z.array(z.string()).nullish(),
@@ -23,7 +25,7 @@ export const licenseAssignmentStateSchema = z.looseObject({
   state: optStr,
 });
 
-export const userSchema = z.looseObject({
+export const userSchema = z.object({
   id: guid,
   userPrincipalName: optStr,
   displayName: optStr,

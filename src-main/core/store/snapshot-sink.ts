@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { datasetTables } from '../datasets';
 import { OperatorError } from '../errors/operator-error';
 import type { Db } from './db';
 import type { DatasetRunRow, SnapshotBeginMeta, SnapshotFinalMeta } from './types';
@@ -76,6 +77,15 @@ export class LocalSnapshotSink implements SnapshotSink {
 
 /** Batches queued for the writer thread before an insert call waits (bounds memory to a few pages). */
 export const WRITER_QUEUE_DEPTH = 4;
+
+/**
+ * The writer thread's V8 heap. Everything it allocates is one batch's cells, dead once inserted, so
+ * a small young generation holds a batch (a page of 999 users is about 1.5 MB of strings) and is
+ * collected cheaply; V8's default lets it grow to 16 MB, which a sync's peak RSS then carries.
+ * Measured over a 100,000-user sync: 22 MB of heap by default, 14 MB with 8 MB (no measurable CPU
+ * cost), 10 MB with 4 MB (a few per cent more CPU); at 2 MB batches reached the old generation.
+ */
+const WRITER_RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 8 } as const;
 
 const BUG_HINT = 'This is a bug in the tool; please report it.';
 
@@ -160,8 +170,8 @@ export class ThreadSnapshotSink implements SnapshotSink {
     this.#worker = entry.typescript
       ? // From the sources: Node 20 does not carry tsx's loader hooks into a worker, so the
         // thread starts with a bootstrap that loads the entry through tsx.
-        new Worker(tsBootstrap(entry.url), { eval: true, workerData: data })
-      : new Worker(entry.url, { workerData: data });
+        new Worker(tsBootstrap(entry.url), { eval: true, workerData: data, resourceLimits: WRITER_RESOURCE_LIMITS })
+      : new Worker(entry.url, { workerData: data, resourceLimits: WRITER_RESOURCE_LIMITS });
     writing.add(db);
     this.#worker.on('message', (m: WriterReply) => this.#onReply(m));
     this.#exited = new Promise<void>((resolve) => {
@@ -241,7 +251,8 @@ export class ThreadSnapshotSink implements SnapshotSink {
 
   async begin(meta: SnapshotBeginMeta, tables?: readonly TableSpec[]): Promise<number> {
     this.#failure = null;
-    const id = await this.#call('begin', [meta, tables]);
+    // The thread's writer does not load the dataset registry: the default tables are resolved here.
+    const id = await this.#call('begin', [meta, tables ?? datasetTables()]);
     if (id === null) throw new OperatorError('internal', 'The snapshot writer did not return a snapshot id.', { hint: BUG_HINT });
     return id;
   }

@@ -1,12 +1,12 @@
-import type { SnapshotWriter } from './writer';
+import type { SnapshotWriterCore } from './writer-core';
 
 /** Messages between the sync (main thread) and the snapshot writer thread. */
 
-/** The SnapshotWriter calls a sink forwards (the writer thread performs them in order). */
+/** The SnapshotWriterCore calls a sink forwards (the writer thread performs them in order). */
 export type SinkOp = 'begin' | 'insertPage' | 'datasetRun' | 'discardRows' | 'commit' | 'rollback';
 
-/** Arguments of each request to the writer thread: SnapshotWriter's own, plus flush and close. */
-export type WriterCalls = { [K in SinkOp]: Parameters<SnapshotWriter[K]> } & {
+/** Arguments of each request to the writer thread: SnapshotWriterCore's own, plus flush and close. */
+export type WriterCalls = { [K in SinkOp]: Parameters<SnapshotWriterCore[K]> } & {
   /** Nothing: answered once every earlier request is done. */
   flush: [];
   /** Close the connection and let the thread end. */

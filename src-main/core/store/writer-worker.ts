@@ -1,6 +1,6 @@
 /**
  * Entry of the snapshot writer thread: owns the write connection and the snapshot's one
- * transaction, and performs the SnapshotWriter calls the sync posts, in order. Every
+ * transaction, and performs the SnapshotWriterCore calls the sync posts, in order. Every
  * request gets a reply, so the sync can bound how many batches are queued.
  *
  * After a failed call the snapshot is poisoned: later writes are ignored and commit
@@ -11,7 +11,7 @@ import { nativeBinding } from './db';
 import { parentPort, workerData } from 'node:worker_threads';
 import { isOperatorError } from '../errors/operator-error';
 import type { WireError, WriterCalls, WriterReply, WriterRequest, WriterThreadData } from './writer-protocol';
-import { SnapshotWriter } from './writer';
+import { SnapshotWriterCore } from './writer-core';
 
 const port = parentPort;
 if (!port) throw new Error('writer-worker must run as a worker thread');
@@ -30,7 +30,7 @@ const db = new Database(data.path, { fileMustExist: true, ...nativeBinding() });
 db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(data.busyTimeoutMs ?? 5000))}`);
 db.pragma('synchronous = NORMAL');
 db.pragma('foreign_keys = ON');
-const writer = new SnapshotWriter(db, data.cacheKib === undefined ? {} : { cacheKib: data.cacheKib });
+const writer = new SnapshotWriterCore(db, data.cacheKib === undefined ? {} : { cacheKib: data.cacheKib });
 
 type Handlers = { [K in keyof WriterCalls]: (...args: WriterCalls[K]) => number | void };
 const handlers: Handlers = {

@@ -46,9 +46,9 @@ describe('parseItem', () => {
     expect((err as OperatorError).message).toContain(`field "${field}"`);
   });
 
-  it('keeps unknown extra fields', () => {
-    const u = parseItem(userSchema, { id: 'u', brandNewGraphField: 1 }, 'user', 'x');
-    expect(u.brandNewGraphField).toBe(1);
+  it('accepts unknown extra fields (Graph adds properties), leaving them out of the parsed user', () => {
+    const u = parseItem(userSchema, { id: 'u', displayName: 'A', brandNewGraphField: 1, assignedLicenses: [{ skuId: 's', newField: true }] }, 'user', 'x');
+    expect(u).toEqual({ id: 'u', displayName: 'A', assignedLicenses: [{ skuId: 's' }] });
   });
 });
 
