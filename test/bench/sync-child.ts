@@ -19,6 +19,8 @@ export interface SyncChildRequest {
   tenant: TenantInfo;
   datasets?: DatasetId[];
   raw?: boolean;
+  /** Write the snapshot to this database file and keep it (for the findings and export lines). */
+  keepAt?: string;
 }
 
 export interface SyncChildReport {
@@ -98,7 +100,7 @@ process.once('message', (req: SyncChildRequest) => {
       await syncProfile({ ...options, db: warm, datasets: ['subscribedSkus'] });
       warm.close();
     }
-    const db = openDatabase(join(dir, 'bench.db'));
+    const db = openDatabase(req.keepAt ?? join(dir, 'bench.db'));
     const cpu0 = process.cpuUsage();
     const main0 = mainThreadCpu();
     const started = performance.now();
