@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { exportSnapshot } from '../../src-main/core/export/exports';
 import { builtinCatalog } from '../../src-main/core/catalog/builtin';
 import { reconcile } from '../../src-main/core/recon/cost';
-import { computeFindings } from '../../src-main/core/recon/engine';
+import { computeFindingsSpooled } from '../../src-main/core/recon/engine';
 import { defaultSettings } from '../../src-main/core/recon/settings';
 import { writeWorkbook } from '../../src-main/core/recon/workbook';
 import { openDatabase } from '../../src-main/core/store/db';
@@ -25,9 +25,11 @@ void (async () => {
   else {
     const settings = defaultSettings();
     const catalog = builtinCatalog();
-    const findings = computeFindings(db, snapshotId, { settings, catalog });
-    const report = reconcile(db, { profile: 'bench', snapshotId, settings, findings, catalog });
-    await writeWorkbook(db, join(outDir, 'bench.xlsx'), report, findings, { tenant: 'bench' });
+    // As the exports service does: every finding item in the spool, none in memory.
+    const { report: findings, items } = computeFindingsSpooled(db, snapshotId, { settings, catalog });
+    const report = reconcile(db, { profile: 'bench', snapshotId, settings, findings, catalog, items });
+    await writeWorkbook(db, join(outDir, 'bench.xlsx'), report, findings, { tenant: 'bench', items });
+    items.dispose();
   }
   const report: XlsxChildReport = { mode, maxRssMb: process.resourceUsage().maxRSS / 1024, seconds: (performance.now() - started) / 1000 };
   db.close();

@@ -24,7 +24,9 @@ import { demoTenantProfile } from '../../src-main/core/demo/session';
 import { openDatabase, type Db } from '../../src-main/core/store/db';
 import { runSync } from '../../src-main/core/sync/engine';
 import { DATASET_IDS } from '../../src-main/core/permissions/matrix';
-import { computeFindings } from '../../src-main/core/recon/engine';
+import { computeFindings, computeFindingsSpooled } from '../../src-main/core/recon/engine';
+import { reconcile } from '../../src-main/core/recon/cost';
+import { builtinCatalog } from '../../src-main/core/catalog/builtin';
 import { defaultSettings } from '../../src-main/core/recon/settings';
 import type { Finding, FindingKind, FindingsReport } from '../../src-main/shared/recon';
 
@@ -143,6 +145,45 @@ describe('golden: the engine finds exactly the planted cases', () => {
 
   it('has no concealed-names finding when the report shows real names', () => {
     expect(byKind(report, 'concealed-names').count).toBe(0);
+  });
+});
+
+describe('the item spool (exports of any size)', () => {
+  it('holds exactly the items the in-memory report has, in the same order, and the report keeps only the counts', () => {
+    const { report: spooled, items } = computeFindingsSpooled(db, report.snapshotId, { settings: defaultSettings(), asOf });
+    try {
+      for (const f of report.findings) {
+        const s = byKind(spooled, f.kind);
+        expect([s.count, s.users, s.excluded, s.confidence]).toEqual([f.count, f.users, f.excluded, f.confidence]);
+        expect(s.items).toEqual([]);
+        expect([...items.items(f.kind)].map((x) => x.item)).toEqual(f.items);
+        expect(items.count(f.kind)).toBe(f.count);
+      }
+      expect(items.count()).toBeGreaterThan(100);
+    } finally {
+      items.dispose();
+    }
+  });
+
+  it("gives the same savings and right-sizing as the report's own items (each user once per SKU)", () => {
+    const settings = defaultSettings();
+    const catalog = builtinCatalog();
+    const input = { profile: 'golden', snapshotId: report.snapshotId, settings, catalog };
+    const { report: spooled, items } = computeFindingsSpooled(db, report.snapshotId, { settings, asOf, catalog });
+    try {
+      const fromSpool = reconcile(db, { ...input, findings: spooled, items });
+      const fromReport = reconcile(db, { ...input, findings: report });
+      expect(fromSpool.rightSizing).toEqual(fromReport.rightSizing);
+      expect(fromSpool.savings).toEqual(fromReport.savings);
+      expect(fromSpool.savings.reclaimableSeats).toBeGreaterThan(0);
+      // A user in several reclaimable findings of one SKU is one seat: fewer seats than items.
+      const reclaimableItems = report.findings.filter((f) => f.kind !== 'seat-position').flatMap((f) => f.items.filter((i) => i.reclaimable));
+      const unassigned = fromSpool.rightSizing.reduce((n, r) => n + r.unassignedBeyondBuffer, 0);
+      expect(fromSpool.savings.reclaimableSeats - unassigned).toBe(new Set(reclaimableItems.map((i) => `${i.userId} ${i.skuId?.toLowerCase()}`)).size);
+      expect(new Set(reclaimableItems.map((i) => `${i.userId} ${i.skuId}`)).size).toBeLessThan(reclaimableItems.length);
+    } finally {
+      items.dispose();
+    }
   });
 });
 

@@ -5,7 +5,8 @@ import { OperatorError } from '../errors/operator-error';
 import type { PendingFile } from '../fs/atomic-write';
 import { damagedDatabaseError, type Db } from '../store/db';
 import { datasetRuns, getSnapshot, servicePlanNames, skuSummary, userAssignments, type SkuSummaryRow, type UserAssignmentRow } from '../store/queries';
-import type { Finding, FindingKind, FindingsReport } from '../../shared/recon';
+import type { Finding, FindingItem, FindingKind, FindingsReport } from '../../shared/recon';
+import type { FindingItemSpool } from '../recon/item-spool';
 import { lastSuccessfulSignIn } from '../recon/sign-in';
 import { csvField, DEFAULT_CSV_DELIMITER, writeCsv, writeCsvPending, writeCsvRecordsPending, type Cell, type CsvDelimiter } from './csv';
 import { SKU_SUMMARY_HEADER, skuCells } from '../../shared/sku-columns';
@@ -185,7 +186,12 @@ function factCell(v: string | number | boolean | null | undefined): Cell {
  * One CSV per finding (its items, with the facts the rule read as columns; numbers stay
  * numbers), plus a summary with each finding's evidence, confidence and notes.
  */
-export async function exportFindings(report: FindingsReport, outDir: string, kinds?: readonly FindingKind[], opts: { delimiter?: CsvDelimiter } = {}): Promise<string[]> {
+export async function exportFindings(
+  report: FindingsReport,
+  outDir: string,
+  kinds?: readonly FindingKind[],
+  opts: { delimiter?: CsvDelimiter; items?: FindingItemSpool } = {},
+): Promise<string[]> {
   const dir = resolve(outDir);
   await mkdir(dir, { recursive: true });
   const chosen = report.findings.filter((f) => !kinds || kinds.includes(f.kind));
@@ -202,14 +208,19 @@ export async function exportFindings(report: FindingsReport, outDir: string, kin
     opts,
   );
   files.push(summary);
-  for (const f of chosen) files.push(await writeFinding(f, dir, opts));
+  const csvOpts = opts.delimiter ? { delimiter: opts.delimiter } : {};
+  for (const f of chosen) files.push(await writeFinding(f, dir, csvOpts, opts.items));
   return files;
 }
 
-async function writeFinding(f: Finding, dir: string, opts: { delimiter?: CsvDelimiter }): Promise<string> {
+/** One finding's CSV; its items come from the spool when given (read twice: fact names, then rows). */
+async function writeFinding(f: Finding, dir: string, opts: { delimiter?: CsvDelimiter }, spool?: FindingItemSpool): Promise<string> {
+  const items = (): Iterable<FindingItem> => (spool ? (function* () {
+    for (const x of spool.items(f.kind)) yield x.item;
+  })() : f.items);
   const factKeys: string[] = [];
   const seen = new Set<string>();
-  for (const item of f.items) {
+  for (const item of items()) {
     for (const k of Object.keys(item.facts)) {
       if (seen.has(k)) continue;
       seen.add(k);
@@ -220,7 +231,9 @@ async function writeFinding(f: Finding, dir: string, opts: { delimiter?: CsvDeli
   await writeCsv(
     file,
     [...FINDING_BASE_HEADER, ...factKeys],
-    f.items.map((i): Cell[] => [i.upn, i.displayName, i.product, i.partNumber, yesNo(i.reclaimable), ...factKeys.map((k) => factCell(i.facts[k]))]),
+    (function* () {
+      for (const i of items()) yield [i.upn, i.displayName, i.product, i.partNumber, yesNo(i.reclaimable), ...factKeys.map((k) => factCell(i.facts[k]))] as Cell[];
+    })(),
     opts,
   );
   return file;

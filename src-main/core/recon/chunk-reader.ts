@@ -9,7 +9,7 @@ import type { Db } from '../store/db';
 export type Cells = (string | null)[];
 
 /** Rows per chunk. */
-export const CHUNK = 8192;
+export const CHUNK = 1024;
 const US = '\u001f';
 const RS = '\u001e';
 const NUL = '\u0015';

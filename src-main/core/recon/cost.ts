@@ -13,6 +13,7 @@ import { OperatorError } from '../errors/operator-error';
 import type { Db } from '../store/db';
 import { datasetRuns, getSnapshot } from '../store/queries';
 import { periodMonths } from './imports';
+import { FindingItemSpool, type SavingsCounts } from './item-spool';
 
 interface PriceRow {
   skuId: string | null;
@@ -102,6 +103,8 @@ export interface ReconcileInput {
   settings: ReconSettings;
   findings: FindingsReport;
   catalog: Catalog;
+  /** Every item of `findings` (computeFindings' spool); without it, the report's own items count. */
+  items?: FindingItemSpool;
 }
 
 /** Whether the snapshot's schema and runs hold the subscriptions dataset. */
@@ -225,37 +228,16 @@ export function reconcile(db: Db, input: ReconcileInput): ReconcileReport {
   } else renewalNote = `No renewal dates: ${subs.why}, and no entitlements with a term end were imported.`;
 
   // --- Savings and right-sizing from the findings (a user once per SKU) ---
-  const reclaim = new Map<string, Set<string>>();
-  const disabled = new Map<string, Set<string>>();
-  const inactive = new Map<string, Set<string>>();
-  const put = (m: Map<string, Set<string>>, sku: string, user: string) => {
-    const k = sku.toLowerCase();
-    let s = m.get(k);
-    if (!s) m.set(k, (s = new Set()));
-    s.add(user);
-  };
-  const unassigned = new Map<string, number>();
-  const downgrades = new Map<string, { sku: string; to: string; users: Set<string> }>();
-  for (const f of findings.findings) {
-    for (const i of f.items) {
-      if (f.kind === 'seat-position') {
-        if (i.skuId && i.facts['issue'] === 'unassigned' && typeof i.facts['beyondBuffer'] === 'number') unassigned.set(i.skuId.toLowerCase(), i.facts['beyondBuffer']);
-        continue;
-      }
-      if (!i.userId || !i.skuId) continue;
-      if (f.kind === 'mailbox-only' && typeof i.facts['downgradeTo'] === 'string') {
-        const k = `${i.skuId.toLowerCase()}>${i.facts['downgradeTo']}`;
-        const d = downgrades.get(k) ?? { sku: i.skuId, to: i.facts['downgradeTo'], users: new Set<string>() };
-        d.users.add(i.userId);
-        downgrades.set(k, d);
-      }
-      if (!i.reclaimable) continue;
-      put(reclaim, i.skuId, i.userId);
-      if (f.kind === 'disabled-accounts') put(disabled, i.skuId, i.userId);
-      if (f.kind === 'inactive-users' || f.kind === 'never-signed-in') put(inactive, i.skuId, i.userId);
-    }
+  // Counted in SQL over every item (the spool), so memory stays flat however many users a tenant has.
+  const spool = input.items ?? FindingItemSpool.fromReport(db, findings);
+  let counts: SavingsCounts;
+  try {
+    counts = spool.savingsCounts();
+    if (!spool.complete) notes.push('Some findings were truncated; savings count only the items listed.');
+  } finally {
+    if (!input.items) spool.dispose();
   }
-  if (findings.findings.some((f) => f.truncated)) notes.push('Some findings were truncated; savings count only the items listed.');
+  const { reclaim, disabled, inactive, unassigned, downgrades } = counts;
 
   let reclaimableSeats = 0;
   let pricedSeats = 0;
@@ -263,7 +245,7 @@ export function reconcile(db: Db, input: ReconcileInput): ReconcileReport {
   const skuKeys = new Set([...reclaim.keys(), ...unassigned.keys()]);
   for (const k of skuKeys) {
     const pos = posBy.get(k);
-    const seats = (reclaim.get(k)?.size ?? 0) + (unassigned.get(k) ?? 0);
+    const seats = (reclaim.get(k) ?? 0) + (unassigned.get(k) ?? 0);
     reclaimableSeats += seats;
     const price = book.price(pos?.skuId ?? k, pos?.partNumber ?? null);
     if (price.monthly !== null) {
@@ -273,13 +255,12 @@ export function reconcile(db: Db, input: ReconcileInput): ReconcileReport {
   }
   let downgradeMonthly = 0;
   let downgradeSeats = 0;
-  for (const d of downgrades.values()) {
-    const users = [...d.users].filter((u) => !reclaim.get(d.sku.toLowerCase())?.has(u));
+  for (const d of downgrades) {
     const from = book.price(d.sku, posBy.get(d.sku.toLowerCase())?.partNumber ?? null).monthly;
     const to = book.price(catalog.findSku(d.to).known ? catalog.findSku(d.to).skuId : null, d.to).monthly;
     if (from === null || to === null || from <= to) continue;
-    downgradeSeats += users.length;
-    downgradeMonthly += users.length * (from - to);
+    downgradeSeats += d.users;
+    downgradeMonthly += d.users * (from - to);
   }
   const coverage = reclaimableSeats === 0 ? 1 : pricedSeats / reclaimableSeats;
   const savings: ReconcileReport['savings'] = {
@@ -300,8 +281,8 @@ export function reconcile(db: Db, input: ReconcileInput): ReconcileReport {
     if (p.excluded) continue;
     const k = p.skuId.toLowerCase();
     const un = unassigned.get(k) ?? 0;
-    const dis = disabled.get(k)?.size ?? 0;
-    const ina = [...(inactive.get(k) ?? [])].filter((u) => !disabled.get(k)?.has(u)).length;
+    const dis = disabled.get(k) ?? 0;
+    const ina = inactive.get(k) ?? 0;
     const n = un + dis + ina;
     const r = renewal.get(k);
     if (n === 0 && !r?.trial) continue;

@@ -18,6 +18,7 @@ import { hasWorkload, isSuite, mailboxDowngrade, overlapTable, type SkuPlans } f
 import { lastSuccessfulSignIn, MAY_INCLUDE_FAILED, signInTime } from './sign-in';
 import { upnMatcher } from './settings';
 import { asText, CHUNK, ChunkReader, RangeCursor } from './chunk-reader';
+import { FindingItemSpool } from './item-spool';
 
 const DAY = 86_400_000;
 
@@ -25,9 +26,11 @@ export interface FindingsOptions {
   settings: ReconSettings;
   /** The date the rules judge against (default: when the snapshot finished). */
   asOf?: Date;
-  /** Keep at most this many items per finding (counts stay complete). */
+  /** Keep at most this many items per finding in memory (counts stay complete). */
   itemLimit?: number;
   catalog?: Catalog;
+  /** Also write every item here (for exports of any size: memory stays flat). */
+  spool?: FindingItemSpool;
 }
 
 interface SkuInfoRow {
@@ -104,19 +107,41 @@ class FindingBuilder {
   constructor(
     readonly kind: FindingKind,
     readonly limit: number,
+    private readonly spool: FindingItemSpool | null,
   ) {}
-  /** Counts one item (of a user, or of none); true while the item limit wants the item built. */
+  /** Counts one item (of a user, or of none); true while the item limit or the spool wants the item built. */
   hit(userId: string | null): boolean {
     this.count += 1;
     if (userId !== null && userId !== this.lastUser) {
       this.lastUser = userId;
       this.users += 1;
     }
-    return this.items.length < this.limit;
+    return this.spool !== null || this.items.length < this.limit;
+  }
+  /** Keeps a built item: in the spool (every item), and in memory while the limit allows. */
+  keep(item: FindingItem): void {
+    this.spool?.put(this.kind, item);
+    if (this.items.length < this.limit) this.items.push(item);
   }
   /** Counts an item that is about no single user, and keeps it while the limit allows. */
   add(item: FindingItem): void {
-    if (this.hit(null)) this.items.push(item);
+    if (this.hit(null)) this.keep(item);
+  }
+}
+
+/**
+ * The findings with every item in a spool (memory stays flat for exports of any size) and none
+ * in the report. The pass reads in one transaction, so every table is read as of one moment.
+ * The caller disposes of the spool.
+ */
+export function computeFindingsSpooled(db: Db, snapshotId: number, opts: Omit<FindingsOptions, 'spool' | 'itemLimit'>): { report: FindingsReport; items: FindingItemSpool } {
+  const items = new FindingItemSpool(db);
+  try {
+    const report = db.transaction(() => computeFindings(db, snapshotId, { ...opts, spool: items, itemLimit: 0 }))();
+    return { report, items };
+  } catch (e) {
+    items.dispose();
+    throw e;
   }
 }
 
@@ -125,7 +150,8 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
   if (!snapshot) throw new OperatorError('bad-input', `Snapshot ${snapshotId} does not exist.`, { hint: 'Pick one of the profile\'s snapshots.' });
   const settings = opts.settings;
   const catalog = opts.catalog ?? builtinCatalog();
-  const limit = opts.itemLimit ?? Number.MAX_SAFE_INTEGER;
+  const spool = opts.spool ?? null;
+  const limit = opts.itemLimit ?? (spool ? 0 : Number.MAX_SAFE_INTEGER);
   const asOfMs = opts.asOf ? opts.asOf.getTime() : Date.parse(snapshot.finishedAt);
   const asOf = new Date(asOfMs).toISOString();
   const runs = new Map<string, DatasetRunInfo>(datasetRuns(db, snapshotId).map((r) => [r.dataset, r]));
@@ -250,7 +276,7 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
 
   // --- Builders ------------------------------------------------------------------------------
   const kinds = ['seat-position', 'disabled-accounts', 'inactive-users', 'never-signed-in', 'no-use', 'mailbox-only', 'overlap', 'duplicate-assignment', 'guests', 'assignment-errors', 'concealed-names', 'disabled-plans'] as const;
-  const newBuilders = (): Record<FindingKind, FindingBuilder> => Object.fromEntries(kinds.map((k) => [k, new FindingBuilder(k, limit)])) as Record<FindingKind, FindingBuilder>;
+  const newBuilders = (): Record<FindingKind, FindingBuilder> => Object.fromEntries(kinds.map((k) => [k, new FindingBuilder(k, limit, spool)])) as Record<FindingKind, FindingBuilder>;
   let b = newBuilders();
 
   // --- The pass over licensed users --------------------------------------------------------------
@@ -264,7 +290,7 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
   const refreshDate = refresh.get('report.activeUserDetail') ?? null;
   const usageFrom = refreshDate ? dayMinus(refreshDate, settings.usageDays) : null;
   const inPeriod = (d: string | null): boolean => !!d && usageFrom !== null && d.slice(0, 10) > usageFrom;
-  const keepText = limit > 0;
+  const keepText = limit > 0 || spool !== null;
   let attemptBased = 0;
   let reportBased = 0;
   let errorGroups = new Map<string, number>();
@@ -414,7 +440,7 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
       return;
     }
     let shared: FindingItem['facts'] | undefined;
-    for (const l of paid) if (f.hit(u[1])) f.items.push(item(u, l.skuId, reclaimable, (shared ??= facts())));
+    for (const l of paid) if (f.hit(u[1])) f.keep(item(u, l.skuId, reclaimable, (shared ??= facts())));
   };
 
   /** Every user finding of one licensed user. */
@@ -438,7 +464,7 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
       }
       const group = l.groupId ? (groupNames.get(l.groupId) ?? l.groupId) : null;
       if (l.groupId) errorGroups.set(`${group}\u0000${l.error}`, (errorGroups.get(`${group}\u0000${l.error}`) ?? 0) + 1);
-      if (b['assignment-errors'].hit(id)) b['assignment-errors'].items.push(item(u, l.skuId, false, { error: l.error, state: l.state, source: l.source, groupId: l.groupId, group }));
+      if (b['assignment-errors'].hit(id)) b['assignment-errors'].keep(item(u, l.skuId, false, { error: l.error, state: l.state, source: l.source, groupId: l.groupId, group }));
     }
     if (paid.length === 0 && held.length > 0) {
       // Only free, device or service SKUs: left out of every user finding.
@@ -499,7 +525,7 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
         for (const l of paid) {
           if (!factsOf(l.skuId).workload) continue;
           if (accountExcluded) f.excluded += 1;
-          else if (f.hit(id)) f.items.push(item(u, l.skuId, true, facts()));
+          else if (f.hit(id)) f.keep(item(u, l.skuId, true, facts()));
         }
       } else {
         const f = b['mailbox-only'];
@@ -507,7 +533,7 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
           const downgradeTo = factsOf(l.skuId).downgradeTo;
           if (downgradeTo === null) continue;
           if (accountExcluded) f.excluded += 1;
-          else if (f.hit(id)) f.items.push(item(u, l.skuId, false, { ...facts(), downgradeTo }));
+          else if (f.hit(id)) f.keep(item(u, l.skuId, false, { ...facts(), downgradeTo }));
         }
       }
     }
@@ -520,7 +546,7 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
         const by = paid.find((o) => o.skuId !== l.skuId && over.has(o.skuId));
         if (!by) continue;
         if (accountExcluded) b.overlap.excluded += 1;
-        else if (b.overlap.hit(id)) b.overlap.items.push(item(u, l.skuId, true, { coveredBy: partNumber(by.skuId) ?? by.skuId, coveredBySkuId: by.skuId }));
+        else if (b.overlap.hit(id)) b.overlap.keep(item(u, l.skuId, true, { coveredBy: partNumber(by.skuId) ?? by.skuId, coveredBySkuId: by.skuId }));
       }
     }
     if (lic.length > 1) {
@@ -530,7 +556,7 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
         if (!direct || groups.length === 0) continue;
         const f = b['duplicate-assignment'];
         if (accountExcluded) f.excluded += 1;
-        else if (f.hit(id)) f.items.push(item(u, l.skuId, false, { groups: groups.map((g) => (g.groupId ? (groupNames.get(g.groupId) ?? g.groupId) : '')).join('; ') }));
+        else if (f.hit(id)) f.keep(item(u, l.skuId, false, { groups: groups.map((g) => (g.groupId ? (groupNames.get(g.groupId) ?? g.groupId) : '')).join('; ') }));
       }
     }
 
@@ -553,7 +579,7 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
         }
         if (!f.hit(id)) continue;
         const planNames = plansOf(l.skuId)?.userPlans;
-        f.items.push(item(u, l.skuId, false, { disabledPlans: [...disabled].map((p) => planNames?.get(p) ?? catalog.lookupPlan(p).servicePlanName ?? p).join('; '), count: disabled.size }));
+        f.keep(item(u, l.skuId, false, { disabledPlans: [...disabled].map((p) => planNames?.get(p) ?? catalog.lookupPlan(p).servicePlanName ?? p).join('; '), count: disabled.size }));
       }
     }
   };
@@ -574,6 +600,7 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
   /** Returns false when the licences were out of step. */
   const runPass = (streaming: boolean): boolean => {
     b = newBuilders();
+    spool?.clear();
     attemptBased = 0;
     reportBased = 0;
     errorGroups = new Map();

@@ -15,6 +15,7 @@ import type { Db } from '../store/db';
 import { datasetRuns, getSnapshot, servicePlanNames, userAssignments } from '../store/queries';
 import { servicePlanFriendlyName, skuFriendlyName } from '../catalog/skus';
 import { lastSuccessfulSignIn } from './sign-in';
+import type { FindingItemSpool } from './item-spool';
 
 /** Rows per sheet Excel allows, header included. */
 export const EXCEL_MAX_ROWS = 1_048_576;
@@ -39,6 +40,8 @@ export interface WorkbookOptions {
   tenant: string;
   /** Rows per sheet, header included (tests lower it to exercise continuation sheets). */
   maxRows?: number;
+  /** Every finding item (computeFindings' spool); without it, the report's own items are written. */
+  items?: FindingItemSpool;
 }
 
 const USER_COLUMNS = (): Column[] => [
@@ -159,7 +162,7 @@ export async function writeWorkbook(db: Db, path: string, report: ReconcileRepor
       ['Prices from', report.savings.sources.join('; ') || 'none'],
       ['Renewal dates', report.renewalNote],
     ];
-    const findingRows = findings.findings.reduce((n, f) => n + f.items.length, 0);
+    const findingRows = opts.items ? opts.items.count() : findings.findings.reduce((n, f) => n + f.items.length, 0);
     for (const [name, rows, count] of [['Findings', findingRows, sheetsFor(findingRows, maxRows)], ['User licences', userRows, userSheets]] as const) {
       if (count > 1) summary.push(['Continued sheets', `${name} has ${rows} rows; it continues on ${Array.from({ length: count - 1 }, (_, i) => `"${continuationName(name, i + 2)}"`).join(', ')}.`]);
     }
@@ -225,7 +228,8 @@ export async function writeWorkbook(db: Db, path: string, report: ReconcileRepor
       'Findings',
       [{ header: 'Finding', width: 20 }, { header: 'User principal name', width: 36 }, { header: 'Display name', width: 24 }, { header: 'Product', width: 32 }, { header: 'Part number', width: 22 }, { header: 'Reclaimable seat' }, { header: 'Evidence', width: 60 }],
       (function* () {
-        for (const f of findings.findings) for (const i of f.items) yield [f.kind, i.upn, i.displayName, i.product, i.partNumber, i.reclaimable, Object.entries(i.facts).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k}: ${String(v)}`).join('; ')];
+        const all = opts.items?.items() ?? findings.findings.flatMap((f) => f.items.map((item) => ({ kind: f.kind, item })));
+        for (const { kind, item: i } of all) yield [kind, i.upn, i.displayName, i.product, i.partNumber, i.reclaimable, Object.entries(i.facts).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k}: ${String(v)}`).join('; ')];
       })(),
     );
 

@@ -3,7 +3,7 @@ import type { FindingKind } from '../../shared/recon';
 import type { CsvDelimiter } from '../export/csv';
 import { exportFindings } from '../export/exports';
 import { OperatorError } from '../errors/operator-error';
-import { computeFindings } from '../recon/engine';
+import { computeFindings, computeFindingsSpooled } from '../recon/engine';
 import { readSettings, writeSettings } from '../recon/settings';
 import { currentSnapshot, getSnapshot, type SnapshotInfo } from '../store/queries';
 import type { ServiceContext } from './context';
@@ -56,6 +56,10 @@ export async function writeFindingExports(
   const kinds = files?.filter((f) => f.startsWith('finding-')).map((f) => f.slice('finding-'.length) as FindingKind);
   if (kinds && kinds.length === 0) return [];
   const db = ctx.database();
-  const report = computeFindings(db, snapshotId, { settings: readSettings(db, profile) });
-  return exportFindings(report, outDir, kinds, opts);
+  const { report, items } = computeFindingsSpooled(db, snapshotId, { settings: readSettings(db, profile) });
+  try {
+    return await exportFindings(report, outDir, kinds, { ...opts, items });
+  } finally {
+    items.dispose();
+  }
 }

@@ -1,10 +1,9 @@
 import { join, resolve } from 'node:path';
 import type { OpArgs, OpResult } from '../../shared/contract';
-import type { ReconcileReport } from '../../shared/reconcile';
 import { loadCatalog } from '../catalog/store';
 import type { WriteCsvOptions } from '../export/csv';
 import { OperatorError } from '../errors/operator-error';
-import { computeFindings } from '../recon/engine';
+import { computeFindings, computeFindingsSpooled } from '../recon/engine';
 import { reconcile, readExchangeRates, writeExchangeRates } from '../recon/cost';
 import { writeReconCsvs, writeDiffCsv, type ReconCsv } from '../recon/csv-exports';
 import { diffSnapshots, sealSnapshot, verifyHistory } from '../recon/history';
@@ -25,18 +24,28 @@ function pickSnapshot(ctx: ServiceContext, profile: string, snapshotId: number |
   return snapshot;
 }
 
+/** The reconciliation of a snapshot, and its findings with every item spooled (the caller disposes of `items`). */
 async function buildReport(ctx: ServiceContext, profile: string, snapshotId: number) {
   const db = ctx.database();
   const settings = readSettings(db, profile);
   const catalog = await loadCatalog(ctx.deps.dataDir);
-  const findings = computeFindings(db, snapshotId, { settings, catalog });
-  return { findings, report: reconcile(db, { profile, snapshotId, settings, findings, catalog }) };
+  const { report: findings, items } = computeFindingsSpooled(db, snapshotId, { settings, catalog });
+  try {
+    return { findings, items, report: reconcile(db, { profile, snapshotId, settings, findings, catalog, items }) };
+  } catch (e) {
+    items.dispose();
+    throw e;
+  }
 }
 
 /** Renewals, entitlements, cost and right-sizing; imports; the snapshot history. */
 export function reconcileServices(ctx: ServiceContext) {
   const reconcileOps = {
-    run: async (args: OpArgs<'reconcile.run'>): Promise<OpResult<'reconcile.run'>> => (await buildReport(ctx, args.profile, pickSnapshot(ctx, args.profile, args.snapshotId).id)).report,
+    run: async (args: OpArgs<'reconcile.run'>): Promise<OpResult<'reconcile.run'>> => {
+      const { items, report } = await buildReport(ctx, args.profile, pickSnapshot(ctx, args.profile, args.snapshotId).id);
+      items.dispose();
+      return report;
+    },
   };
   const importer = (kind: 'entitlements' | 'prices') => async (args: { profile: string; path: string }) =>
     importFile(ctx.database(), args.profile, kind, resolve(args.path), await loadCatalog(ctx.deps.dataDir), ctx.clock());
@@ -88,13 +97,15 @@ export async function writeReconExports(
   const csvs = Object.entries(CSV_IDS).filter(([id]) => !files || files.includes(id)).map(([, k]) => k);
   const workbook = !files || files.includes('workbook');
   if (csvs.length === 0 && !workbook) return [];
-  const { findings, report } = await buildReport(ctx, profile, snapshotId);
-  const written = await writeReconCsvs(report, outDir, csvs, opts);
-  if (workbook) written.push((await writeWorkbookFile(ctx, report, findings, outDir)).path);
-  return written;
-}
-
-async function writeWorkbookFile(ctx: ServiceContext, report: ReconcileReport, findings: Awaited<ReturnType<typeof buildReport>>['findings'], outDir: string) {
-  const snapshot = getSnapshot(ctx.database(), report.snapshotId);
-  return writeWorkbook(ctx.database(), join(resolve(outDir), WORKBOOK_FILE), report, findings, { tenant: snapshot?.tenantId ?? '' });
+  const { findings, items, report } = await buildReport(ctx, profile, snapshotId);
+  try {
+    const written = await writeReconCsvs(report, outDir, csvs, opts);
+    if (workbook) {
+      const snapshot = getSnapshot(ctx.database(), report.snapshotId);
+      written.push((await writeWorkbook(ctx.database(), join(resolve(outDir), WORKBOOK_FILE), report, findings, { tenant: snapshot?.tenantId ?? '', items })).path);
+    }
+    return written;
+  } finally {
+    items.dispose();
+  }
 }

@@ -107,4 +107,20 @@ describe('cost, savings and right-sizing', () => {
     expect(r.savings.reclaimableSeats).toBe(1);
     expect(r.rightSizing.find((x) => x.partNumber === 'ENTERPRISEPACK')).toMatchObject({ disabledSeats: 1, inactiveSeats: 0, reduceBy: 1 });
   });
+
+  it('prices mailbox-only downgrades as the difference between the SKUs, once per user, and not for seats already reclaimable', async () => {
+    const { db, dir, id } = fixture();
+    writeFileSync(join(dir, 'e.csv'), 'SKU,Quantity,Unit price,Currency,Billing period,Term end\r\nENTERPRISEPACK,10,240,EUR,annual,2025-09-30\r\nEXCHANGESTANDARD,3,4,EUR,monthly,2025-08-31\r\n');
+    await importFile(db, 'contoso', 'entitlements', join(dir, 'e.csv'), catalog, now);
+    const base = computeFindings(db, id, { settings, asOf, catalog, itemLimit: 0 });
+    const user = (userId: string, reclaimable: boolean, facts: Record<string, string>) => ({ userId, upn: `${userId}@x`, displayName: null, skuId: E3.id, partNumber: E3.part, product: null, reclaimable, facts });
+    const mailboxOnly = [user('u1', false, { downgradeTo: EXO1.part }), user('u1', false, { downgradeTo: EXO1.part }), user('u2', false, { downgradeTo: EXO1.part }), user('u3', false, { downgradeTo: EXO1.part })];
+    const findings: FindingsReport = {
+      ...base,
+      // u3 is also disabled: its seat is reclaimed whole, so it is no downgrade too.
+      findings: base.findings.map((f) => ({ ...f, items: f.kind === 'mailbox-only' ? mailboxOnly : f.kind === 'disabled-accounts' ? [user('u3', true, {})] : [], truncated: false })),
+    };
+    const r = reconcile(db, { profile: 'contoso', snapshotId: id, settings, findings, catalog });
+    expect(r.savings).toMatchObject({ downgradeSeats: 2, downgradeMonthly: 2 * (20 - 4), reclaimableSeats: 1 });
+  });
 });
