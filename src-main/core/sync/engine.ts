@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { countGap, incompleteUsersError } from './completeness';
 import type { Remedy } from '../../shared/errors';
 import { OperatorError, isOperatorError, remedyFor } from '../errors/operator-error';
@@ -62,6 +63,8 @@ const PARTITION_READ_AHEAD = 1;
 /** Collection pages requested ahead of the page being validated and written (bounds memory to a few pages). */
 export const PAGE_READ_AHEAD = 2;
 const REPORT_BATCH = 1000;
+/** Report rows packed between two turns of the event loop. */
+const REPORT_YIELD_ROWS = 200;
 
 function cancelledError(): OperatorError {
   return new OperatorError('cancelled', 'The sync was cancelled; nothing was saved.', {
@@ -294,6 +297,9 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
           const n = items + rows + 1;
           pack(dataset, batch, row, () => `row ${n}`);
           rows += 1;
+          // Rows already parsed are handed over in microtasks, which would keep the event loop from
+          // the responses of the other datasets' page chains (each next page waits on its response).
+          if (rows % REPORT_YIELD_ROWS === 0) await nextTurn();
           if (rows >= REPORT_BATCH) {
             await writeBatch(dataset, batch);
             items += rows;
