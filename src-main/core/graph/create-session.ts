@@ -121,6 +121,7 @@ export function createGraphSession(opts: GraphSessionOptions): GraphSession {
     const url = resolve(pathOrUrl);
     const state = new RequestState(o?.signal, expectRedirect);
     state.onNextLink = onNextLink;
+    state.priority = o?.priority === true;
     let res: unknown;
     try {
       res = await client.api(url).headers(extraHeaders(o)).responseType(ResponseType.RAW).middlewareOptions([state]).get();

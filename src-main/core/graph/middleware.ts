@@ -38,6 +38,8 @@ export class RequestState implements MiddlewareOptions {
    * before the rest of the body (graph/page-head.ts); possibly once per attempt. A hint only.
    */
   onNextLink: ((link: string) => void) | undefined;
+  /** Goes before other requests at the throttle gate (the page chain that sets a sync's pace). */
+  priority = false;
   constructor(
     readonly signal: AbortSignal | undefined,
     /** For a report request: do not read a redirect body. */
@@ -143,7 +145,7 @@ export class RetryMiddleware extends Link {
       let reason: number | 'network';
       let retryAfter: string | null = null;
       try {
-        const release = this.gate ? await this.gate.acquire(state.signal) : undefined;
+        const release = this.gate ? await this.gate.acquire(state.signal, state.priority) : undefined;
         try {
           await this.forward(context);
         } finally {

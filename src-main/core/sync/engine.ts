@@ -275,7 +275,10 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         }
         // Each item is validated, mapped and packed at once (no row objects kept); one packed batch per page.
         let pageNo = 0;
-        for await (const page of readAhead(opts.session.pages(path, requestOpts(headers)), PAGE_READ_AHEAD)) {
+        // The users stream is the longest chain of round trips (it sets the sync's pace): its
+        // requests go first at the session's throttle gate.
+        const chain = { ...requestOpts(headers), ...(dataset.fetch === 'userPages' ? { priority: true } : {}) };
+        for await (const page of readAhead(opts.session.pages(path, chain), PAGE_READ_AHEAD)) {
           checkAbort();
           pageNo += 1;
           if (page.count !== undefined) expected = page.count;
