@@ -267,6 +267,8 @@ interface WriteContext {
   truncate?: boolean;
   /** Send a body that is not valid JSON (invalidJson fault). */
   invalidJson?: boolean;
+  /** The JSON body already encoded (worked out while the added latency ran). */
+  encoded?: Buffer;
 }
 
 /** What the invalidJson fault sends: JSON-like, but a parser must refuse it (a trailing comma and an unquoted name). */
@@ -286,6 +288,10 @@ function stampInnerError(body: unknown, ctx: WriteContext): unknown {
   return { ...body, error: { ...error, innerError: { ...inner, 'request-id': ctx.requestId, 'client-request-id': ctx.clientRequestId } } };
 }
 
+function encodeJson(ctx: WriteContext, body: unknown): Buffer {
+  return Buffer.from(ctx.invalidJson ? INVALID_JSON_BODY : JSON.stringify(stampInnerError(body, ctx)), 'utf8');
+}
+
 function writeJson(res: ServerResponse, ctx: WriteContext, status: number, body: unknown, extra: Record<string, string> = {}, contentType = JSON_CONTENT_TYPE): void {
   if (status === 204) {
     // No Content (a PATCH): no body and no Content-Type.
@@ -294,7 +300,7 @@ function writeJson(res: ServerResponse, ctx: WriteContext, status: number, body:
     res.end();
     return;
   }
-  const buf = Buffer.from(ctx.invalidJson ? INVALID_JSON_BODY : JSON.stringify(stampInnerError(body, ctx)), 'utf8');
+  const buf = ctx.encoded ?? encodeJson(ctx, body);
   ctx.entry.status = status;
   res.writeHead(status, {
     ...extra,
@@ -545,40 +551,48 @@ export async function startDemoTenantWith(options: DemoTenantOptions | undefined
     const requestBody = method === 'POST' || method === 'PATCH' ? await readBody(req, MAX_LOGIN_BODY) : (req.resume(), undefined);
     const f = faults;
     const n = ++f.graphRequests;
-    if (f.plan.latencyMs) await sleep(f.plan.latencyMs);
+    // The added latency stands for Graph's own time (network and service): the answer is worked
+    // out while it runs and sent once it is over, never earlier, as a parallel service would.
+    const due = performance.now() + (f.plan.latencyMs ?? 0);
+    const after = async (write: () => void | Promise<void>): Promise<void> => {
+      const left = due - performance.now();
+      if (left > 0) await sleep(Math.ceil(left));
+      await write();
+    };
     if (f.plan.resetEveryNth && n % f.plan.resetEveryNth === 0) {
-      req.socket.destroy();
-      return;
+      return after(() => {
+        req.socket.destroy();
+      });
     }
     const throttle = f.plan.throttle;
     if (throttle && n % throttle.everyNth === 0) {
       const code = GRAPH_CODES[throttle.status] ?? 'TooManyRequests';
       const body = graphErrorBody(graphError(throttle.status, code, GRAPH_MESSAGES[throttle.status] ?? code, ctx.requestId));
-      return writeJson(res, ctx, throttle.status, body, { 'Retry-After': retryAfterValue(throttle.retryAfterSeconds) });
+      return after(() => writeJson(res, ctx, throttle.status, body, { 'Retry-After': retryAfterValue(throttle.retryAfterSeconds) }));
     }
     const url = requestUrl(origins.graph, req);
-    if (!url) return writeJson(res, ctx, 400, graphErrorBody(graphError(400, 'BadRequest', 'Malformed request target.', ctx.requestId)));
+    if (!url) return after(() => writeJson(res, ctx, 400, graphErrorBody(graphError(400, 'BadRequest', 'Malformed request target.', ctx.requestId))));
     if (f.failPattern && f.plan.failPath && f.failPathRemaining > 0 && f.failPattern.test(url.pathname) && f.failPathSkip-- <= 0) {
       f.failPathRemaining--;
       const { status, retryAfterSeconds } = f.plan.failPath;
       const code = GRAPH_CODES[status] ?? 'UnknownError';
       const message = GRAPH_MESSAGES[status] ?? `Injected failure for ${url.pathname}.`;
       const extra: Record<string, string> = retryAfterSeconds !== undefined ? { 'Retry-After': retryAfterValue(retryAfterSeconds) } : {};
-      return writeJson(res, ctx, status, graphErrorBody(graphError(status, code, message, ctx.requestId)), extra);
+      return after(() => writeJson(res, ctx, status, graphErrorBody(graphError(status, code, message, ctx.requestId)), extra));
     }
-    if (!identity || !graphApi) return notReady(res, ctx);
+    if (!identity || !graphApi) return after(() => notReady(res, ctx));
 
     const auth = headerValue(req, 'authorization');
-    if (!auth || auth.trim() === '') return unauthorized(res, ctx, 'Access token is empty.');
+    if (!auth || auth.trim() === '') return after(() => unauthorized(res, ctx, 'Access token is empty.'));
     const m = /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i.exec(auth);
-    if (!m?.[1]) return unauthorized(res, ctx, AUTH_MESSAGES.malformed);
+    if (!m?.[1]) return after(() => unauthorized(res, ctx, AUTH_MESSAGES.malformed));
     const check = await identity.verifyAccessToken(m[1]);
-    if (!check.ok) return unauthorized(res, ctx, AUTH_MESSAGES[check.reason]);
+    if (!check.ok) return after(() => unauthorized(res, ctx, AUTH_MESSAGES[check.reason]));
     if (f.plan.expireTokenAfterUses !== undefined) {
       const key = createHash('sha256').update(m[1]).digest('base64url');
       const uses = (f.tokenUses.get(key) ?? 0) + 1;
       f.tokenUses.set(key, uses);
-      if (uses > f.plan.expireTokenAfterUses) return unauthorized(res, ctx, AUTH_MESSAGES.expired);
+      if (uses > f.plan.expireTokenAfterUses) return after(() => unauthorized(res, ctx, AUTH_MESSAGES.expired));
     }
 
     const result = graphApi.handle({
@@ -599,7 +613,9 @@ export async function startDemoTenantWith(options: DemoTenantOptions | undefined
     // "Microsoft Graph throttling guidance", identity and access limits: a regular response carries
     // x-ms-throttle-limit-percentage (0.8 to 1.8) once the app has used more than 0.8 of its limit.
     const pct = f.plan.throttle?.limitPercentage;
-    await writeResult(res, ctx, pct !== undefined && result.kind === 'json' && result.status < 400 ? { ...result, headers: { ...(result.headers ?? {}), 'x-ms-throttle-limit-percentage': String(pct) } } : result);
+    const answer: HandlerResult = pct !== undefined && result.kind === 'json' && result.status < 400 ? { ...result, headers: { ...(result.headers ?? {}), 'x-ms-throttle-limit-percentage': String(pct) } } : result;
+    if (answer.kind === 'json' && answer.status !== 204) ctx.encoded = encodeJson(ctx, answer.body);
+    await after(() => writeResult(res, ctx, answer));
   }
 
   async function onDownload(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -116,10 +116,12 @@ export function createGraphSession(opts: GraphSessionOptions): GraphSession {
     state: RequestState;
   }
 
-  async function send(pathOrUrl: string, o: RequestOptions | undefined, expectRedirect: boolean): Promise<Sent> {
+  async function send(pathOrUrl: string, o: RequestOptions | undefined, expectRedirect: boolean, onNextLink?: (link: string) => void): Promise<Sent> {
     if (o?.signal?.aborted) throw cancelledError(o.signal.reason);
     const url = resolve(pathOrUrl);
     const state = new RequestState(o?.signal, expectRedirect);
+    state.onNextLink = onNextLink;
+    state.priority = o?.priority === true;
     let res: unknown;
     try {
       res = await client.api(url).headers(extraHeaders(o)).responseType(ResponseType.RAW).middlewareOptions([state]).get();
@@ -151,24 +153,86 @@ export function createGraphSession(opts: GraphSessionOptions): GraphSession {
     return sent.state.json;
   }
 
+  /** One page of a collection, parsed; its nextLink checked against the Graph origin. */
+  async function page(url: string, o: RequestOptions, onNextLink: (link: string) => void): Promise<{ page: GraphPage; link: string | undefined }> {
+    const sent = await send(url, o, false, onNextLink);
+    if (sent.status < 200 || sent.status >= 300) throw failure(sent, url, o);
+    const parsed = pageSchema.safeParse(sent.state.json);
+    if (!parsed.success) {
+      throw new OperatorError('graph-error', 'Microsoft Graph returned a collection page without a "value" array.', {
+        hint: 'A proxy may be rewriting responses; retry, and check HTTPS_PROXY.',
+        remedy: { action: 'check-network' },
+      });
+    }
+    const link = parsed.data['@odata.nextLink'];
+    // Validated before the page is handed over, so a foreign link is refused even if the consumer stops early.
+    if (link !== undefined) assertGraphUrl(link, graphOrigin);
+    const out: GraphPage = { value: parsed.data.value };
+    if (parsed.data['@odata.count'] !== undefined) out.count = parsed.data['@odata.count'];
+    return { page: out, link };
+  }
+
+  /**
+   * A page chain costs one round trip a page: the next page is requested as soon as this one's
+   * head names its nextLink (graph/page-head.ts), while the rest of its body is still arriving and
+   * being parsed. Only a link on the Graph origin is followed early. The full parse decides: a
+   * request started from a link the parsed page does not confirm is aborted and the confirmed one
+   * sent. At most the page being read and its successor are in flight.
+   */
   async function* pages(path: string, o?: RequestOptions): AsyncIterable<GraphPage> {
-    let next: string | undefined = path;
-    while (next !== undefined) {
-      const body = await getJson(next, o);
-      const parsed = pageSchema.safeParse(body);
-      if (!parsed.success) {
-        throw new OperatorError('graph-error', 'Microsoft Graph returned a collection page without a "value" array.', {
-          hint: 'A proxy may be rewriting responses; retry, and check HTTPS_PROXY.',
-          remedy: { action: 'check-network' },
-        });
+    interface Fetch {
+      url: string;
+      ac: AbortController;
+      result: Promise<{ page: GraphPage; link: string | undefined }>;
+      /** The nextLink its head named, once known. */
+      hint?: string;
+      /** The request started from that hint. */
+      next?: Fetch;
+    }
+    const outer = o?.signal;
+    let current: Fetch | undefined;
+    const startNext = (f: Fetch): void => {
+      if (f.next || f.hint === undefined || f !== current) return;
+      try {
+        assertGraphUrl(f.hint, graphOrigin);
+      } catch {
+        return; // refused by the full parse, before anything is sent
       }
-      const link = parsed.data['@odata.nextLink'];
-      // Validate before yielding so a foreign link is refused even if the consumer stops early.
-      if (link !== undefined) assertGraphUrl(link, graphOrigin);
-      const page: GraphPage = { value: parsed.data.value };
-      if (parsed.data['@odata.count'] !== undefined) page.count = parsed.data['@odata.count'];
-      yield page;
-      next = link;
+      f.next = start(f.hint);
+    };
+    const start = (url: string): Fetch => {
+      const ac = new AbortController();
+      const onAbort = () => ac.abort(outer?.reason);
+      if (outer?.aborted) ac.abort(outer.reason);
+      else outer?.addEventListener('abort', onAbort, { once: true });
+      const f: Fetch = { url, ac, result: Promise.resolve({ page: { value: [] }, link: undefined }) };
+      f.result = page(url, { ...o, signal: ac.signal }, (link) => {
+        f.hint ??= link;
+        startNext(f);
+      }).finally(() => outer?.removeEventListener('abort', onAbort));
+      // Handled when the page is reached; this only keeps a dropped request from leaving a rejection unhandled.
+      f.result.catch(() => undefined);
+      return f;
+    };
+    current = start(path);
+    try {
+      while (current) {
+        const f: Fetch = current;
+        const { page: got, link } = await f.result;
+        let next = f.next;
+        if (next && next.url !== link) {
+          next.ac.abort();
+          next = undefined;
+        }
+        if (link !== undefined) next ??= start(link);
+        current = next;
+        if (current) startNext(current);
+        yield got;
+      }
+    } finally {
+      // Stopped early (or failed): requests started ahead are not needed.
+      current?.next?.ac.abort();
+      current?.ac.abort();
     }
   }
 

@@ -6,6 +6,7 @@ import type { Network } from '../net/network';
 import { fromNetworkFailure, cancelledError } from '../net/net-errors';
 import { isRetryableStatus, retryDelayMs, throttleSignal, type ResolvedRetryOptions } from './retry-policy';
 import type { ThrottleGate } from './throttle-gate';
+import { nextLinkFromHead } from './page-head';
 
 /**
  * The Graph client's middleware chain (Microsoft Graph JS client v3):
@@ -32,6 +33,13 @@ export class RequestState implements MiddlewareOptions {
   text: string | undefined;
   /** Attempts the retry middleware made. */
   attempts = 0;
+  /**
+   * Called with the @odata.nextLink of a successful JSON page as soon as its head has arrived,
+   * before the rest of the body (graph/page-head.ts); possibly once per attempt. A hint only.
+   */
+  onNextLink: ((link: string) => void) | undefined;
+  /** Goes before other requests at the throttle gate (the page chain that sets a sync's pace). */
+  priority = false;
   constructor(
     readonly signal: AbortSignal | undefined,
     /** For a report request: do not read a redirect body. */
@@ -137,7 +145,7 @@ export class RetryMiddleware extends Link {
       let reason: number | 'network';
       let retryAfter: string | null = null;
       try {
-        const release = this.gate ? await this.gate.acquire(state.signal) : undefined;
+        const release = this.gate ? await this.gate.acquire(state.signal, state.priority) : undefined;
         try {
           await this.forward(context);
         } finally {
@@ -226,6 +234,8 @@ export class UndiciFetchHandler implements Middleware {
       res = await this.network.fetch(url, { method: 'GET', headers, redirect: 'manual', signal: state.signal });
       if (state.expectRedirect && res.status >= 300 && res.status < 400) {
         await res.body?.cancel();
+      } else if (state.onNextLink && res.ok && res.body && /json/i.test(res.headers.get('content-type') ?? '')) {
+        bytes = await readWithHead(res.body, state.onNextLink);
       } else {
         bytes = Buffer.from(await res.arrayBuffer());
       }
@@ -255,6 +265,36 @@ export class UndiciFetchHandler implements Middleware {
     // page is not copied a second time.
     context.response = new Response(null, { status: res.status, statusText: res.statusText, headers: res.headers });
   }
+}
+
+/** Bytes of a body searched for its nextLink before giving up (the annotations are short). */
+const HEAD_LIMIT = 64 * 1024;
+
+/** Reads a whole body, handing its nextLink over as soon as the head holds it. */
+async function readWithHead(body: AsyncIterable<Uint8Array>, onNextLink: (link: string) => void): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let scanning = true;
+  for await (const c of body) {
+    const b = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+    chunks.push(b);
+    size += b.length;
+    if (!scanning) continue;
+    const head = nextLinkFromHead(Buffer.concat(chunks, size).toString('utf8'));
+    if (head.done) {
+      scanning = false;
+      if (head.link !== undefined) {
+        try {
+          onNextLink(head.link);
+        } catch {
+          // A hint only: the page's full parse decides.
+        }
+      }
+    } else if (size >= HEAD_LIMIT) {
+      scanning = false;
+    }
+  }
+  return Buffer.concat(chunks, size);
 }
 
 function truncated(url: string, what: string, cause?: unknown): OperatorError {

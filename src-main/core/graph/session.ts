@@ -19,6 +19,11 @@ export interface RequestOptions {
   permission?: string;
   /** Dataset label for error messages. */
   dataset?: string;
+  /**
+   * Pass the session's throttle gate before other requests, with slots kept free for it (the
+   * chain of pages that sets a sync's pace; graph/throttle-gate.ts). Retry-After holds it as well.
+   */
+  priority?: boolean;
 }
 
 export interface GraphPage {

@@ -15,6 +15,9 @@ import { abortableSleep } from './retry-policy';
  *   "Microsoft Graph throttling guidance", learn.microsoft.com/graph/throttling, shows: `2.128`),
  *   `hold` closes the gate for that long: no request of the session starts before it reopens,
  *   whichever dataset or partition it belongs to.
+ * - A request marked `priority` (the chain of pages that sets a sync's pace) is woken before the
+ *   others, and the others leave PRIORITY_SLOTS of the slots free for it (while the limit allows
+ *   more than that), so the pace-setting chain never queues behind the rest.
  * - x-ms-throttle-limit-percentage (same guidance: sent once the app has used more than 0.8 of
  *   its limit) narrows the gate: from 0.8 the requests in flight shrink linearly to one at 1.0
  *   and above, and each response without the header (the app is back under 0.8) widens it again.
@@ -32,7 +35,7 @@ export interface ThrottleGateOptions {
 
 export interface ThrottleGate {
   /** Wait until a request may start; returns the function that must be called when it ends. */
-  acquire(signal?: AbortSignal): Promise<() => void>;
+  acquire(signal?: AbortSignal, priority?: boolean): Promise<() => void>;
   /** Nothing starts for `ms` from now (a longer earlier hold is kept). */
   hold(ms: number): void;
   /** The x-ms-throttle-limit-percentage of a response (undefined when absent). */
@@ -45,6 +48,8 @@ export interface ThrottleGate {
 
 export const DEFAULT_MAX_IN_FLIGHT = 24;
 export const DEFAULT_MAX_PER_SECOND = 150;
+/** Slots other requests leave free for priority ones: a page chain's current and next page. */
+export const PRIORITY_SLOTS = 2;
 
 export function createThrottleGate(o: ThrottleGateOptions = {}): ThrottleGate {
   const maxInFlight = Math.max(1, Math.trunc(o.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT));
@@ -56,14 +61,19 @@ export function createThrottleGate(o: ThrottleGateOptions = {}): ThrottleGate {
   let until = 0;
   /** Start times of the requests of the last second (oldest first). */
   const starts: number[] = [];
-  /** Waiters for a free slot, woken one at a time in arrival order. */
+  /** Waiters for a free slot, woken one at a time in arrival order, priority ones first. */
   const waiters: (() => void)[] = [];
+  const priorityWaiters: (() => void)[] = [];
+  /** Slots a request may fill: all of them for a priority one, all but PRIORITY_SLOTS for the others. */
+  const cap = (priority: boolean) => (priority || limit <= PRIORITY_SLOTS ? limit : limit - PRIORITY_SLOTS);
 
   const wakeOne = () => {
-    if (inFlight < limit) waiters.shift()?.();
+    if (inFlight < limit && priorityWaiters.length > 0) priorityWaiters.shift()?.();
+    else if (inFlight < cap(false)) waiters.shift()?.();
   };
 
-  async function acquire(signal?: AbortSignal): Promise<() => void> {
+  async function acquire(signal?: AbortSignal, priority = false): Promise<() => void> {
+    const queue = priority ? priorityWaiters : waiters;
     for (;;) {
       // 1. The shared hold (Retry-After) and the rate cap: wait until both allow a start. Each hold
       // is waited out once (a later, longer hold is waited for again), so an injected sleep that
@@ -83,11 +93,11 @@ export function createThrottleGate(o: ThrottleGateOptions = {}): ThrottleGate {
         if (holdWait <= 0 && rateWait > 0) break;
       }
       // 2. A slot in flight.
-      if (inFlight < limit) break;
+      if (inFlight < cap(priority)) break;
       await new Promise<void>((resolve, reject) => {
         const onAbort = () => {
-          const i = waiters.indexOf(wake);
-          if (i >= 0) waiters.splice(i, 1);
+          const i = queue.indexOf(wake);
+          if (i >= 0) queue.splice(i, 1);
           reject(cancelledError(signal?.reason));
         };
         const wake = () => {
@@ -96,13 +106,13 @@ export function createThrottleGate(o: ThrottleGateOptions = {}): ThrottleGate {
         };
         if (signal?.aborted) return onAbort();
         signal?.addEventListener('abort', onAbort, { once: true });
-        waiters.push(wake);
+        queue.push(wake);
       });
       // Woken: take the slot unless a hold was set while waiting (then wait it out first).
-      if (now() >= until && inFlight < limit) break;
-      if (inFlight < limit) {
+      if (now() >= until && inFlight < cap(priority)) break;
+      if (inFlight < cap(priority)) {
         await sleep(Math.ceil(Math.max(0, until - now())) + 1, signal);
-        if (inFlight < limit) break;
+        if (inFlight < cap(priority)) break;
       }
     }
     inFlight += 1;

@@ -209,6 +209,35 @@ describe('faults', () => {
     expect(Date.now() - start).toBeGreaterThanOrEqual(240);
   });
 
+  it('works the answer out while the latency runs, and still sends nothing before it is over', async () => {
+    // The added latency stands for Graph's own time: a handler's work overlaps it instead of adding to it.
+    const handled: number[] = [];
+    const timed = await startDemoTenantWith({ seed: 'latency-overlap', users: 3 }, (o) => {
+      const api = graphApiDouble(o);
+      return { ...api, handle: (req) => (handled.push(performance.now()), api.handle(req)) };
+    });
+    const client = caFetch(timed.caPem);
+    try {
+      const tokRes = await client.fetch(
+        `${timed.loginUrl}/${timed.tenantId}/oauth2/v2.0/token`,
+        form({ grant_type: 'client_credentials', client_id: timed.apps.reader.clientId, client_secret: timed.apps.reader.secret, scope: `${timed.graphUrl}/.default` }),
+      );
+      const bearer = z.object({ access_token: z.string() }).parse(await tokRes.json()).access_token;
+      timed.setFaults({ latencyMs: 1500 });
+      const start = performance.now();
+      const res = await client.fetch(`${timed.graphUrl}/v1.0/roles`, { headers: { authorization: `Bearer ${bearer}` } });
+      await res.text();
+      const took = performance.now() - start;
+      expect(res.status).toBe(200);
+      expect(took).toBeGreaterThanOrEqual(1490);
+      expect(handled).toHaveLength(1);
+      expect((handled[0] as number) - start).toBeLessThan(1000);
+    } finally {
+      await client.close();
+      await timed.close();
+    }
+  });
+
   it('points nextLinks at the foreign listener on demand', async () => {
     const normal = (await (await graphGet('/v1.0/users')).json()) as { '@odata.nextLink': string };
     expect(normal['@odata.nextLink'].startsWith(`${t.graphUrl}/`)).toBe(true);

@@ -12,6 +12,41 @@ import { RetryMiddleware, RequestState } from '../../../src-main/core/graph/midd
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
 
 describe('throttle gate', () => {
+  const settled = async (p: Promise<unknown>): Promise<boolean> => {
+    let done = false;
+    void p.then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 20));
+    return done;
+  };
+
+  it('other requests leave slots free for the priority chain', async () => {
+    const gate = createThrottleGate({ maxInFlight: 4 });
+    await gate.acquire();
+    await gate.acquire();
+    const third = gate.acquire();
+    expect(await settled(third)).toBe(false);
+    // The users chain's current and next page both start at once.
+    expect(await settled(gate.acquire(undefined, true))).toBe(true);
+    expect(await settled(gate.acquire(undefined, true))).toBe(true);
+  });
+
+  it('a freed slot goes to a waiting priority request before earlier other ones', async () => {
+    const gate = createThrottleGate({ maxInFlight: 3 });
+    const held = [await gate.acquire(undefined, true), await gate.acquire(undefined, true), await gate.acquire(undefined, true)];
+    const other = gate.acquire();
+    const chain = gate.acquire(undefined, true);
+    expect(await settled(other)).toBe(false);
+    held[0]?.();
+    expect(await settled(chain)).toBe(true);
+    expect(await settled(other)).toBe(false);
+    held[1]?.();
+    held[2]?.();
+    // The others may fill all but PRIORITY_SLOTS (2) of the 3: only once the chain is done.
+    expect(await settled(other)).toBe(false);
+    (await chain)();
+    expect(await settled(other)).toBe(true);
+  });
+
   it('a fractional Retry-After closes the gate for every partition until it reopens', async () => {
     const gate = createThrottleGate({ maxInFlight: 8 });
     const ms = parseRetryAfter('0.137');

@@ -29,7 +29,8 @@ import {
 } from '../data';
 import { graphError, type GraphApi, type GraphApiOptions, type GraphRequest, type HandlerResult } from './contract';
 import { TokenSigner } from './signed-token';
-import { matchesSignInFilter, parseSignInFilter, type SignInFilter } from './sign-in-filter';
+import { parseSignInFilter, type SignInFilter } from './sign-in-filter';
+import { createSignInIndex } from './sign-in-index';
 import { createAppRegistrations } from './app-registrations';
 import { demoSubscriptions, type DemoCompanySubscription } from './subscriptions';
 
@@ -236,6 +237,7 @@ export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): 
   const concealKey = createHash('sha256').update(`conceal:${opts.seed}:${opts.tenantId}`).digest();
   let conceal = opts.concealNames;
   const registrations = createAppRegistrations({ tenantId: opts.tenantId, seed: opts.seed, now });
+  const signIns = createSignInIndex(data);
 
   function nextLink(req: GraphRequest, resource: 'users' | 'groups', state: PageToken): string {
     const q: string[] = [];
@@ -301,12 +303,9 @@ export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): 
     return `${req.url.origin}/v1.0/$metadata#${resource}${select ? `(${select.join(',')})` : ''}`;
   }
 
-  /** Users matching a signInActivity filter (a full scan; computed for @odata.count only). */
+  /** Users matching a signInActivity filter (for @odata.count only). */
   function countUsers(filter: SignInFilter | null): number {
-    if (!filter) return data.userCount;
-    let n = 0;
-    for (let i = 0; i < data.userCount; i++) if (matchesSignInFilter(filter, data.user(i).signInActivity)) n++;
-    return n;
+    return filter ? signIns.count(filter) : data.userCount;
   }
 
   function handleUsers(req: GraphRequest): HandlerResult {
@@ -327,14 +326,11 @@ export function createGraphApi(opts: GraphApiOptions, deps: GraphApiDeps = {}): 
     // $select returns exactly the selected properties (id only when selected), as Graph does.
     const props: readonly (keyof DemoUser)[] = st.s ? (st.s as (keyof DemoUser)[]) : (USER_DEFAULT_PROPERTIES as readonly (keyof DemoUser)[]);
     const value: Record<string, unknown>[] = [];
-    let i = st.o;
-    for (; i < data.userCount && value.length < top; i++) {
-      const u = data.user(i);
-      if (filter && !matchesSignInFilter(filter, u.signInActivity)) continue;
-      value.push(project(u, props));
+    // A filtered page reads the sign-in index and generates only the users it serves.
+    let i = filter ? signIns.nextMatch(filter, st.o) : st.o;
+    for (; i < data.userCount && value.length < top; i = filter ? signIns.nextMatch(filter, i + 1) : i + 1) {
+      value.push(project(data.user(i), props));
     }
-    // A filtered stream ends where no further user matches.
-    if (filter) while (i < data.userCount && !matchesSignInFilter(filter, data.user(i).signInActivity)) i++;
     const body: Record<string, unknown> = { '@odata.context': contextUrl(req, 'users', st.s) };
     if (st.c) body['@odata.count'] = countUsers(filter);
     if (i < data.userCount) body['@odata.nextLink'] = nextLink(req, 'users', { ...st, o: i, t: top, c: false });

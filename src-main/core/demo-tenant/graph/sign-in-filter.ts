@@ -146,24 +146,34 @@ export type SignInDates = Readonly<Record<SignInDateProperty, string | null>>;
 
 /** Whether a user's sign-in dates satisfy the filter (OData comparison with nulls). */
 export function matchesSignInFilter(f: SignInFilter, dates: SignInDates): boolean {
+  return matchesSignInMs(f, (p) => {
+    const v = dates[p];
+    return v === null ? Number.NaN : Date.parse(v);
+  });
+}
+
+/**
+ * The same comparison over each date as epoch ms, NaN standing for no value (null, or a value
+ * Date.parse cannot read): what an index of the dates holds (graph/sign-in-index.ts).
+ */
+export function matchesSignInMs(f: SignInFilter, ms: (p: SignInDateProperty) => number): boolean {
   switch (f.kind) {
     case 'and':
-      return matchesSignInFilter(f.left, dates) && matchesSignInFilter(f.right, dates);
+      return matchesSignInMs(f.left, ms) && matchesSignInMs(f.right, ms);
     case 'not':
-      return !matchesSignInFilter(f.inner, dates);
+      return !matchesSignInMs(f.inner, ms);
     case 'cmp': {
-      const v = dates[f.property];
-      const ms = v === null ? null : Date.parse(v);
-      if (ms === null || Number.isNaN(ms)) return f.op === 'ne';
+      const v = ms(f.property);
+      if (Number.isNaN(v)) return f.op === 'ne';
       switch (f.op) {
         case 'eq':
-          return ms === f.ms;
+          return v === f.ms;
         case 'ne':
-          return ms !== f.ms;
+          return v !== f.ms;
         case 'ge':
-          return ms >= f.ms;
+          return v >= f.ms;
         case 'le':
-          return ms <= f.ms;
+          return v <= f.ms;
       }
     }
   }
