@@ -179,6 +179,8 @@ export function createGraphSession(opts: GraphSessionOptions): GraphSession {
    * request started from a link the parsed page does not confirm is aborted and the confirmed one
    * sent. At most the page being read and its successor are in flight.
    */
+  const CONSUMED: Promise<{ page: GraphPage; link: string | undefined }> = Promise.resolve({ page: { value: [] }, link: undefined });
+
   async function* pages(path: string, o?: RequestOptions): AsyncIterable<GraphPage> {
     interface Fetch {
       url: string;
@@ -220,6 +222,9 @@ export function createGraphSession(opts: GraphSessionOptions): GraphSession {
         const f: Fetch = current;
         const { page: got, link } = await f.result;
         let next = f.next;
+        // A page read lets go of its page and of its successor, whatever still holds the request.
+        f.result = CONSUMED;
+        f.next = undefined;
         if (next && next.url !== link) {
           next.ac.abort();
           next = undefined;
