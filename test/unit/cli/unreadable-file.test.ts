@@ -1,24 +1,19 @@
-import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../helpers/fs';
+import { spawnWithFileModes } from '../../helpers/file-modes';
 
 const CLI = fileURLToPath(new URL('../../../src-main/cli/index.ts', import.meta.url));
 
-/**
- * Runs the real CLI in a child process as a user the file's permissions shut out: as
- * "nobody" when the tests run as root (root reads every file), as this user otherwise.
- */
+/** Runs the real CLI in a child process to which the file's permissions apply (root included). */
 function cliAsOther(args: string[]): { code: number | null; stderr: string } {
-  const asRoot = process.getuid?.() === 0;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], {
+  const r = spawnWithFileModes(process.execPath, ['--import', 'tsx', CLI, ...args], {
     encoding: 'utf8',
     timeout: 60_000,
     env: { PATH: process.env['PATH'] ?? '' },
     cwd: fileURLToPath(new URL('../../..', import.meta.url)),
-    ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
   });
   return { code: r.status, stderr: r.stderr };
 }
@@ -30,7 +25,7 @@ describe('an unreadable CA bundle is named as unreadable, not as missing', () =>
     const locked = join(dir, 'locked');
     mkdirSync(locked, { mode: 0o700 });
     writeFileSync(join(locked, 'ca.pem'), 'x');
-    if (process.getuid?.() !== 0) chmodSync(locked, 0o000);
+    chmodSync(locked, 0o000);
     const data = join(dir, 'data');
     mkdirSync(data, { mode: 0o777 });
     chmodSync(data, 0o777);

@@ -1,5 +1,4 @@
-import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -8,15 +7,14 @@ import { exportSnapshot } from '../../../src-main/core/export/exports';
 import { openDatabase, type Db } from '../../../src-main/core/store/db';
 import { SnapshotWriter } from '../../../src-main/core/store/writer';
 import { tempDir } from '../../helpers/fs';
+import { spawnWithFileModes } from '../../helpers/file-modes';
 import { failureSync as catchSync } from '../../helpers/operator-error';
 import { insertSkus, insertUsers, user } from '../../helpers/store';
 
 const CHILD = fileURLToPath(new URL('./fixtures/read-only-journal-child.ts', import.meta.url));
-/** Root ignores file modes; the scenario runs as an ordinary user (nobody) then. */
-const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
 
 function child(step: string, path: string): string {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', CHILD, step, path], { ...asUser, encoding: 'utf8', env: { ...process.env, HOME: tempDir('home-') } });
+  const r = spawnWithFileModes(process.execPath, ['--import', 'tsx', CHILD, step, path], { encoding: 'utf8', env: { ...process.env, HOME: tempDir('home-') } });
   if (r.status !== 0) throw new Error(`${step} exited ${r.status}: ${r.stderr}`);
   return r.stdout;
 }
@@ -25,7 +23,6 @@ function child(step: string, path: string): string {
 describe('database files left read-only', () => {
   it('a -shm/-wal left 0444 by a run against a read-only database is named, with the fix, not "another process"', () => {
     const dir = tempDir('ro-journal-');
-    if (asUser.uid !== undefined) chownSync(dir, asUser.uid, asUser.gid);
     const path = join(dir, 'reconciler.db');
     child('create', path);
     child('leave', path);
