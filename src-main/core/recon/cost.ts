@@ -14,6 +14,7 @@ import type { Db } from '../store/db';
 import { datasetRuns, getSnapshot } from '../store/queries';
 import { periodMonths } from './imports';
 import { FindingItemSpool, type SavingsCounts } from './item-spool';
+import { withPassCache } from './pass-cache';
 
 interface PriceRow {
   skuId: string | null;
@@ -117,7 +118,12 @@ function subscriptionsAvailable(db: Db, snapshotId: number): { ok: boolean; why:
   return { ok: true, why: '' };
 }
 
+/** The reconciliation of a snapshot: one pass over it, with the pass's small page cache. */
 export function reconcile(db: Db, input: ReconcileInput): ReconcileReport {
+  return withPassCache(db, () => reconcilePass(db, input));
+}
+
+function reconcilePass(db: Db, input: ReconcileInput): ReconcileReport {
   const { snapshotId, settings, findings, catalog, profile } = input;
   const snapshot = getSnapshot(db, snapshotId);
   if (!snapshot) throw new OperatorError('bad-input', `Snapshot ${snapshotId} does not exist.`, { hint: "Pick one of the profile's snapshots." });

@@ -12,6 +12,7 @@ import type { Finding, FindingItem, FindingKind, FindingsReport, ReconSettings }
 import { builtinCatalog } from '../catalog/builtin';
 import type { Catalog } from '../catalog/catalog';
 import type { Db } from '../store/db';
+import type { Statement } from 'better-sqlite3';
 import { datasetRuns, getSnapshot, type DatasetRunInfo } from '../store/queries';
 import { OperatorError } from '../errors/operator-error';
 import { hasWorkload, isSuite, mailboxDowngrade, overlapTable, type SkuPlans } from './plans';
@@ -19,6 +20,7 @@ import { lastSuccessfulSignIn, MAY_INCLUDE_FAILED, signInTime } from './sign-in'
 import { upnMatcher } from './settings';
 import { asText, CHUNK, ChunkReader, RangeCursor } from './chunk-reader';
 import { FindingItemSpool } from './item-spool';
+import { withPassCache } from './pass-cache';
 
 const DAY = 86_400_000;
 
@@ -75,11 +77,14 @@ interface SkuFacts {
 const HEX32 = /^[0-9a-f]{32}$/i;
 const SHARED = /shared/i;
 
-// A user's sign-in row, read once: none, never signed in, or the kind of its last sign-in time.
+// A user's sign-in row, read once: none, never signed in, or the kind of its last sign-in time,
+// plus SIGN_IN_BEFORE_CUTOFF when that time is before the inactivity cutoff.
 const SIGN_IN_NONE = 0;
 const SIGN_IN_NEVER = 1;
 const SIGN_IN_SUCCESSFUL = 2;
 const SIGN_IN_ATTEMPT = 3;
+const SIGN_IN_KIND = 3;
+const SIGN_IN_BEFORE_CUTOFF = 4;
 // A user's usage report facts, read once, as bits.
 /** In the activity report. */
 const REPORT_IN = 1;
@@ -137,7 +142,7 @@ class FindingBuilder {
 export function computeFindingsSpooled(db: Db, snapshotId: number, opts: Omit<FindingsOptions, 'spool' | 'itemLimit'>): { report: FindingsReport; items: FindingItemSpool } {
   const items = new FindingItemSpool(db);
   try {
-    const report = db.transaction(() => computeFindings(db, snapshotId, { ...opts, spool: items, itemLimit: 0 }))();
+    const report = withPassCache(db, () => db.transaction(() => computeFindings(db, snapshotId, { ...opts, spool: items, itemLimit: 0 }))());
     return { report, items };
   } catch (e) {
     items.dispose();
@@ -306,15 +311,20 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
     return f;
   };
 
+  const maxRowid = (table: string): number => (db.prepare(`SELECT max(rowid) FROM ${table}`).pluck().get() as number | null) ?? 0;
   const range = db.prepare('SELECT min(rowid) AS lo, max(rowid) AS hi FROM users WHERE snapshot_id = ?').get(snapshotId) as { lo: number | null; hi: number | null };
   const lo = range.lo ?? 0;
   const span = range.hi === null ? 0 : range.hi - lo + 1;
 
   // 1. Sign-ins: the kind of the last successful sign-in and its time, per user.
   const signInKind = new Uint8Array(span);
-  const signInAt = new Float64Array(span);
-  /** The dates as Graph sent them, for the items (only when items are kept, only for candidates). */
-  const signInText = new Map<number, [si: string | null, sn: string | null, ss: string | null]>();
+  // The dates as Graph sent them are read again for each kept item only (a lookup by key), so
+  // the pass holds no text per user and its memory stays flat however many users are candidates.
+  let signInLookup: Statement | null = null;
+  const signInTextOf = (userId: string): [si: string | null, sn: string | null, ss: string | null] => {
+    signInLookup ??= db.prepare('SELECT last_sign_in, last_non_interactive, last_successful FROM sign_in_activity WHERE snapshot_id = ? AND user_id = ?').raw(true);
+    return (signInLookup.get(snapshotId, userId) as [string | null, string | null, string | null] | undefined) ?? [null, null, null];
+  };
   if (signInsOk && span > 0) {
     // In user id order, a chunk at a time (keyset on the id, from the last chunk's last id on).
     const inner = `SELECT a.user_id AS k, u.rowid AS rid, a.last_sign_in AS si, a.last_non_interactive AS sn, a.last_successful AS ss
@@ -327,9 +337,7 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
         const off = Number(rid) - lo;
         if (signInKind[off] !== SIGN_IN_NONE) continue; // the last chunk's last row, read again
         const fact = lastSuccessfulSignIn({ lastSignIn: si, lastNonInteractive: sn, lastSuccessful: ss });
-        signInKind[off] = fact.kind === 'never' ? SIGN_IN_NEVER : fact.kind === 'successful' ? SIGN_IN_SUCCESSFUL : SIGN_IN_ATTEMPT;
-        if (fact.kind !== 'never') signInAt[off] = fact.at;
-        if (keepText && (fact.kind === 'never' || fact.at < cutoff)) signInText.set(off, [si, sn, ss]);
+        signInKind[off] = fact.kind === 'never' ? SIGN_IN_NEVER : (fact.kind === 'successful' ? SIGN_IN_SUCCESSFUL : SIGN_IN_ATTEMPT) | (fact.at < cutoff ? SIGN_IN_BEFORE_CUTOFF : 0);
       }
       if (rows.length < CHUNK) break;
       after = extra[0] as string;
@@ -344,11 +352,14 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
   // inPeriod(d): for d's first ten characters SQLite and JS compare alike), so the dates
   // themselves are read only when items are kept or, without sign-ins, the newest is needed.
   const report = new Uint8Array(span);
-  /** A user's activity report dates (Exchange, OneDrive, SharePoint, Teams), then Apps and activation. */
-  const reportText = new Map<number, [string | null, string | null, string | null, string | null]>();
-  const appsText = new Map<number, string | null>();
-  const activationText = new Map<number, string | null>();
-  const needDates = keepText || !signInsOk;
+  /** The rowid of the activity report row that counts for a user, to read its dates for the items. */
+  const reportRow = keepText ? (maxRowid('report_active_user_detail') < 2 ** 32 ? new Uint32Array(span) : new Float64Array(span)) : null;
+  /** Without sign-ins: the day (epoch ms) of a user's newest activity date in the reports, NaN for none. */
+  const newestAt = signInsOk ? null : new Float64Array(span).fill(Number.NaN);
+  const newer = (off: number, d: string | null): void => {
+    const at = dayMs(d);
+    if (newestAt && !Number.isNaN(at) && !(at <= (newestAt[off] ?? Number.NaN))) newestAt[off] = at;
+  };
   const hasRecipientTypes =
     mailboxOk && settings.excludeSharedMailboxes && db.prepare('SELECT 1 FROM report_mailbox_usage_detail WHERE snapshot_id = ? AND recipient_type IS NOT NULL LIMIT 1').get(snapshotId) !== undefined;
   const inPer = (c: string) => (usageFrom === null ? '0' : `(${c} <> '' AND substr(${c}, 1, 10) > :from)`);
@@ -356,12 +367,12 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
   if (usageOk && span > 0) {
     // A chunk at a time: keyset on the UPN, from the last chunk's last UPN on (so a run of equal
     // UPNs is never cut; the users already read are skipped).
-    const inner = `SELECT r.upn COLLATE NOCASE AS k, u.rowid AS rid, r.exchange_last_activity AS exo, r.onedrive_last_activity AS od,
+    const inner = `SELECT r.upn COLLATE NOCASE AS k, u.rowid AS rid, r.rowid AS rr, r.exchange_last_activity AS exo, r.onedrive_last_activity AS od,
         r.sharepoint_last_activity AS sp, r.teams_last_activity AS tm
       FROM report_active_user_detail r JOIN users u ON u.snapshot_id = :snapshot AND u.upn = r.upn COLLATE NOCASE
       WHERE r.snapshot_id = :snapshot AND r.upn >= :after COLLATE NOCASE ORDER BY r.upn COLLATE NOCASE LIMIT :size`;
     const bits = `${REPORT_IN} | (CASE WHEN ${inPer('exo')} THEN ${REPORT_EXCHANGE} ELSE 0 END) | (CASE WHEN ${['od', 'sp', 'tm'].map(inPer).join(' OR ')} THEN ${REPORT_OTHER} ELSE 0 END)`;
-    const chunks = new ChunkReader(db, inner, ['rid', bits, ...(needDates ? ['exo', 'od', 'sp', 'tm'] : [])], ', max(k), max(k) = :after COLLATE NOCASE');
+    const chunks = new ChunkReader(db, inner, ['rid', bits, 'rr', ...(newestAt ? ['exo', 'od', 'sp', 'tm'] : [])], ', max(k), max(k) = :after COLLATE NOCASE');
     for (let after = '', size = CHUNK; ; ) {
       const { rows, extra } = chunks.read({ snapshot: snapshotId, after, size, ...dayParams });
       if (rows.length === size && extra[1] === 1) {
@@ -373,7 +384,8 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
         // A UPN the report holds twice (a deleted and a new account): the first row counts.
         if ((report[off] ?? 0) & REPORT_IN) continue;
         report[off] = (report[off] ?? 0) | Number(row[1]);
-        if (needDates) reportText.set(off, [row[2] ?? null, row[3] ?? null, row[4] ?? null, row[5] ?? null]);
+        if (reportRow) reportRow[off] = Number(row[2]);
+        if (newestAt) for (let i = 3; i < 7; i++) newer(off, row[i] ?? null);
       }
       if (rows.length < size) break;
       after = extra[0] as string;
@@ -384,7 +396,7 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
    * when needed). CROSS JOIN keeps the grouped report rows outside, so users are looked up in
    * UPN order.
    */
-  const newestOf = (table: string, col: string, text: Map<number, string | null>): void => {
+  const newestOf = (table: string, col: string, needDates: boolean): void => {
     const rows = db
       .prepare(
         `SELECT u.rowid, g.d FROM (SELECT upn, max(${col}) AS d FROM ${table} WHERE snapshot_id = :snapshot GROUP BY upn COLLATE NOCASE ${needDates ? '' : `HAVING ${inPer(`max(${col})`)}`}) g
@@ -395,11 +407,11 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
     for (const [rowid, d] of rows) {
       const off = rowid - lo;
       if (inPeriod(d)) report[off] = (report[off] ?? 0) | REPORT_OTHER;
-      if (needDates) text.set(off, d);
+      if (needDates) newer(off, d);
     }
   };
-  if (usageOk && appsOk && span > 0) newestOf('report_m365_app_user_detail', 'last_activity_date', appsText);
-  if (usageOk && activationsOk && span > 0) newestOf('report_activations_user_detail', 'last_activated_date', activationText);
+  if (usageOk && appsOk && span > 0) newestOf('report_m365_app_user_detail', 'last_activity_date', newestAt !== null);
+  if (usageOk && activationsOk && span > 0) newestOf('report_activations_user_detail', 'last_activated_date', false);
   if (hasRecipientTypes && span > 0) {
     // The report's rows in stored order, narrowed in SQL to those whose type can say shared
     // (lower(t) LIKE '%hared%' holds whenever /shared/i does); for each, the type of its UPN as
@@ -416,9 +428,23 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
     for (const [rowid, t] of rows) if (t !== null && SHARED.test(t)) report[rowid - lo] = (report[rowid - lo] ?? 0) | REPORT_SHARED;
   }
   /** A user's six report dates, for the items. */
-  const datesOf = (off: number): ReportDates => {
-    const [exo = null, od = null, sp = null, tm = null] = reportText.get(off) ?? [];
-    return [exo, od, sp, tm, appsText.get(off) ?? null, activationText.get(off) ?? null];
+  const lookups = new Map<string, Statement>();
+  const lookup = (sql: string, ...args: (string | number | null)[]): (string | null)[] | undefined => {
+    let st = lookups.get(sql);
+    if (!st) lookups.set(sql, (st = db.prepare(sql).raw(true)));
+    return st.get(...args) as (string | null)[] | undefined;
+  };
+  const newestIn = (table: string, col: string, upn: string | null): string | null =>
+    upn === null ? null : (lookup(`SELECT max(${col}) FROM ${table} WHERE snapshot_id = ? AND upn = ? COLLATE NOCASE`, snapshotId, upn)?.[0] ?? null);
+  const datesOf = (off: number, upn: string | null): ReportDates => {
+    const rr = reportRow?.[off] ?? 0;
+    const [exo = null, od = null, sp = null, tm = null] =
+      usageOk && rr > 0 ? (lookup('SELECT exchange_last_activity, onedrive_last_activity, sharepoint_last_activity, teams_last_activity FROM report_active_user_detail WHERE rowid = ?', rr) ?? []) : [];
+    return [
+      exo, od, sp, tm,
+      usageOk && appsOk ? newestIn('report_m365_app_user_detail', 'last_activity_date', upn) : null,
+      usageOk && activationsOk ? newestIn('report_activations_user_detail', 'last_activated_date', upn) : null,
+    ];
   };
 
   const item = (u: UserRow, skuId: string, reclaimable: boolean, facts: FindingItem['facts']): FindingItem => ({
@@ -480,21 +506,21 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
     const recent = createdMs !== null && createdMs > cutoff;
     const inReport = usageOk && (rep & REPORT_IN) !== 0;
     if (enabled && !recent) {
-      const kind = signInKind[off] ?? SIGN_IN_NONE;
+      const kind = (signInKind[off] ?? SIGN_IN_NONE) & SIGN_IN_KIND;
       if (signInsOk && kind !== SIGN_IN_NONE) {
-        const text = (): [string | null, string | null, string | null] => signInText.get(off) ?? [null, null, null];
+        const text = (): [string | null, string | null, string | null] => signInTextOf(id);
         if (kind === SIGN_IN_NEVER) {
           perSku('never-signed-in', u, paid, accountExcluded, true, () => {
             const [si, , ss] = text();
             return { createdDateTime: u[6], lastSignInDateTime: si, lastSuccessfulSignInDateTime: ss };
           });
         } else {
-          const at = signInAt[off] ?? 0;
-          if (at < cutoff) {
+          if (((signInKind[off] ?? 0) & SIGN_IN_BEFORE_CUTOFF) !== 0) {
             if (kind === SIGN_IN_ATTEMPT && !accountExcluded) attemptBased += 1;
             perSku('inactive-users', u, paid, accountExcluded, true, () => {
               const [si, sn, ss] = text();
               const fact = lastSuccessfulSignIn({ lastSignIn: si, lastNonInteractive: sn, lastSuccessful: ss });
+              const at = fact.kind === 'never' ? asOfMs : fact.at;
               return {
                 lastSuccessfulSignIn: fact.kind === 'never' ? null : fact.iso,
                 basis: kind === SIGN_IN_SUCCESSFUL ? 'lastSuccessfulSignInDateTime' : `newest attempt (${MAY_INCLUDE_FAILED})`,
@@ -506,10 +532,10 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
           }
         }
       } else if (!signInsOk && inReport) {
-        const newest = newestActivity(...datesOf(off).slice(0, 5));
-        if (newest.at === null || newest.at < cutoff) {
+        const at = newestAt?.[off] ?? Number.NaN;
+        if (Number.isNaN(at) || at < cutoff) {
           if (!accountExcluded) reportBased += 1;
-          perSku('inactive-users', u, paid, accountExcluded, true, () => ({ lastActivity: newest.newest, basis: 'newest activity date in the usage reports' }));
+          perSku('inactive-users', u, paid, accountExcluded, true, () => ({ lastActivity: newestActivity(...datesOf(off, u[2]).slice(0, 5)), basis: 'newest activity date in the usage reports' }));
         }
       }
     }
@@ -517,7 +543,7 @@ export function computeFindings(db: Db, snapshotId: number, opts: FindingsOption
     // 4. No use of what the SKU is for; mailbox-only users on a suite SKU.
     if (enabled && !recent && inReport && (rep & REPORT_OTHER) === 0) {
       const facts = (): FindingItem['facts'] => {
-        const [exchange, oneDrive, sharePoint, teams, apps, activation] = datesOf(off);
+        const [exchange, oneDrive, sharePoint, teams, apps, activation] = datesOf(off, u[2]);
         return { exchange, oneDrive, sharePoint, teams, apps, activation };
       };
       if ((rep & REPORT_EXCHANGE) === 0) {
@@ -805,11 +831,23 @@ function parsePlans(json: string): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
-/** The newest of a user's activity dates in the usage reports, and its day as epoch ms. */
-function newestActivity(...dates: (string | null)[]): { newest: string | null; at: number | null } {
+/** A report date's day as epoch ms; NaN for none, or for text that is not a date. */
+function dayMs(d: string | null): number {
+  return d ? Date.parse(`${d.slice(0, 10)}T00:00:00Z`) : Number.NaN;
+}
+
+/** The newest of a user's activity dates in the usage reports (text that is not a date is not activity). */
+function newestActivity(...dates: (string | null)[]): string | null {
   let newest: string | null = null;
-  for (const d of dates) if (d && (newest === null || d > newest)) newest = d;
-  return { newest, at: newest ? Date.parse(`${newest.slice(0, 10)}T00:00:00Z`) : null };
+  let at = Number.NaN;
+  for (const d of dates) {
+    const ms = dayMs(d);
+    if (ms > at || (Number.isNaN(at) && !Number.isNaN(ms)) || (ms === at && d !== null && newest !== null && d > newest)) {
+      newest = d;
+      at = ms;
+    }
+  }
+  return newest;
 }
 
 /** YYYY-MM-DD of a date minus n days. */

@@ -68,6 +68,31 @@ describe('the findings pass', () => {
     expect(all.findings.find((f) => f.kind === 'never-signed-in')?.items.map((i) => i.userId).sort()).toEqual(['erin', 'hal']);
   });
 
+  it("gives an item the dates of the rows its finding was judged on", () => {
+    const { db, dir } = tempDb();
+    dirs.push(dir);
+    const id = insertSnapshot(db, {
+      skus: [{ ...E3, enabled: 5, consumed: 1, plans: ['EXCHANGE_S_ENTERPRISE', 'SHAREPOINTENTERPRISE', 'OFFICESUBSCRIPTION'] }],
+      users: [{ id: 'dan', skus: [E3.id], lastSuccessful: '2024-01-01T00:00:00Z' }],
+    });
+    // dan last signed in long ago; the report holds his UPN twice: once with only Exchange
+    // activity, once with none. Whichever row counts, his items must say what it says.
+    const upn = (db.prepare("SELECT upn FROM users WHERE snapshot_id = ? AND id = 'dan'").get(id) as { upn: string }).upn;
+    const rep = db.prepare('INSERT INTO report_active_user_detail (snapshot_id, upn, exchange_last_activity, teams_last_activity, report_refresh_date) VALUES (?, ?, ?, ?, ?)');
+    rep.run(id, upn.toUpperCase(), '2025-05-20', null, '2025-05-30');
+    rep.run(id, upn, null, null, '2025-05-30');
+    db.prepare("INSERT INTO dataset_runs (snapshot_id, dataset, status, items) VALUES (?, 'report.activeUserDetail', 'ok', 2)").run(id);
+    const r = findings(db, id);
+    const items = (k: string) => r.findings.find((f) => f.kind === k)?.items.filter((i) => i.userId === 'dan') ?? [];
+    const usage = [...items('no-use'), ...items('mailbox-only')];
+    expect(usage.length).toBeGreaterThan(0);
+    for (const i of items('no-use')) expect(i.facts['exchange']).toBeNull();
+    for (const i of items('mailbox-only')) expect(i.facts['exchange']).toBe('2025-05-20');
+    const inactive = items('inactive-users');
+    expect(inactive).toHaveLength(1);
+    expect(inactive.map((i) => [i.facts['lastSuccessfulSignIn'], i.facts['daysSince']])).toEqual(inactive.map(() => ['2024-01-01T00:00:00Z', 517]));
+  });
+
   it('reads sign-ins and the usage report past its chunks, and a run of one UPN longer than a chunk', () => {
     const { db, dir } = tempDb();
     dirs.push(dir);
