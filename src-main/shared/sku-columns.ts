@@ -9,8 +9,8 @@ export interface SkuColumn {
   readonly header: string;
   /** The cell in a file: counts are numbers. */
   readonly value: (s: SkuSummaryRow) => string | number;
-  /** The cell in a text table, when it reads differently from the number. */
-  readonly text?: (s: SkuSummaryRow) => string;
+  /** The cell in a text table, when it reads differently from the number; counts in it as `count` writes them. */
+  readonly text?: (s: SkuSummaryRow, count?: (n: number) => string) => string;
   readonly numeric: boolean;
 }
 
@@ -23,7 +23,7 @@ export const SKU_COLUMNS: readonly SkuColumn[] = [
   { header: 'Usable', value: (s) => s.usable, numeric: true },
   { header: 'Consumed', value: (s) => s.consumed, numeric: true },
   { header: 'Available', value: (s) => s.available, numeric: true },
-  { header: 'Over-assigned', value: (s) => s.overAssigned, text: (s) => (s.overAssigned > 0 ? `over by ${s.overAssigned}` : ''), numeric: true },
+  { header: 'Over-assigned', value: (s) => s.overAssigned, text: (s, count = String) => (s.overAssigned > 0 ? `over by ${count(s.overAssigned)}` : ''), numeric: true },
 ];
 
 export const SKU_SUMMARY_HEADER: readonly string[] = SKU_COLUMNS.map((c) => c.header);

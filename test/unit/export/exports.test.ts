@@ -282,3 +282,13 @@ describe('all or nothing', () => {
     expect(readdirSync(out).map((f) => [f, readFileSync(join(out, f), 'utf8')])).toEqual(before);
   });
 });
+
+describe('the seat columns as text', () => {
+  it('says "over by" with the count written as the front end writes counts', () => {
+    const over = SKU_COLUMNS.find((c) => c.header === 'Over-assigned');
+    const row = { product: 'Office 365 E3', partNumber: 'ENTERPRISEPACK', skuId: 'x', capabilityStatus: 'Enabled', appliesTo: 'User', directAssignments: 14952, groupAssignments: 0, enabled: 1000, warning: 0, suspended: 0, lockedOut: 0, usable: 1000, consumed: 14952, available: 0, overAssigned: 13952 };
+    expect(over?.text?.(row)).toBe('over by 13952');
+    expect(over?.text?.(row, (n) => n.toLocaleString('en-US'))).toBe('over by 13,952');
+    expect(over?.text?.({ ...row, consumed: 900, available: 100, overAssigned: 0 })).toBe('');
+  });
+});
