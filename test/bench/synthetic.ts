@@ -8,8 +8,8 @@ import { openDatabase } from '../../src-main/core/store/db';
  * SKUs, one or two licences per user, a sign-in row each, departments and countries. Ids are
  * scattered (a multiplicative hash leads them), so id order is not UPN order, as in a synced tenant.
  */
-export function syntheticSnapshot(users: number, dir: string = mkdtempSync(join(tmpdir(), 'm365lr-bench-'))): string {
-  const path = join(dir, 'xlsx.db');
+export function syntheticSnapshot(users: number, dir: string = mkdtempSync(join(tmpdir(), 'm365lr-bench-')), file = 'xlsx.db'): string {
+  const path = join(dir, file);
   const db = openDatabase(path);
   db.transaction(() => {
     db.prepare(`INSERT INTO snapshots (id, profile_name, tenant_id, started_at, finished_at, status, user_count) VALUES (1, 'bench', 't', '2025-06-01T00:00:00Z', '2025-06-01T00:10:00Z', 'complete', ?)`).run(users);

@@ -50,6 +50,22 @@ export class ServiceContext {
     return this.#db;
   }
 
+  /**
+   * A read-only connection of its own for the length of `use`. An export reads its rows
+   * across awaits while its files stream, and a connection is busy for as long as a read is
+   * open on it: on the shared connection every write of every other operation would fail
+   * meanwhile. Its own connection also reads one state of the file while the export runs.
+   */
+  async withReader<T>(use: (db: Db) => Promise<T>): Promise<T> {
+    this.database(); // the file exists and its schema is current
+    const db = openDatabase(this.paths.database, { readonly: true });
+    try {
+      return await use(db);
+    } finally {
+      db.close();
+    }
+  }
+
   async close(): Promise<void> {
     await this.demo.stop();
     this.#db?.close();

@@ -1,3 +1,4 @@
+import type { Db } from '../store/db';
 import type { OpArgs, OpResult } from '../../shared/contract';
 import type { FindingKind } from '../../shared/recon';
 import type { CsvDelimiter } from '../export/csv';
@@ -46,7 +47,7 @@ export function reconServices(ctx: ServiceContext) {
  * `finding-<kind>` ids are asked for. Judged with the profile's settings.
  */
 export async function writeFindingExports(
-  ctx: ServiceContext,
+  db: Db,
   profile: string,
   snapshotId: number,
   outDir: string,
@@ -55,7 +56,6 @@ export async function writeFindingExports(
 ): Promise<string[]> {
   const kinds = files?.filter((f) => f.startsWith('finding-')).map((f) => f.slice('finding-'.length) as FindingKind);
   if (kinds && kinds.length === 0) return [];
-  const db = ctx.database();
   const { report, items } = computeFindingsSpooled(db, snapshotId, { settings: readSettings(db, profile) });
   try {
     return await exportFindings(report, outDir, kinds, { ...opts, items });

@@ -1,3 +1,4 @@
+import type { Db } from '../store/db';
 import { join, resolve } from 'node:path';
 import type { OpArgs, OpResult } from '../../shared/contract';
 import { loadCatalog } from '../catalog/store';
@@ -25,8 +26,7 @@ function pickSnapshot(ctx: ServiceContext, profile: string, snapshotId: number |
 }
 
 /** The reconciliation of a snapshot, and its findings with every item spooled (the caller disposes of `items`). */
-async function buildReport(ctx: ServiceContext, profile: string, snapshotId: number) {
-  const db = ctx.database();
+async function buildReport(ctx: ServiceContext, profile: string, snapshotId: number, db: Db = ctx.database()) {
   const settings = readSettings(db, profile);
   const catalog = await loadCatalog(ctx.deps.dataDir);
   const { report: findings, items } = computeFindingsSpooled(db, snapshotId, { settings, catalog });
@@ -88,6 +88,7 @@ const CSV_IDS: Record<string, ReconCsv> = { 'sku-position': 'position', 'entitle
  */
 export async function writeReconExports(
   ctx: ServiceContext,
+  db: Db,
   profile: string,
   snapshotId: number,
   outDir: string,
@@ -97,12 +98,12 @@ export async function writeReconExports(
   const csvs = Object.entries(CSV_IDS).filter(([id]) => !files || files.includes(id)).map(([, k]) => k);
   const workbook = !files || files.includes('workbook');
   if (csvs.length === 0 && !workbook) return [];
-  const { findings, items, report } = await buildReport(ctx, profile, snapshotId);
+  const { findings, items, report } = await buildReport(ctx, profile, snapshotId, db);
   try {
     const written = await writeReconCsvs(report, outDir, csvs, opts);
     if (workbook) {
-      const snapshot = getSnapshot(ctx.database(), report.snapshotId);
-      written.push((await writeWorkbook(ctx.database(), join(resolve(outDir), WORKBOOK_FILE), report, findings, { tenant: snapshot?.tenantId ?? '', items })).path);
+      const snapshot = getSnapshot(db, report.snapshotId);
+      written.push((await writeWorkbook(db, join(resolve(outDir), WORKBOOK_FILE), report, findings, { tenant: snapshot?.tenantId ?? '', items })).path);
     }
     return written;
   } finally {

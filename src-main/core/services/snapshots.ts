@@ -55,15 +55,18 @@ export function snapshotServices(ctx: ServiceContext) {
       const delimiter = await ctx.source.resolve(args.profile).then((r) => r.profile.csvDelimiter, () => undefined);
       const snapshot = pick(args.profile, args.snapshotId);
       assertWritableFolder(resolve(args.outDir), 'export folder');
-      let written;
-      try {
-        const only = args.files?.filter((f): f is 'sku-summary' | 'user-licenses' => f === 'sku-summary' || f === 'user-licenses');
-        written = await exportSnapshot(ctx.database(), snapshot.id, resolve(args.outDir), { ...(delimiter ? { delimiter } : {}), ...(only ? { only } : {}) });
-      } catch (e) {
-        throw explainStoreError(e, ctx.paths.database) ?? e;
-      }
-      written.files.push(...(await writeFindingExports(ctx, args.profile, snapshot.id, resolve(args.outDir), args.files, delimiter ? { delimiter } : {})));
-      written.files.push(...(await writeReconExports(ctx, args.profile, snapshot.id, resolve(args.outDir), args.files, delimiter ? { delimiter } : {})));
+      const written = await ctx.withReader(async (db) => {
+        let written;
+        try {
+          const only = args.files?.filter((f): f is 'sku-summary' | 'user-licenses' => f === 'sku-summary' || f === 'user-licenses');
+          written = await exportSnapshot(db, snapshot.id, resolve(args.outDir), { ...(delimiter ? { delimiter } : {}), ...(only ? { only } : {}) });
+        } catch (e) {
+          throw explainStoreError(e, ctx.paths.database) ?? e;
+        }
+        written.files.push(...(await writeFindingExports(db, args.profile, snapshot.id, resolve(args.outDir), args.files, delimiter ? { delimiter } : {})));
+        written.files.push(...(await writeReconExports(ctx, db, args.profile, snapshot.id, resolve(args.outDir), args.files, delimiter ? { delimiter } : {})));
+        return written;
+      });
       for (const file of written.files) ctx.events.emit('exports.progress', { file, rows: 0, done: true });
       return { snapshotId: snapshot.id, contentHash: snapshot.contentHash, files: written.files, skuSummary: written.skuSummary };
     },
