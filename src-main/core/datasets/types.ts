@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { DatasetId } from '../../shared/datasets';
+import { acceptsOf } from './accept';
 import { parseItem } from './parse';
 
 /**
@@ -187,6 +188,10 @@ export function defineDataset<Id extends DatasetId, Item, Row>(spec: DatasetSpec
     for (let t = 0; t < writes.length; t++) (writes[t] as TableWrite<Row>).pack(into[t] as Cell[], row);
   };
   const warn = spec.warning;
+  // An item the schema accepts as it is is mapped as it came; any other goes through zod (accept.ts).
+  const accepts = acceptsOf(spec.item.schema);
+  const schema = spec.item.schema;
+  const name = spec.item.name;
   return {
     id: spec.id,
     label: spec.label,
@@ -201,7 +206,7 @@ export function defineDataset<Id extends DatasetId, Item, Row>(spec: DatasetSpec
     tables: writes.map((w) => w.spec),
     packRow,
     pack(into, value, position) {
-      const row = spec.toRow(parseItem(spec.item.schema, value, spec.item.name, position));
+      const row = spec.toRow(accepts?.(value) ? (value as Item) : parseItem(schema, value, name, position));
       packRow(into, row);
       return warn?.(row);
     },
