@@ -99,9 +99,30 @@ export function acceptsOf(schema: z.ZodType): Accepts | undefined {
       return noChecks ? isBoolean : undefined;
     case 'optional':
     case 'nullable': {
-      const inner = noChecks && def.innerType ? acceptsOf(def.innerType) : undefined;
+      // Nested wrappers (nullish is optional(nullable(x))) make one test: undefined and/or null, else x.
+      let undef = false;
+      let nul = false;
+      let core: z.ZodType | undefined = schema;
+      for (let d = def; d.type === 'optional' || d.type === 'nullable'; d = defOf(core)) {
+        if ((d.checks ?? []).length > 0 || !d.innerType) return undefined;
+        if (d.type === 'optional') undef = true;
+        else nul = true;
+        core = d.innerType;
+      }
+      const inner = acceptsOf(core);
       if (!inner) return undefined;
-      return def.type === 'optional' ? (v) => v === undefined || inner(v) : (v) => v === null || inner(v);
+      const cd = defOf(core);
+      // The common leaves inline, so a nullable text field costs one call, not three.
+      if (cd.type === 'string' && (cd.checks ?? []).length === 0) {
+        if (undef && nul) return (v) => v === undefined || v === null || typeof v === 'string';
+        return undef ? (v) => v === undefined || typeof v === 'string' : (v) => v === null || typeof v === 'string';
+      }
+      if (cd.type === 'boolean' && (cd.checks ?? []).length === 0) {
+        if (undef && nul) return (v) => v === undefined || v === null || typeof v === 'boolean';
+        return undef ? (v) => v === undefined || typeof v === 'boolean' : (v) => v === null || typeof v === 'boolean';
+      }
+      if (undef && nul) return (v) => v === undefined || v === null || inner(v);
+      return undef ? (v) => v === undefined || inner(v) : (v) => v === null || inner(v);
     }
     case 'array': {
       const el = noChecks && def.element ? acceptsOf(def.element) : undefined;
