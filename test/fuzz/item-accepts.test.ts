@@ -4,10 +4,11 @@ import { z } from 'zod';
 import { acceptsOf } from '../../src-main/core/datasets/accept';
 import { emptyBatch } from '../../src-main/core/datasets';
 import { groupSchema } from '../../src-main/core/datasets/groups';
+import { signInActivity, signInRow, userSignInSchema } from '../../src-main/core/datasets/sign-in-activity';
 import { subscribedSkuSchema } from '../../src-main/core/datasets/subscribed-skus';
 import { userSchema, userRow, users } from '../../src-main/core/datasets/users';
 import { CaseCounter, fuzzParams } from '../helpers/fuzz';
-import { graphItemInput, graphUser } from '../helpers/graph-gen';
+import { graphItemInput, graphSignIn, graphUser } from '../helpers/graph-gen';
 
 /**
  * The fast acceptance test a dataset's items go through (datasets/accept.ts) is derived from its
@@ -52,6 +53,7 @@ const kindsValid = fc.record(
 
 const CASES: [string, z.ZodType, fc.Arbitrary<unknown>][] = [
   ['users', userSchema, graphUser()],
+  ['sign-in activity', userSignInSchema, graphSignIn],
   ['one of each kind', kinds, kindsValid],
 ];
 
@@ -121,6 +123,23 @@ describe('item acceptance: never more than zod accepts', () => {
     ['the registry\'s loose schemas (SKUs)', subscribedSkuSchema],
   ])('no fast test for %s: zod decides every item', (_name, schema) => {
     expect(acceptsOf(schema)).toBeUndefined();
+  });
+});
+
+describe('sign-in activity: an accepted item packs the same cells as its zod copy', () => {
+  it('the fast path and the zod path store the same rows (extra properties included)', () => {
+    const withExtra = fc.tuple(graphSignIn, fc.jsonValue({ maxDepth: 1 })).map(([v, extra]) => ({ ...v, unknownFutureField: extra }));
+    fc.assert(
+      fc.property(fc.oneof(graphSignIn, withExtra), counter.count('sign-in activity (same cells)', (v: unknown) => {
+        expect(acceptsOf(userSignInSchema)?.(v)).toBe(true);
+        const fast = emptyBatch(signInActivity);
+        signInActivity.pack(fast, v, 'page 1, item 1');
+        const viaZod = emptyBatch(signInActivity);
+        signInActivity.packRow(viaZod, signInRow(userSignInSchema.parse(v)));
+        expect(fast).toEqual(viaZod);
+      })),
+      fuzzParams(),
+    );
   });
 });
 
