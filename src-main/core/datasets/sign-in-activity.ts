@@ -35,13 +35,15 @@ import { defineDataset, table, type DatasetPartitions } from './types';
 
 const optStr = z.string().nullish();
 
-export const signInActivitySchema = z.looseObject({
+// Plain objects, as for users: a property Graph adds is accepted and nothing maps it, so an item
+// the schema accepts is mapped as it came (datasets/accept.ts), without zod's copy of it.
+export const signInActivitySchema = z.object({
   lastSignInDateTime: optStr,
   lastNonInteractiveSignInDateTime: optStr,
   lastSuccessfulSignInDateTime: optStr,
 });
 
-export const userSignInSchema = z.looseObject({
+export const userSignInSchema = z.object({
   id: z.string().min(1),
   signInActivity: signInActivitySchema.nullish(),
 });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
+import tls from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { EnvHttpProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
 import { OperatorError } from '../errors/operator-error';
@@ -113,8 +113,11 @@ export function createNetwork(opts: NetworkOptions = {}): Network {
   const extra = (opts.extraCaPem ?? []).flatMap((p, i) => parsePemBundle(p, `extraCaPem[${i}]`));
   if (opts.caBundlePath) extra.push(...readCaBundle(opts.caBundlePath));
   const env = opts.env ?? process.env;
-  const ca = [...rootCertificates, ...extra];
-  const tls = { ca, timeout: opts.connectTimeoutMs ?? 15_000 };
+  // One secure context for every connection: handing undici the CA list instead would have Node
+  // build a context, and load every root certificate into it, for each connection it opens. The
+  // certificate checks are Node's defaults either way (chain to these CAs, host name).
+  const secureContext = tls.createSecureContext({ ca: [...tls.rootCertificates, ...extra] });
+  const tlsOptions = { secureContext, timeout: opts.connectTimeoutMs ?? 15_000 };
   const httpsProxy = envValue(env, 'https_proxy');
   const httpProxy = envValue(env, 'http_proxy');
   const noProxy = envValue(env, 'no_proxy');
@@ -123,9 +126,9 @@ export function createNetwork(opts: NetworkOptions = {}): Network {
     httpProxy: httpProxy ?? '',
     httpsProxy: httpsProxy ?? '',
     noProxy: noProxy ?? '',
-    connect: tls,
-    requestTls: tls,
-    proxyTls: tls,
+    connect: tlsOptions,
+    requestTls: tlsOptions,
+    proxyTls: tlsOptions,
     // Bounded waits: a stalled server must not hang a sync forever.
     headersTimeout: 60_000,
     bodyTimeout: 120_000,

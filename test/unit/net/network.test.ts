@@ -1,12 +1,16 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import tls from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createNetwork, parsePemBundle, readCaBundle } from '../../../src-main/core/net/network';
 import { fromNetworkFailure } from '../../../src-main/core/net/net-errors';
 import { redactLogLine } from '../../../src-main/core/auth/msal-common';
 import { OperatorError } from '../../../src-main/core/errors/operator-error';
 import { makeSelfSignedCert } from '../../helpers/cert-fixture';
+import { generateTlsMaterial, type TlsMaterial } from '../../../src-main/core/demo-tenant/ca';
 
 let certPem = '';
 const dir = mkdtempSync(join(tmpdir(), 'recon-net-'));
@@ -41,6 +45,48 @@ describe('CA bundle', () => {
     writeFileSync(join(dir, 'ok.pem'), certPem);
     const n = createNetwork({ caBundlePath: join(dir, 'ok.pem'), env: {} });
     await n.close();
+  });
+});
+
+describe('TLS', () => {
+  let material: TlsMaterial;
+  let server: Server;
+  let url = '';
+  beforeAll(async () => {
+    material = await generateTlsMaterial();
+    // Every answer closes its connection, so each request needs a new TLS connection.
+    server = createServer({ cert: material.certPem, key: material.keyPem }, (_req, res) => res.writeHead(200, { connection: 'close' }).end('ok'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
+  it('builds one secure context up front; the connections reuse it instead of loading the CA list each time', async () => {
+    const n = createNetwork({ extraCaPem: [material.caPem], env: {} });
+    const spy = vi.spyOn(tls, 'createSecureContext');
+    try {
+      for (let i = 0; i < 3; i++) expect(await (await n.fetch(url)).text()).toBe('ok');
+      expect(spy).not.toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+      await n.close();
+    }
+  });
+
+  it('still refuses a server whose certificate does not chain to a trusted CA', async () => {
+    const other = await generateTlsMaterial();
+    for (const extraCaPem of [[], [other.caPem]]) {
+      const n = createNetwork({ extraCaPem, env: {} });
+      try {
+        const err: unknown = await n.fetch(url).then(() => undefined, (e: unknown) => e);
+        expect(fromNetworkFailure(err, url).code).toBe('tls');
+      } finally {
+        await n.close();
+      }
+    }
   });
 });
 
