@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { datasetTables } from '../datasets';
 import { OperatorError } from '../errors/operator-error';
 import type { Db } from './db';
+import { syncHeapGrowth, type HeapGrowthLimit } from './heap-growth';
 import type { DatasetRunRow, SnapshotBeginMeta, SnapshotFinalMeta } from './types';
 import { SnapshotWriter, type PackedRows, type TableSpec } from './writer';
 import type { SinkOp, WireError, WriterCalls, WriterOp, WriterReply, WriterRequest, WriterThreadData } from './writer-protocol';
@@ -301,10 +302,28 @@ export class ThreadSnapshotSink implements SnapshotSink {
 export interface SnapshotSinkOptions {
   /** Write on a worker thread when the database is a file (default true). */
   thread?: boolean;
+  /** Held from open to close (default: the process's syncHeapGrowth; null: none). */
+  heapGrowth?: HeapGrowthLimit | null;
 }
 
-/** The sink a sync writes through: a writer thread for database files, the calling thread otherwise. */
+/**
+ * The sink a sync writes through: a writer thread for database files, the calling thread otherwise.
+ * From open to close it holds the sync's heap growth limit (heap-growth.ts), so V8 collects a
+ * sync's dead pages before they pile up in the peak RSS.
+ */
 export function openSnapshotSink(db: Db, opts: SnapshotSinkOptions = {}): SnapshotSink {
   const threaded = (opts.thread ?? true) && !db.memory && db.name !== '' && !db.readonly;
-  return threaded ? new ThreadSnapshotSink(db) : new LocalSnapshotSink(db);
+  const sink = threaded ? new ThreadSnapshotSink(db) : new LocalSnapshotSink(db);
+  // Taken once the sink exists: a sink that cannot open holds nothing.
+  const release = (opts.heapGrowth === undefined ? syncHeapGrowth : opts.heapGrowth)?.hold() ?? (() => undefined);
+  const close = sink.close.bind(sink);
+  return Object.assign(sink, {
+    close: async (): Promise<void> => {
+      try {
+        await close();
+      } finally {
+        release();
+      }
+    },
+  });
 }
