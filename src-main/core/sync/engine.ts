@@ -62,23 +62,9 @@ export const DEFAULT_DATASET_CONCURRENCY = 4;
 const PARTITION_READ_AHEAD = 1;
 /** Collection pages requested ahead of the page being validated and written (bounds memory to a few pages). */
 export const PAGE_READ_AHEAD = 2;
-/**
- * Pages of the pace-setting chain (users) read before the other datasets start: by then both of
- * the connections the chain alternates on (a page and the next one requested from its head) are
- * open, so the others' connection set-up and parsing overlap a round trip instead of delaying one.
- */
-export const PACE_HEAD_PAGES = 2;
 const REPORT_BATCH = 1000;
 /** Report rows packed between two turns of the event loop. */
 const REPORT_YIELD_ROWS = 200;
-
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve: () => void = () => undefined;
-  const promise = new Promise<void>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
 
 function cancelledError(): OperatorError {
   return new OperatorError('cancelled', 'The sync was cancelled; nothing was saved.', {
@@ -207,8 +193,6 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
   /** Warnings the datasets' items called for (e.g. concealed report names), once each. */
   const itemWarnings = new Set<string>();
   let firstError: unknown;
-  /** Resolved once the pace-setting chain is under way (its first pages in) or over. */
-  const paceHead = deferred();
 
   const emit = (p: SyncProgress) => opts.onProgress?.(p);
   const requestOpts = (headers?: Readonly<Record<string, string>>) => ({ signal: ac.signal, ...(headers ? { headers: { ...headers } } : {}) });
@@ -305,7 +289,6 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
           await writeBatch(dataset, batch);
           items += value.length;
           progress(items, expected);
-          if (dataset.fetch === 'userPages' && pageNo >= PACE_HEAD_PAGES) paceHead.resolve();
         }
         break;
       }
@@ -404,15 +387,8 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     }
   };
 
-  // The users chain is the longest run of round trips that must follow one another, so it sets the
-  // sync's pace: it goes first, alone, until its first pages are in (or it has ended). The other
-  // datasets' first requests each open a connection, and their TLS set-up and page parsing take the
-  // main thread, which the chain's first request and page would otherwise wait for.
-  const pace = registry.find((d) => d.fetch === 'userPages');
-  const queue = pace ? [pace, ...registry.filter((d) => d !== pace)] : [...registry];
-  if (!pace) paceHead.resolve();
-  const worker = async (n: number) => {
-    if (n > 0) await paceHead.promise;
+  const queue = [...registry];
+  const worker = async () => {
     for (let d = queue.shift(); d !== undefined; d = queue.shift()) {
       if (ac.signal.aborted) return;
       try {
@@ -421,14 +397,12 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         firstError ??= e;
         ac.abort();
         return;
-      } finally {
-        if (d === pace) paceHead.resolve();
       }
     }
   };
 
   try {
-    await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, (_, n) => worker(n)));
+    await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
     if (external?.aborted) throw cancelledError();
     if (firstError !== undefined) throw normaliseError(firstError);
 

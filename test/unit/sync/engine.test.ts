@@ -6,11 +6,10 @@ import { OperatorError } from '../../../src-main/core/errors/operator-error';
 import { DATASET_IDS } from '../../../src-main/core/permissions/matrix';
 import { openDatabase, type Db } from '../../../src-main/core/store/db';
 import { currentSnapshot, datasetRuns, listSnapshots, snapshotCounts } from '../../../src-main/core/store/queries';
-import { PACE_HEAD_PAGES, PAGE_READ_AHEAD, runSync, type SyncProgress } from '../../../src-main/core/sync/engine';
+import { PAGE_READ_AHEAD, runSync, type SyncProgress } from '../../../src-main/core/sync/engine';
 import { ALL_ROLES, FakeSession, sampleData } from '../../helpers/fake-session';
 
 const PROFILE = 'contoso';
-type DatasetIdList = (typeof DATASET_IDS)[number][];
 
 const dir = mkdtempSync(join(tmpdir(), 'engine-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -304,42 +303,6 @@ describe.each(WRITERS)('runSync with a fake Graph session: %s', (_mode, freshDb)
     release();
     const r1 = await p1;
     expect(currentSnapshot(db, PROFILE)?.id).toBe(r1.snapshotId);
-  });
-});
-
-describe('runSync pace-setting chain', () => {
-  it('requests the users chain first, and the other datasets only once its first pages are in', async () => {
-    const pages = PACE_HEAD_PAGES + 3;
-    /** Datasets requested before each users page was produced. */
-    const before: DatasetIdList[] = [];
-    const session: FakeSession = new FakeSession(ALL_ROLES, sampleData(pages, 2), {
-      beforePage: (d) => {
-        if (d === 'users') before.push(session.requested.map((r) => r.dataset));
-      },
-    });
-    const result = await runSync({ session, db: memoryDb(), profileName: PROFILE, concurrency: 4 });
-    expect(result.userCount).toBe(pages * 2);
-    expect(session.requested[0]?.dataset).toBe('users');
-    // Until the chain's first PACE_HEAD_PAGES pages are in, it is the only request made.
-    for (let i = 0; i < PACE_HEAD_PAGES; i++) expect(before[i]).toEqual(['users']);
-    // Then every other dataset is read, alongside the rest of the chain.
-    expect(new Set(session.requested.map((r) => r.dataset))).toEqual(new Set(DATASET_IDS));
-    expect(session.maxInFlight).toBeGreaterThan(1);
-  });
-
-  it('starts the other datasets when the users dataset is skipped or fails before its first pages', async () => {
-    const skipped = new FakeSession(ALL_ROLES.filter((r) => r !== 'User.Read.All'), sampleData(4, 2));
-    const result = await runSync({ session: skipped, db: memoryDb(), profileName: PROFILE, concurrency: 4 });
-    expect(result.datasets.find((d) => d.dataset === 'users')?.status).toBe('skipped');
-    expect(result.datasets.find((d) => d.dataset === 'subscribedSkus')?.status).toBe('ok');
-
-    const failing = new FakeSession(ALL_ROLES, sampleData(4, 2), {
-      beforePage: (d) => {
-        if (d === 'users') throw new OperatorError('graph-error', 'boom', { hint: 'h' });
-      },
-    });
-    await expectOperatorError(runSync({ session: failing, db: memoryDb(), profileName: PROFILE, concurrency: 4 }), 'graph-error');
-    expect(failing.requested.map((r) => r.dataset)).toEqual(['users']);
   });
 });
 
