@@ -32,13 +32,13 @@ export interface GraphSessionOptions {
 
 export type { RetryEvent };
 
-// The envelope only: the items are validated one by one by their dataset, so the value array is
-// checked to be an array and handed over as it is (z.array would copy each page's items first).
-const pageSchema = z.object({
-  value: z.custom<unknown[]>((v) => Array.isArray(v)),
-  '@odata.nextLink': z.string().optional(),
-  '@odata.count': z.number().int().nonnegative().optional(),
-});
+const pageSchema = z
+  .object({
+    value: z.array(z.unknown()),
+    '@odata.nextLink': z.string().optional(),
+    '@odata.count': z.number().int().nonnegative().optional(),
+  })
+  .loose();
 
 const csvRecordSchema = z.record(z.string(), z.string());
 
