@@ -3,6 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { acceptsOf } from '../../src-main/core/datasets/accept';
 import { emptyBatch } from '../../src-main/core/datasets';
+import type { DefinedDataset } from '../../src-main/core/datasets/types';
+import type { DatasetId } from '../../src-main/shared/datasets';
 import { groupSchema } from '../../src-main/core/datasets/groups';
 import { signInActivity, signInRow, userSignInSchema } from '../../src-main/core/datasets/sign-in-activity';
 import { subscribedSkuSchema } from '../../src-main/core/datasets/subscribed-skus';
@@ -126,17 +128,22 @@ describe('item acceptance: never more than zod accepts', () => {
   });
 });
 
+/** The cells `dataset.pack` appends for `v` equal those of the row made from zod's copy of it. */
+function expectSameCells<Row>(dataset: DefinedDataset<DatasetId, Row>, v: unknown, viaZodRow: () => Row): void {
+  const fast = emptyBatch(dataset);
+  dataset.pack(fast, v, 'page 1, item 1');
+  const viaZod = emptyBatch(dataset);
+  dataset.packRow(viaZod, viaZodRow());
+  expect(fast).toEqual(viaZod);
+}
+
 describe('sign-in activity: an accepted item packs the same cells as its zod copy', () => {
   it('the fast path and the zod path store the same rows (extra properties included)', () => {
     const withExtra = fc.tuple(graphSignIn, fc.jsonValue({ maxDepth: 1 })).map(([v, extra]) => ({ ...v, unknownFutureField: extra }));
     fc.assert(
       fc.property(fc.oneof(graphSignIn, withExtra), counter.count('sign-in activity (same cells)', (v: unknown) => {
         expect(acceptsOf(userSignInSchema)?.(v)).toBe(true);
-        const fast = emptyBatch(signInActivity);
-        signInActivity.pack(fast, v, 'page 1, item 1');
-        const viaZod = emptyBatch(signInActivity);
-        signInActivity.packRow(viaZod, signInRow(userSignInSchema.parse(v)));
-        expect(fast).toEqual(viaZod);
+        expectSameCells(signInActivity, v, () => signInRow(userSignInSchema.parse(v)));
       })),
       fuzzParams(),
     );
@@ -147,11 +154,7 @@ describe('users: an accepted item packs the same cells as its zod copy', () => {
   it('the fast path and the zod path store the same rows', () => {
     fc.assert(
       fc.property(graphUser(), counter.count('users (same cells)', (v: unknown) => {
-        const fast = emptyBatch(users);
-        users.pack(fast, v, 'page 1, item 1');
-        const viaZod = emptyBatch(users);
-        users.packRow(viaZod, userRow(userSchema.parse(v)));
-        expect(fast).toEqual(viaZod);
+        expectSameCells(users, v, () => userRow(userSchema.parse(v)));
       })),
       fuzzParams(),
     );
