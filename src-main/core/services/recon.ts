@@ -1,10 +1,7 @@
-import type { Db } from '../store/db';
 import type { OpArgs, OpResult } from '../../shared/contract';
-import type { FindingKind } from '../../shared/recon';
-import type { CsvDelimiter } from '../export/csv';
-import { exportFindings } from '../export/exports';
 import { OperatorError } from '../errors/operator-error';
-import { computeFindings, computeFindingsSpooled } from '../recon/engine';
+import { loadCatalog } from '../catalog/store';
+import { computeFindings } from '../recon/engine';
 import { readSettings, writeSettings } from '../recon/settings';
 import { currentSnapshot, getSnapshot, type SnapshotInfo } from '../store/queries';
 import type { ServiceContext } from './context';
@@ -27,8 +24,10 @@ export function reconServices(ctx: ServiceContext) {
     list: async (args: OpArgs<'findings.list'>): Promise<OpResult<'findings.list'>> => {
       const snapshot = pick(args.profile, args.snapshotId);
       const db = ctx.database();
+      // The profile's catalogue, as the exports and the reconciliation use it: the same names everywhere.
       const report = computeFindings(db, snapshot.id, {
         settings: readSettings(db, args.profile),
+        catalog: await loadCatalog(ctx.deps.dataDir),
         ...(args.itemLimit !== undefined ? { itemLimit: args.itemLimit } : {}),
       });
       return args.kinds ? { ...report, findings: report.findings.filter((f) => args.kinds?.includes(f.kind)) } : report;
@@ -40,26 +39,4 @@ export function reconServices(ctx: ServiceContext) {
     set: async (args: OpArgs<'settings.set'>): Promise<OpResult<'settings.set'>> => writeSettings(ctx.database(), args.profile, args.settings, ctx.clock()),
   };
   return { findings, settings };
-}
-
-/**
- * The finding CSVs of a snapshot (exports.write): all of them, or those whose
- * `finding-<kind>` ids are asked for. Judged with the profile's settings.
- */
-export async function writeFindingExports(
-  db: Db,
-  profile: string,
-  snapshotId: number,
-  outDir: string,
-  files?: readonly string[],
-  opts: { delimiter?: CsvDelimiter } = {},
-): Promise<string[]> {
-  const kinds = files?.filter((f) => f.startsWith('finding-')).map((f) => f.slice('finding-'.length) as FindingKind);
-  if (kinds && kinds.length === 0) return [];
-  const { report, items } = computeFindingsSpooled(db, snapshotId, { settings: readSettings(db, profile) });
-  try {
-    return await exportFindings(report, outDir, kinds, { ...opts, items });
-  } finally {
-    items.dispose();
-  }
 }

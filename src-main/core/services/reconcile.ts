@@ -3,6 +3,8 @@ import { join, resolve } from 'node:path';
 import type { OpArgs, OpResult } from '../../shared/contract';
 import { loadCatalog } from '../catalog/store';
 import type { WriteCsvOptions } from '../export/csv';
+import { exportFindings } from '../export/exports';
+import type { FindingKind } from '../../shared/recon';
 import { OperatorError } from '../errors/operator-error';
 import { computeFindings, computeFindingsSpooled } from '../recon/engine';
 import { reconcile, readExchangeRates, writeExchangeRates } from '../recon/cost';
@@ -25,11 +27,16 @@ function pickSnapshot(ctx: ServiceContext, profile: string, snapshotId: number |
   return snapshot;
 }
 
-/** The reconciliation of a snapshot, and its findings with every item spooled (the caller disposes of `items`). */
-async function buildReport(ctx: ServiceContext, profile: string, snapshotId: number, db: Db = ctx.database()) {
+/** The findings of a snapshot with every item spooled (the caller disposes of `items`), judged with the profile's settings and catalogue. */
+async function spooledFindings(ctx: ServiceContext, profile: string, snapshotId: number, db: Db) {
   const settings = readSettings(db, profile);
   const catalog = await loadCatalog(ctx.deps.dataDir);
-  const { report: findings, items } = computeFindingsSpooled(db, snapshotId, { settings, catalog });
+  return { settings, catalog, ...computeFindingsSpooled(db, snapshotId, { settings, catalog }) };
+}
+
+/** The reconciliation of a snapshot, and its findings with every item spooled (the caller disposes of `items`). */
+async function buildReport(ctx: ServiceContext, profile: string, snapshotId: number, db: Db = ctx.database()) {
+  const { settings, catalog, report: findings, items } = await spooledFindings(ctx, profile, snapshotId, db);
   try {
     return { findings, items, report: reconcile(db, { profile, snapshotId, settings, findings, catalog, items }) };
   } catch (e) {
@@ -83,10 +90,12 @@ export function sealCommittedSnapshot(ctx: ServiceContext, snapshotId: number): 
 const CSV_IDS: Record<string, ReconCsv> = { 'sku-position': 'position', 'entitlements-reconciliation': 'entitlements', 'right-sizing': 'right-sizing' };
 
 /**
- * The reconciliation files of exports.write: the position, entitlements and right-sizing
- * CSVs and the XLSX workbook (all of them, or those whose ids are asked for).
+ * The finding and reconciliation files of exports.write: one CSV per finding, the position,
+ * entitlements and right-sizing CSVs and the XLSX workbook (all of them, or those whose ids are
+ * asked for; a finding's id is `finding-<kind>`). One findings pass serves them all, and the
+ * reconciliation runs only when one of its files is asked for.
  */
-export async function writeReconExports(
+export async function writeFindingAndReconExports(
   ctx: ServiceContext,
   db: Db,
   profile: string,
@@ -95,12 +104,17 @@ export async function writeReconExports(
   files?: readonly string[],
   opts: WriteCsvOptions = {},
 ): Promise<string[]> {
+  const kinds = files?.filter((f) => f.startsWith('finding-')).map((f) => f.slice('finding-'.length) as FindingKind);
+  const findingCsvs = !kinds || kinds.length > 0;
   const csvs = Object.entries(CSV_IDS).filter(([id]) => !files || files.includes(id)).map(([, k]) => k);
   const workbook = !files || files.includes('workbook');
-  if (csvs.length === 0 && !workbook) return [];
-  const { findings, items, report } = await buildReport(ctx, profile, snapshotId, db);
+  if (!findingCsvs && csvs.length === 0 && !workbook) return [];
+  const { settings, catalog, report: findings, items } = await spooledFindings(ctx, profile, snapshotId, db);
   try {
-    const written = await writeReconCsvs(report, outDir, csvs, opts);
+    const written = findingCsvs ? await exportFindings(findings, outDir, kinds, { ...opts, items }) : [];
+    if (csvs.length === 0 && !workbook) return written;
+    const report = reconcile(db, { profile, snapshotId, settings, findings, catalog, items });
+    written.push(...(await writeReconCsvs(report, outDir, csvs, opts)));
     if (workbook) {
       const snapshot = getSnapshot(db, report.snapshotId);
       written.push((await writeWorkbook(db, join(resolve(outDir), WORKBOOK_FILE), report, findings, { tenant: snapshot?.tenantId ?? '', items })).path);

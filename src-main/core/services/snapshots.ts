@@ -6,8 +6,7 @@ import { exportSnapshot } from '../export/exports';
 import { explainStoreError } from '../store/db';
 import { currentSnapshot, getSnapshot, listSnapshots, skuSummary, type SnapshotInfo } from '../store/queries';
 import type { ServiceContext } from './context';
-import { writeFindingExports } from './recon';
-import { writeReconExports } from './reconcile';
+import { writeFindingAndReconExports } from './reconcile';
 
 function snapshotDto(s: SnapshotInfo): OpResult<'snapshots.list'>[number] {
   return {
@@ -63,8 +62,7 @@ export function snapshotServices(ctx: ServiceContext) {
         } catch (e) {
           throw explainStoreError(e, ctx.paths.database) ?? e;
         }
-        written.files.push(...(await writeFindingExports(db, args.profile, snapshot.id, resolve(args.outDir), args.files, delimiter ? { delimiter } : {})));
-        written.files.push(...(await writeReconExports(ctx, db, args.profile, snapshot.id, resolve(args.outDir), args.files, delimiter ? { delimiter } : {})));
+        written.files.push(...(await writeFindingAndReconExports(ctx, db, args.profile, snapshot.id, resolve(args.outDir), args.files, delimiter ? { delimiter } : {})));
         return written;
       });
       for (const file of written.files) ctx.events.emit('exports.progress', { file, rows: 0, done: true });
