@@ -9,7 +9,12 @@ import { groupSchema } from '../../src-main/core/datasets/groups';
 import { signInActivity, signInRow, userSignInSchema } from '../../src-main/core/datasets/sign-in-activity';
 import { subscribedSkuSchema } from '../../src-main/core/datasets/subscribed-skus';
 import { userSchema, userRow, users } from '../../src-main/core/datasets/users';
+import { activeUserDetail, activeUserDetailRow, activeUserDetailRowSchema } from '../../src-main/core/datasets/report-active-user-detail';
+import { activationsUserDetail, activationsUserDetailRow, activationsUserDetailRowSchema } from '../../src-main/core/datasets/report-activations-user-detail';
+import { m365AppUserDetail, m365AppUserDetailRow, m365AppUserDetailRowSchema } from '../../src-main/core/datasets/report-m365-app-user-detail';
+import { mailboxUsageDetail, mailboxUsageDetailRow, mailboxUsageDetailRowSchema } from '../../src-main/core/datasets/report-mailbox-usage-detail';
 import { CaseCounter, fuzzParams } from '../helpers/fuzz';
+import { boolCellText, dateCellText, intCellText } from '../helpers/csv-gen';
 import { graphItemInput, graphSignIn, graphUser } from '../helpers/graph-gen';
 
 /**
@@ -53,9 +58,31 @@ const kindsValid = fc.record(
   { requiredKeys: ['s', 'min', 'b', 'u', 'ns'] },
 );
 
+/**
+ * A usage report row as csv-parse hands it over: text keyed by column, each column of the schema
+ * present or not, any cell text (mapping may refuse it, which is not acceptance's business), and
+ * columns the schema does not know.
+ */
+function reportRow(schema: z.ZodObject): fc.Arbitrary<Record<string, string>> {
+  const cell = fc.oneof(boolCellText, intCellText, dateCellText, fc.string({ maxLength: 8 }));
+  const known = fc.record(
+    Object.fromEntries(Object.keys(schema.shape).map((k) => [k, k === 'User Principal Name' ? fc.string({ minLength: 1, maxLength: 12 }) : cell])),
+    { requiredKeys: ['User Principal Name'] },
+  );
+  return fc.tuple(known, fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), fc.string({ maxLength: 4 }), { maxKeys: 2 })).map(([k, extra]) => ({ ...extra, ...k }));
+}
+
+const REPORTS = [
+  ['active user detail report', activeUserDetailRowSchema, activeUserDetail, activeUserDetailRow],
+  ['activations report', activationsUserDetailRowSchema, activationsUserDetail, activationsUserDetailRow],
+  ['Microsoft 365 Apps report', m365AppUserDetailRowSchema, m365AppUserDetail, m365AppUserDetailRow],
+  ['mailbox usage report', mailboxUsageDetailRowSchema, mailboxUsageDetail, mailboxUsageDetailRow],
+] as const;
+
 const CASES: [string, z.ZodType, fc.Arbitrary<unknown>][] = [
   ['users', userSchema, graphUser()],
   ['sign-in activity', userSignInSchema, graphSignIn],
+  ...REPORTS.map(([name, schema]): [string, z.ZodType, fc.Arbitrary<unknown>] => [name, schema, reportRow(schema)]),
   ['one of each kind', kinds, kindsValid],
 ];
 
@@ -159,4 +186,35 @@ describe('users: an accepted item packs the same cells as its zod copy', () => {
       fuzzParams(),
     );
   });
+});
+
+describe('usage reports: an accepted row packs the same cells as its zod copy, or both are refused alike', () => {
+  for (const [name, schema, dataset, toRow] of REPORTS) {
+    it(`${name}: the fast path and the zod path agree (unknown columns included)`, () => {
+      const mapped = (f: () => unknown) => {
+        try {
+          return { cells: f() };
+        } catch (e) {
+          return { error: (e as Error).message };
+        }
+      };
+      fc.assert(
+        fc.property(reportRow(schema), counter.count(`${name} (same cells)`, (v: Record<string, string>) => {
+          expect(acceptsOf(schema)?.(v)).toBe(true);
+          const fast = mapped(() => {
+            const b = emptyBatch(dataset);
+            dataset.pack(b, v, 'row 1');
+            return b;
+          });
+          const viaZod = mapped(() => {
+            const b = emptyBatch(dataset);
+            (dataset.packRow as (into: unknown[][], row: unknown) => void)(b, (toRow as (r: unknown) => unknown)(schema.parse(v)));
+            return b;
+          });
+          expect(fast).toEqual(viaZod);
+        })),
+        fuzzParams(),
+      );
+    });
+  }
 });

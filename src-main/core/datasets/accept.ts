@@ -135,8 +135,8 @@ export function acceptsOf(schema: z.ZodType): Accepts | undefined {
     }
     case 'object': {
       // A plain object: its copy holds the known fields, which are all a mapping reads. A loose
-      // one is not modelled (its copy reorders the keys, and a mapping may keep them all, as the
-      // reports' raw cells do), nor a strict one or another catchall.
+      // one is not modelled (its copy reorders the keys, and a mapping may keep them all), nor a
+      // strict one or another catchall.
       if (!noChecks || !def.shape || def.catchall !== undefined) return undefined;
       const keys: string[] = [];
       const tests: Accepts[] = [];

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { REPORT_PERMISSION, boolCell, cell, intCell, rawCells, textCell, upnCell } from './report-cells';
+import { REPORT_PERMISSION, boolCell, cell, intCell, textCell, upnCell } from './report-cells';
 import { bool, defineDataset, table } from './types';
 
 /** learn.microsoft.com/graph/api/reportroot-getoffice365activationsuserdetail (no period) */
 
-export const activationsUserDetailRowSchema = z.looseObject({
+export const activationsUserDetailRowSchema = z.object({
   'Report Refresh Date': cell,
   'User Principal Name': upnCell,
   'Display Name': cell,
@@ -30,7 +30,6 @@ export interface ActivationsUserDetailRow {
   android: number | null;
   sharedComputer: boolean | null;
   reportRefreshDate: string | null;
-  raw: Readonly<Record<string, string>>;
 }
 
 export function activationsUserDetailRow(r: z.infer<typeof activationsUserDetailRowSchema>): ActivationsUserDetailRow {
@@ -46,7 +45,6 @@ export function activationsUserDetailRow(r: z.infer<typeof activationsUserDetail
     android: intCell(r, 'Android'),
     sharedComputer: boolCell(r, 'Activated On Shared Computer'),
     reportRefreshDate: textCell(r['Report Refresh Date']),
-    raw: rawCells(r),
   };
 }
 

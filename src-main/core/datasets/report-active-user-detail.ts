@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { REPORT_PERMISSION, boolCell, cell, rawCells, textCell, upnCell } from './report-cells';
+import { REPORT_PERMISSION, boolCell, cell, textCell, upnCell } from './report-cells';
 import { bool, defineDataset, table, type ReportPeriod } from './types';
 
 /** learn.microsoft.com/graph/api/reportroot-getoffice365activeuserdetail */
 
-export const activeUserDetailRowSchema = z.looseObject({
+export const activeUserDetailRowSchema = z.object({
   'Report Refresh Date': cell,
   'User Principal Name': upnCell,
   'Display Name': cell,
@@ -42,7 +42,6 @@ export interface ActiveUserDetailRow {
   skypeLastActivity: string | null;
   assignedProducts: string | null;
   reportRefreshDate: string | null;
-  raw: Readonly<Record<string, string>>;
 }
 
 export function activeUserDetailRow(r: z.infer<typeof activeUserDetailRowSchema>): ActiveUserDetailRow {
@@ -64,7 +63,6 @@ export function activeUserDetailRow(r: z.infer<typeof activeUserDetailRowSchema>
     skypeLastActivity: textCell(r['Skype For Business Last Activity Date']),
     assignedProducts: textCell(r['Assigned Products']),
     reportRefreshDate: textCell(r['Report Refresh Date']),
-    raw: rawCells(r),
   };
 }
 

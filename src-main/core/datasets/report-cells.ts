@@ -44,13 +44,6 @@ export function intCell(row: Readonly<Record<string, unknown>>, column: string):
   return n;
 }
 
-/** Every text cell of the row as Microsoft sent it (stored as JSON next to the parsed columns). */
-export function rawCells(row: Readonly<Record<string, unknown>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(row)) if (typeof v === 'string') out[k] = v;
-  return out;
-}
-
 /** Roles that may read per-user usage report detail (Global Reader sees tenant-level data only). */
 export const REPORT_DETAIL_ROLES = ['Reports Reader', 'Global Administrator'] as const;
 

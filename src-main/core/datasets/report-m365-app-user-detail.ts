@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { REPORT_PERMISSION, boolCell, cell, rawCells, textCell, upnCell } from './report-cells';
+import { REPORT_PERMISSION, boolCell, cell, textCell, upnCell } from './report-cells';
 import { bool, defineDataset, table, type ReportPeriod } from './types';
 
 /** learn.microsoft.com/graph/api/reportroot-getm365appuserdetail */
 
-export const m365AppUserDetailRowSchema = z.looseObject({
+export const m365AppUserDetailRowSchema = z.object({
   'Report Refresh Date': cell,
   'User Principal Name': upnCell,
   'Last Activation Date': cell,
@@ -24,7 +24,6 @@ export interface M365AppUserDetailRow {
   mobile: boolean | null;
   web: boolean | null;
   reportRefreshDate: string | null;
-  raw: Readonly<Record<string, string>>;
 }
 
 export function m365AppUserDetailRow(r: z.infer<typeof m365AppUserDetailRowSchema>): M365AppUserDetailRow {
@@ -37,7 +36,6 @@ export function m365AppUserDetailRow(r: z.infer<typeof m365AppUserDetailRowSchem
     mobile: boolCell(r, 'Mobile'),
     web: boolCell(r, 'Web'),
     reportRefreshDate: textCell(r['Report Refresh Date']),
-    raw: rawCells(r),
   };
 }
 

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { REPORT_PERMISSION, boolCell, cell, intCell, rawCells, textCell, upnCell } from './report-cells';
+import { REPORT_PERMISSION, boolCell, cell, intCell, textCell, upnCell } from './report-cells';
 import { bool, defineDataset, table, type ReportPeriod } from './types';
 
 /** learn.microsoft.com/graph/api/reportroot-getmailboxusagedetail */
 
-export const mailboxUsageDetailRowSchema = z.looseObject({
+export const mailboxUsageDetailRowSchema = z.object({
   'Report Refresh Date': cell,
   'User Principal Name': upnCell,
   'Display Name': cell,
@@ -30,7 +30,6 @@ export interface MailboxUsageDetailRow {
   hasArchive: boolean | null;
   recipientType: string | null;
   reportRefreshDate: string | null;
-  raw: Readonly<Record<string, string>>;
 }
 
 export function mailboxUsageDetailRow(r: z.infer<typeof mailboxUsageDetailRowSchema>): MailboxUsageDetailRow {
@@ -46,7 +45,6 @@ export function mailboxUsageDetailRow(r: z.infer<typeof mailboxUsageDetailRowSch
     hasArchive: boolCell(r, 'Has Archive'),
     recipientType: textCell(r['Recipient Type']),
     reportRefreshDate: textCell(r['Report Refresh Date']),
-    raw: rawCells(r),
   };
 }
 

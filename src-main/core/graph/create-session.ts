@@ -42,6 +42,13 @@ const pageSchema = z
 
 const csvRecordSchema = z.record(z.string(), z.string());
 
+/** What csvRecordSchema accepts as it is: a plain object whose own values are all text. */
+function isTextRecord(v: unknown): v is Record<string, string> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || Object.getPrototypeOf(v) !== Object.prototype) return false;
+  for (const k of Object.keys(v)) if (typeof (v as Record<string, unknown>)[k] !== 'string') return false;
+  return true;
+}
+
 const FORBIDDEN_HEADERS = new Set(['authorization', 'host', 'cookie', 'proxy-authorization']);
 
 /** The delegated scopes (scp) of an access token; undefined when it cannot be read. */
@@ -314,6 +321,11 @@ export function createGraphSession(opts: GraphSessionOptions): GraphSession {
     source.pipe(parser);
     try {
       for await (const record of parser) {
+        // csv-parse hands over text cells; the check spares zod's copy of every row of a large report.
+        if (isTextRecord(record)) {
+          yield record;
+          continue;
+        }
         const r = csvRecordSchema.safeParse(record);
         if (!r.success) {
           throw new OperatorError('graph-error', 'A report row could not be read as text columns.', { hint: 'Retry the sync; the report may be malformed.', remedy: { action: 'retry-later' } });

@@ -67,10 +67,10 @@ describe('report cells', () => {
   it.each([['1.5'], ['12abc'], ['99999999999999999999']])('intCell rejects %j', (v) => {
     expect(() => intCell({ 'Item Count': v }, 'Item Count')).toThrow(/"Item Count"/);
   });
-  it('maps the active user report by Microsoft column names, keeping the raw row', () => {
-    const raw = { 'User Principal Name': 'a@b.c', 'Has Exchange License': 'True', 'Exchange Last Activity Date': '2024-01-02', 'Teams Last Activity Date': '', Extra: 'kept' };
+  it('maps the active user report by Microsoft column names; a column it does not know is left out', () => {
+    const raw = { 'User Principal Name': 'a@b.c', 'Has Exchange License': 'True', 'Exchange Last Activity Date': '2024-01-02', 'Teams Last Activity Date': '', Extra: 'not stored' };
     const row = activeUserDetailRow(parseItem(activeUserDetailRowSchema, raw, 'row', '1'));
     expect(row).toMatchObject({ upn: 'a@b.c', hasExchangeLicense: true, exchangeLastActivity: '2024-01-02', teamsLastActivity: null, hasTeamsLicense: null });
-    expect(row.raw).toEqual(raw);
+    expect(JSON.stringify(row)).not.toContain('not stored');
   });
 });
