@@ -1,7 +1,8 @@
 // npm run bench: every line compares two things measured in the same run (see README, "Performance").
 //  1. ingest CPU: the sync process's own CPU time per user (all threads; the demo tenant runs in
 //     another process) vs raw better-sqlite3 inserts of the same rows in the order the sync received
-//     them (key-ordered inserts noted for reference), and the wall-clock ratio;
+//     them (key-ordered inserts noted for reference), best of BENCH_INGEST_RUNS (3) interleaved runs
+//     each, and the wall-clock ratio;
 //  2. latency-bound sync: a demo tenant at BENCH_LATENCY_MS (150) +- BENCH_JITTER_MS (30) per
 //     request, this product's sync vs a naive baseline (baseline-child.ts), and vs the floor;
 //  3. peak RSS of a full sync at BENCH_BIG_USERS (1M) vs BENCH_USERS (100k), with wall times;
@@ -60,45 +61,67 @@ function buildSyncChild(): string {
 const SYNC_CHILD = process.env['BENCH_TSX'] ? './sync-child.ts' : buildSyncChild();
 const syncIn = (req: SyncChildRequest) => runChild<SyncChildRequest, SyncChildReport>(SYNC_CHILD, req);
 
+/** Runs of line 1: CPU time is only ever inflated by whatever else the machine does, so each side keeps its least disturbed run. */
+const INGEST_RUNS = Math.max(1, Number(process.env['BENCH_INGEST_RUNS'] ?? 3));
+
 async function ingest(): Promise<void> {
   const tenant = await startTenantProcess(USERS);
+  const runs: SyncChildReport[] = [];
   try {
-    const r = await syncIn({ tenant: tenant.info, datasets: ['users'], raw: true });
-    if (r.userCount !== tenant.info.userCount || !r.raw) throw new Error(`synced ${r.userCount} users, tenant has ${tenant.info.userCount}`);
-    const perUser = (s: number) => (s / r.userCount) * 1e6;
-    const cpuRatio = r.cpuSeconds / r.raw.cpuSeconds;
-    lines.push({
-      line: `1. ingest CPU, ${r.userCount} users`,
-      measured: `sync ${perUser(r.cpuSeconds).toFixed(1)} us CPU/user`,
-      against: `raw inserts ${perUser(r.raw.cpuSeconds).toFixed(1)} us CPU/user`,
-      ratio: cpuRatio,
-      goal: '<= 2x raw',
-      met: cpuRatio <= 2,
-      detail: {
-        syncCpuSeconds: r.cpuSeconds, syncMainThreadCpuSeconds: r.mainThreadCpuSeconds, syncWallSeconds: r.seconds,
-        rawCpuSeconds: r.raw.cpuSeconds, rawWallSeconds: r.raw.seconds, rows: r.raw.rows,
-        rawKeyOrderCpuSeconds: r.raw.keyOrder.cpuSeconds, ratioToKeyOrder: r.cpuSeconds / r.raw.keyOrder.cpuSeconds,
-      },
-    });
-    // The raw side inserts the rows in the order the sync received them; the same rows sorted by key
-    // cost B-trees less, so that figure is printed for reference, not as the goal.
-    notes.push(
-      `ingest: raw inserts in arrival (Graph) order ${perUser(r.raw.cpuSeconds).toFixed(1)} us CPU/user; the same rows in key order ` +
-        `${perUser(r.raw.keyOrder.cpuSeconds).toFixed(1)} us CPU/user (sync / key-order raw = ${(r.cpuSeconds / r.raw.keyOrder.cpuSeconds).toFixed(2)}x)`,
-    );
-    const wallRatio = r.seconds / r.raw.seconds;
-    lines.push({
-      line: '   ingest wall clock',
-      measured: `sync ${r.seconds.toFixed(2)} s`,
-      against: `raw inserts ${r.raw.seconds.toFixed(2)} s`,
-      ratio: wallRatio,
-      goal: '(printed)',
-      met: true,
-      detail: {},
-    });
+    // Interleaved: each run is a fresh sync process that syncs, then copies the same rows raw.
+    for (let i = 0; i < INGEST_RUNS; i++) {
+      const r = await syncIn({ tenant: tenant.info, datasets: ['users'], raw: true });
+      if (r.userCount !== tenant.info.userCount || !r.raw) throw new Error(`synced ${r.userCount} users, tenant has ${tenant.info.userCount}`);
+      runs.push(r);
+    }
   } finally {
     await stopChild(tenant);
   }
+  const raws = runs.map((r) => r.raw).filter((x): x is NonNullable<SyncChildReport['raw']> => x !== undefined);
+  const best = <T>(xs: T[], key: (x: T) => number): T => xs.reduce((a, b) => (key(b) < key(a) ? b : a));
+  const sync = best(runs, (r) => r.cpuSeconds);
+  const raw = best(raws, (r) => r.cpuSeconds);
+  const keyOrder = best(raws.map((r) => r.keyOrder), (r) => r.cpuSeconds);
+  const users = sync.userCount;
+  const perUser = (s: number) => (s / users) * 1e6;
+  const cpuRatio = sync.cpuSeconds / raw.cpuSeconds;
+  lines.push({
+    line: `1. ingest CPU, ${users} users`,
+    measured: `sync ${perUser(sync.cpuSeconds).toFixed(1)} us CPU/user`,
+    against: `raw inserts ${perUser(raw.cpuSeconds).toFixed(1)} us CPU/user`,
+    ratio: cpuRatio,
+    goal: '<= 2x raw',
+    met: cpuRatio <= 2,
+    detail: {
+      runs: runs.length,
+      syncCpuSeconds: sync.cpuSeconds, syncMainThreadCpuSeconds: sync.mainThreadCpuSeconds, syncWallSeconds: sync.seconds,
+      rawCpuSeconds: raw.cpuSeconds, rawWallSeconds: raw.seconds, rows: raw.rows,
+      rawKeyOrderCpuSeconds: keyOrder.cpuSeconds, ratioToKeyOrder: sync.cpuSeconds / keyOrder.cpuSeconds,
+      everyRun: runs.map((r) => ({ syncCpuSeconds: r.cpuSeconds, syncMainThreadCpuSeconds: r.mainThreadCpuSeconds, syncWallSeconds: r.seconds, rawCpuSeconds: r.raw?.cpuSeconds, rawWallSeconds: r.raw?.seconds })),
+    },
+  });
+  const range = (xs: number[]) => `${perUser(Math.min(...xs)).toFixed(1)}-${perUser(Math.max(...xs)).toFixed(1)}`;
+  notes.push(
+    `ingest: best of ${runs.length} interleaved runs each side; sync ${range(runs.map((r) => r.cpuSeconds))} us CPU/user (main thread ` +
+      `${range(runs.map((r) => r.mainThreadCpuSeconds ?? Number.NaN))}), raw ${range(raws.map((r) => r.cpuSeconds))} over the runs`,
+  );
+  // The raw side inserts the rows in the order the sync received them; the same rows sorted by key
+  // cost B-trees less, so that figure is printed for reference, not as the goal.
+  notes.push(
+    `ingest: raw inserts in arrival (Graph) order ${perUser(raw.cpuSeconds).toFixed(1)} us CPU/user; the same rows in key order ` +
+      `${perUser(keyOrder.cpuSeconds).toFixed(1)} us CPU/user (sync / key-order raw = ${(sync.cpuSeconds / keyOrder.cpuSeconds).toFixed(2)}x)`,
+  );
+  const wallSync = best(runs, (r) => r.seconds).seconds;
+  const wallRaw = best(raws, (r) => r.seconds).seconds;
+  lines.push({
+    line: '   ingest wall clock',
+    measured: `sync ${wallSync.toFixed(2)} s`,
+    against: `raw inserts ${wallRaw.toFixed(2)} s`,
+    ratio: wallSync / wallRaw,
+    goal: '(printed)',
+    met: true,
+    detail: {},
+  });
 }
 
 async function latency(): Promise<void> {
