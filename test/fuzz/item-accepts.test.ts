@@ -69,7 +69,10 @@ function reportRow(schema: z.ZodObject): fc.Arbitrary<Record<string, string>> {
     Object.fromEntries(Object.keys(schema.shape).map((k) => [k, k === 'User Principal Name' ? fc.string({ minLength: 1, maxLength: 12 }) : cell])),
     { requiredKeys: ['User Principal Name'] },
   );
-  return fc.tuple(known, fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), fc.string({ maxLength: 4 }), { maxKeys: 2 })).map(([k, extra]) => ({ ...extra, ...k }));
+  const text = (e: [string, string | undefined]): e is [string, string] => e[1] !== undefined;
+  return fc
+    .tuple(known, fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), fc.string({ maxLength: 4 }), { maxKeys: 2 }))
+    .map(([k, extra]) => ({ ...extra, ...Object.fromEntries(Object.entries(k).filter(text)) }));
 }
 
 const REPORTS = [
