@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { acceptsOf } from '../../src-main/core/datasets/accept';
 import { emptyBatch } from '../../src-main/core/datasets';
-import type { DefinedDataset } from '../../src-main/core/datasets/types';
+import type { Cell, DefinedDataset } from '../../src-main/core/datasets/types';
 import type { DatasetId } from '../../src-main/shared/datasets';
 import { groupSchema } from '../../src-main/core/datasets/groups';
 import { signInActivity, signInRow, userSignInSchema } from '../../src-main/core/datasets/sign-in-activity';
@@ -75,17 +75,27 @@ function reportRow(schema: z.ZodObject): fc.Arbitrary<Record<string, string>> {
     .map(([k, extra]) => ({ ...extra, ...Object.fromEntries(Object.entries(k).filter(text)) }));
 }
 
-const REPORTS = [
-  ['active user detail report', activeUserDetailRowSchema, activeUserDetail, activeUserDetailRow],
-  ['activations report', activationsUserDetailRowSchema, activationsUserDetail, activationsUserDetailRow],
-  ['Microsoft 365 Apps report', m365AppUserDetailRowSchema, m365AppUserDetail, m365AppUserDetailRow],
-  ['mailbox usage report', mailboxUsageDetailRowSchema, mailboxUsageDetail, mailboxUsageDetailRow],
-] as const;
+interface ReportCase {
+  name: string;
+  schema: z.ZodObject;
+  /** expectSameCells over the report's dataset, for one row. */
+  sameCells: (v: unknown) => void;
+}
+function reportCase<S extends z.ZodObject, Row>(name: string, schema: S, dataset: DefinedDataset<DatasetId, Row>, toRow: (r: z.infer<S>) => Row): ReportCase {
+  return { name, schema, sameCells: (v) => expectSameCells(dataset, v, () => toRow(schema.parse(v))) };
+}
+
+const REPORTS: ReportCase[] = [
+  reportCase('active user detail report', activeUserDetailRowSchema, activeUserDetail, activeUserDetailRow),
+  reportCase('activations report', activationsUserDetailRowSchema, activationsUserDetail, activationsUserDetailRow),
+  reportCase('Microsoft 365 Apps report', m365AppUserDetailRowSchema, m365AppUserDetail, m365AppUserDetailRow),
+  reportCase('mailbox usage report', mailboxUsageDetailRowSchema, mailboxUsageDetail, mailboxUsageDetailRow),
+];
 
 const CASES: [string, z.ZodType, fc.Arbitrary<unknown>][] = [
   ['users', userSchema, graphUser()],
   ['sign-in activity', userSignInSchema, graphSignIn],
-  ...REPORTS.map(([name, schema]): [string, z.ZodType, fc.Arbitrary<unknown>] => [name, schema, reportRow(schema)]),
+  ...REPORTS.map(({ name, schema }): [string, z.ZodType, fc.Arbitrary<unknown>] => [name, schema, reportRow(schema)]),
   ['one of each kind', kinds, kindsValid],
 ];
 
@@ -153,17 +163,32 @@ describe('item acceptance: never more than zod accepts', () => {
     ['an enum', z.object({ a: z.enum(['x', 'y']) })],
     ['the registry\'s loose schemas', groupSchema],
     ['the registry\'s loose schemas (SKUs)', subscribedSkuSchema],
+    // A record's copy leaves out hidden keys and refuses symbol ones; telling costs more per row than it saves.
+    ['a record', z.record(z.string(), z.string())],
   ])('no fast test for %s: zod decides every item', (_name, schema) => {
     expect(acceptsOf(schema)).toBeUndefined();
   });
 });
 
-/** The cells `dataset.pack` appends for `v` equal those of the row made from zod's copy of it. */
+/** The cells a packing appends, or the message it refuses the item with. */
+function outcome(fill: (into: Cell[][]) => void, tables: number): { cells: Cell[][] } | { error: string } {
+  const into: Cell[][] = Array.from({ length: tables }, () => []);
+  try {
+    fill(into);
+    return { cells: into };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
+/**
+ * The cells `dataset.pack` appends for `v` equal those of the row made from zod's copy of it; when
+ * the mapping refuses a cell (a report's "Maybe" in a Yes/No column), both refuse it alike.
+ */
 function expectSameCells<Row>(dataset: DefinedDataset<DatasetId, Row>, v: unknown, viaZodRow: () => Row): void {
-  const fast = emptyBatch(dataset);
-  dataset.pack(fast, v, 'page 1, item 1');
-  const viaZod = emptyBatch(dataset);
-  dataset.packRow(viaZod, viaZodRow());
+  const n = emptyBatch(dataset).length;
+  const fast = outcome((into) => dataset.pack(into, v, 'page 1, item 1'), n);
+  const viaZod = outcome((into) => dataset.packRow(into, viaZodRow()), n);
   expect(fast).toEqual(viaZod);
 }
 
@@ -192,29 +217,12 @@ describe('users: an accepted item packs the same cells as its zod copy', () => {
 });
 
 describe('usage reports: an accepted row packs the same cells as its zod copy, or both are refused alike', () => {
-  for (const [name, schema, dataset, toRow] of REPORTS) {
+  for (const { name, schema, sameCells } of REPORTS) {
     it(`${name}: the fast path and the zod path agree (unknown columns included)`, () => {
-      const mapped = (f: () => unknown) => {
-        try {
-          return { cells: f() };
-        } catch (e) {
-          return { error: (e as Error).message };
-        }
-      };
       fc.assert(
         fc.property(reportRow(schema), counter.count(`${name} (same cells)`, (v: Record<string, string>) => {
           expect(acceptsOf(schema)?.(v)).toBe(true);
-          const fast = mapped(() => {
-            const b = emptyBatch(dataset);
-            dataset.pack(b, v, 'row 1');
-            return b;
-          });
-          const viaZod = mapped(() => {
-            const b = emptyBatch(dataset);
-            (dataset.packRow as (into: unknown[][], row: unknown) => void)(b, (toRow as (r: unknown) => unknown)(schema.parse(v)));
-            return b;
-          });
-          expect(fast).toEqual(viaZod);
+          sameCells(v);
         })),
         fuzzParams(),
       );

@@ -42,7 +42,11 @@ const pageSchema = z
 
 const csvRecordSchema = z.record(z.string(), z.string());
 
-/** What csvRecordSchema accepts as it is: a plain object whose own values are all text. */
+/**
+ * csv-parse's records as csvRecordSchema takes them: a plain object whose own values are all text.
+ * Not datasets/accept.ts's exact test for any object (hidden and symbol keys, which csv-parse never
+ * makes): telling those apart costs about 3 us a row with 24 columns, twice this check.
+ */
 function isTextRecord(v: unknown): v is Record<string, string> {
   if (typeof v !== 'object' || v === null || Array.isArray(v) || Object.getPrototypeOf(v) !== Object.prototype) return false;
   for (const k of Object.keys(v)) if (typeof (v as Record<string, unknown>)[k] !== 'string') return false;
