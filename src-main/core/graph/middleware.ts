@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Context, Middleware, MiddlewareOptions } from '@microsoft/microsoft-graph-client';
 import { OperatorError } from '../errors/operator-error';
 import type { AccessToken, GetTokenOptions } from '../auth/token-provider';
@@ -236,6 +237,10 @@ export class UndiciFetchHandler implements Middleware {
         await res.body?.cancel();
       } else if (state.onNextLink && res.ok && res.body && /json/i.test(res.headers.get('content-type') ?? '')) {
         bytes = await readWithHead(res.body, state.onNextLink);
+        // The next page's request, started from the head, is written only in the event loop's
+        // check phase (undici first checks a reused idle connection for stray bytes); decoding
+        // and parsing this page now would hold it back by the whole parse, on every hop.
+        await nextTurn();
       } else {
         bytes = Buffer.from(await res.arrayBuffer());
       }
