@@ -132,6 +132,20 @@ function tsBootstrap(entry: URL): string {
 /** Connections with a snapshot being written by a writer thread. */
 const writing = new WeakSet<Db>();
 
+/**
+ * The last writer thread of each connection, until it has ended: after a commit it goes on to
+ * checkpoint the snapshot into the database file (writer-worker.ts) while the sync returns.
+ */
+const settling = new WeakMap<Db, Promise<void>>();
+
+/**
+ * Resolves once the last writer thread of `db` has ended, its checkpoint done: for a caller that
+ * needs the database file complete (a copy of the file), or the whole cost of a sync measured.
+ */
+export function snapshotWriterSettled(db: Db): Promise<void> {
+  return settling.get(db) ?? Promise.resolve();
+}
+
 interface Pending {
   resolve: (v: number | null) => void;
   reject: (e: Error) => void;
@@ -148,6 +162,10 @@ export class ThreadSnapshotSink implements SnapshotSink {
   readonly #worker: Worker;
   readonly #depth: number;
   readonly #exited: Promise<void>;
+  /** The previous writer thread of this connection, maybe still checkpointing its snapshot. */
+  readonly #previous: Promise<void>;
+  /** The last commit succeeded: the thread is checkpointing, and close() does not wait for it. */
+  #committed = false;
   readonly #pending = new Map<number, Pending>();
   #seq = 0;
   #queued = 0;
@@ -165,6 +183,7 @@ export class ThreadSnapshotSink implements SnapshotSink {
       throw new OperatorError('store', 'Another sync is already writing to this database.', { hint: 'Wait for the running sync to finish, then try again.' });
     }
     this.#db = db;
+    this.#previous = snapshotWriterSettled(db);
     this.#depth = Math.max(1, Math.trunc(opts.queueDepth ?? WRITER_QUEUE_DEPTH));
     const entry = opts.entry ?? writerWorkerEntry();
     const data: WriterThreadData = { path: db.name, ...(opts.cacheKib !== undefined ? { cacheKib: opts.cacheKib } : {}) };
@@ -179,10 +198,21 @@ export class ThreadSnapshotSink implements SnapshotSink {
       this.#worker.once('error', (e) => this.#die(e));
       this.#worker.once('exit', (code) => {
         this.#die(new Error(`exit code ${code}`));
-        writing.delete(this.#db);
+        this.#release();
         resolve();
       });
     });
+    const previous = this.#previous;
+    settling.set(db, this.#exited.then(() => previous));
+  }
+
+  #released = false;
+
+  /** The connection is free for another sink (once: a later sink's entry is not this one's). */
+  #release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    writing.delete(this.#db);
   }
 
   #die(e: Error): void {
@@ -252,6 +282,9 @@ export class ThreadSnapshotSink implements SnapshotSink {
 
   async begin(meta: SnapshotBeginMeta, tables?: readonly TableSpec[]): Promise<number> {
     this.#failure = null;
+    this.#committed = false;
+    // One checkpoint at a time: the previous sync's thread ends first (it never fails).
+    await this.#previous;
     // The thread's writer does not load the dataset registry: the default tables are resolved here.
     const id = await this.#call('begin', [meta, tables ?? datasetTables()]);
     if (id === null) throw new OperatorError('internal', 'The snapshot writer did not return a snapshot id.', { hint: BUG_HINT });
@@ -275,6 +308,7 @@ export class ThreadSnapshotSink implements SnapshotSink {
       throw this.#failure ?? e;
     }
     if (id === null) throw new OperatorError('internal', 'The snapshot writer did not return a snapshot id.', { hint: BUG_HINT });
+    this.#committed = true;
     return id;
   }
 
@@ -289,10 +323,19 @@ export class ThreadSnapshotSink implements SnapshotSink {
     this.#failure = null;
   }
 
+  /**
+   * Release the thread. After a commit it ends once its checkpoint is done, without keeping the
+   * caller waiting (snapshotWriterSettled waits for it; so does the next sink's begin). The
+   * connection is free for another sink at once.
+   */
   async close(): Promise<void> {
     if (!this.#dead && !this.#closed) {
       this.#closed = true;
       this.#worker.postMessage({ seq: ++this.#seq, op: 'close', args: [] } satisfies WriterRequest);
+    }
+    if (this.#committed && !this.#dead) {
+      this.#release();
+      return;
     }
     await this.#exited;
   }

@@ -30,6 +30,9 @@ const db = new Database(data.path, { fileMustExist: true, ...nativeBinding() });
 db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(data.busyTimeoutMs ?? 5000))}`);
 db.pragma('synchronous = NORMAL');
 db.pragma('foreign_keys = ON');
+// A snapshot's commit does not copy the write-ahead log into the database file itself (about
+// 0.4 s for 100,000 users, seconds for 1,000,000): checkpoint() does, once the sync has its answer.
+db.pragma('wal_autocheckpoint = 0');
 const writer = new SnapshotWriterCore(db, data.cacheKib === undefined ? {} : { cacheKib: data.cacheKib });
 
 type Handlers = { [K in keyof WriterCalls]: (...args: WriterCalls[K]) => number | void };
@@ -68,7 +71,23 @@ function handle(m: WriterRequest): WriterReply {
   }
 }
 
+/**
+ * Copy the committed snapshot from the write-ahead log into the database file, after the commit's
+ * reply is on its way: the sync returns while this runs, and the thread ends only after it. PASSIVE
+ * never waits for readers or writers; whatever it cannot copy, SQLite's automatic checkpoint on
+ * another connection's next commit, or closing the last connection, copies later. A failure loses
+ * nothing (the snapshot is committed in the log), so it is left to those.
+ */
+function checkpoint(): void {
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+  } catch {
+    // Housekeeping only: see above.
+  }
+}
+
 port.on('message', (m: WriterRequest) => {
   const reply = handle(m);
   if (m.op !== 'close' || !reply.ok) port.postMessage(reply);
+  if (m.op === 'commit' && reply.ok) checkpoint();
 });

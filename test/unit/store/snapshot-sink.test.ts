@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { OperatorError } from '../../../src-main/core/errors/operator-error';
 import { openDatabase, type Db } from '../../../src-main/core/store/db';
 import { currentSnapshot, listSnapshots, snapshotCounts } from '../../../src-main/core/store/queries';
-import { LocalSnapshotSink, ThreadSnapshotSink, openSnapshotSink, writerWorkerEntry, type SnapshotSink } from '../../../src-main/core/store/snapshot-sink';
+import { LocalSnapshotSink, ThreadSnapshotSink, openSnapshotSink, snapshotWriterSettled, writerWorkerEntry, type SnapshotSink } from '../../../src-main/core/store/snapshot-sink';
 import type { SnapshotBeginMeta, UserRow } from '../../../src-main/core/store/types';
 import { killMidSnapshot, sinkUsers, user } from '../../helpers/store';
 
@@ -188,6 +188,45 @@ describe('ThreadSnapshotSink', () => {
     await next.commit({ finishedAt: 'f', warnings: [], userCount: 0 });
     await next.close();
     expect(count(db, 'snapshots')).toBe(1);
+  });
+
+  it('after a commit, close returns at once and the thread checkpoints the snapshot into the database file', async () => {
+    const path = join(dir, 'checkpoint.db');
+    const db = openDatabase(path);
+    const before = statSync(path).size;
+    const sink = new ThreadSnapshotSink(db);
+    await sink.begin(META);
+    for (let b = 0; b < 5; b++) await sinkUsers(sink, Array.from({ length: 2000 }, (_, i) => licensed(`u-${b}-${i}`)));
+    const id = await sink.commit({ finishedAt: 'f', warnings: [], userCount: 10_000 });
+    let settled = false;
+    const settling = snapshotWriterSettled(db).then(() => {
+      settled = true;
+    });
+    await sink.close();
+    // The thread ends only after its checkpoint: close did not wait for it.
+    expect(settled).toBe(false);
+    // The snapshot is committed and readable meanwhile (from the write-ahead log).
+    expect(currentSnapshot(db, 'p')?.id).toBe(id);
+    await settling;
+    // Its pages are now in the database file itself, not only in the log.
+    expect(statSync(path).size).toBeGreaterThan(before + 1_000_000);
+    expect(count(db, 'users')).toBe(10_000);
+  });
+
+  it('a sink opened while the previous thread checkpoints waits for it, then writes its own snapshot', async () => {
+    const db = fileDb();
+    const ids: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      const sink = new ThreadSnapshotSink(db);
+      await sink.begin(META);
+      await sinkUsers(sink, Array.from({ length: 3000 }, (_, i) => licensed(`r${round}-${i}`)));
+      ids.push(await sink.commit({ finishedAt: 'f', warnings: [], userCount: 3000 }));
+      await sink.close();
+    }
+    await snapshotWriterSettled(db);
+    expect(listSnapshots(db).map((s) => s.id).sort((a, b) => a - b)).toEqual(ids);
+    expect(count(db, 'users')).toBe(9000);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
   });
 
   it('needs a database file; openSnapshotSink keeps in-memory databases on the calling thread', async () => {
