@@ -174,6 +174,8 @@ export class ThreadSnapshotSink implements SnapshotSink {
   #failure: Error | null = null;
   #dead: Error | null = null;
   #closed = false;
+  /** This sink no longer holds its connection in `writing`. */
+  #released = false;
 
   constructor(db: Db, opts: { cacheKib?: number; queueDepth?: number; entry?: { url: URL; typescript: boolean } } = {}) {
     if (db.memory || db.name === '' || db.readonly) {
@@ -205,8 +207,6 @@ export class ThreadSnapshotSink implements SnapshotSink {
     const previous = this.#previous;
     settling.set(db, this.#exited.then(() => previous));
   }
-
-  #released = false;
 
   /** The connection is free for another sink (once: a later sink's entry is not this one's). */
   #release(): void {

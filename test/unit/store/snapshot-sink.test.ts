@@ -219,6 +219,8 @@ describe('ThreadSnapshotSink', () => {
     for (let round = 0; round < 3; round++) {
       const sink = new ThreadSnapshotSink(db);
       await sink.begin(META);
+      // The previous thread has ended by now; its end does not free the connection this sink holds.
+      expect(() => new ThreadSnapshotSink(db)).toThrow('Another sync is already writing to this database.');
       await sinkUsers(sink, Array.from({ length: 3000 }, (_, i) => licensed(`r${round}-${i}`)));
       ids.push(await sink.commit({ finishedAt: 'f', warnings: [], userCount: 3000 }));
       await sink.close();
