@@ -98,7 +98,7 @@ async function ingest(): Promise<void> {
       syncCpuSeconds: sync.cpuSeconds, syncMainThreadCpuSeconds: sync.mainThreadCpuSeconds, syncWallSeconds: sync.seconds,
       rawCpuSeconds: raw.cpuSeconds, rawWallSeconds: raw.seconds, rows: raw.rows,
       rawKeyOrderCpuSeconds: keyOrder.cpuSeconds, ratioToKeyOrder: sync.cpuSeconds / keyOrder.cpuSeconds,
-      everyRun: runs.map((r) => ({ syncCpuSeconds: r.cpuSeconds, syncMainThreadCpuSeconds: r.mainThreadCpuSeconds, syncWallSeconds: r.seconds, })),
+      everyRun: runs.map((r) => ({ syncCpuSeconds: r.cpuSeconds, syncMainThreadCpuSeconds: r.mainThreadCpuSeconds, syncWallSeconds: r.seconds })),
       everyRawRun: raws.map((r) => ({ cpuSeconds: r.cpuSeconds, seconds: r.seconds })),
     },
   });

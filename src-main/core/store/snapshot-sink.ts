@@ -164,8 +164,6 @@ export class ThreadSnapshotSink implements SnapshotSink {
   readonly #exited: Promise<void>;
   /** The previous writer thread of this connection, maybe still checkpointing its snapshot. */
   readonly #previous: Promise<void>;
-  /** The last commit succeeded: the thread is checkpointing, and close() does not wait for it. */
-  #committed = false;
   readonly #pending = new Map<number, Pending>();
   #seq = 0;
   #queued = 0;
@@ -282,7 +280,6 @@ export class ThreadSnapshotSink implements SnapshotSink {
 
   async begin(meta: SnapshotBeginMeta, tables?: readonly TableSpec[]): Promise<number> {
     this.#failure = null;
-    this.#committed = false;
     // One checkpoint at a time: the previous sync's thread ends first (it never fails).
     await this.#previous;
     // The thread's writer does not load the dataset registry: the default tables are resolved here.
@@ -308,7 +305,6 @@ export class ThreadSnapshotSink implements SnapshotSink {
       throw this.#failure ?? e;
     }
     if (id === null) throw new OperatorError('internal', 'The snapshot writer did not return a snapshot id.', { hint: BUG_HINT });
-    this.#committed = true;
     return id;
   }
 
@@ -324,20 +320,15 @@ export class ThreadSnapshotSink implements SnapshotSink {
   }
 
   /**
-   * Release the thread. After a commit it ends once its checkpoint is done, without keeping the
-   * caller waiting (snapshotWriterSettled waits for it; so does the next sink's begin). The
-   * connection is free for another sink at once.
+   * Release the thread and the connection, at once: the thread ends on its own, after a commit's
+   * checkpoint (snapshotWriterSettled waits for it; so does the next sink's begin).
    */
   async close(): Promise<void> {
     if (!this.#dead && !this.#closed) {
       this.#closed = true;
       this.#worker.postMessage({ seq: ++this.#seq, op: 'close', args: [] } satisfies WriterRequest);
     }
-    if (this.#committed && !this.#dead) {
-      this.#release();
-      return;
-    }
-    await this.#exited;
+    this.#release();
   }
 }
 
