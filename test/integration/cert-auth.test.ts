@@ -19,6 +19,7 @@ import type { Profile } from '../../src-main/core/profile/schema';
 import { demoTenantProfile } from '../../src-main/core/demo/session';
 import { syncProfile } from '../../src-main/core/services/sync-service';
 import { openDatabase } from '../../src-main/core/store/db';
+import { closeDatabase } from '../../src-main/core/store/snapshot-sink';
 import { createLogger } from '../../src-main/core/log/logger';
 import { cli, filesContaining, filesUnder, tempDir } from '../helpers/cli';
 import { failure } from '../helpers/operator-error';
@@ -92,7 +93,8 @@ describe('certificate sign-in with a generated certificate', () => {
       expect(result.userCount).toBe(30);
       expect(result.roles).toEqual([...t.apps.reader.roles].sort());
     } finally {
-      db.close();
+      // Once the writer thread has checkpointed and removed the WAL: the files are final.
+      await closeDatabase(db);
     }
     expect(filesContaining(dir, keyBody)).toEqual([]);
   });

@@ -2,6 +2,7 @@ import { prepareDataDir } from '../fs/data-dir';
 import { dataPaths, type DataPaths } from '../paths';
 import { ProfileStore } from '../profile/store';
 import { openDatabase, type Db } from '../store/db';
+import { closeDatabase } from '../store/snapshot-sink';
 import { DemoManager } from '../demo/manager';
 import { EventBus } from './dispatch';
 import { ProfileSource } from './profile-source';
@@ -68,7 +69,8 @@ export class ServiceContext {
 
   async close(): Promise<void> {
     await this.demo.stop();
-    this.#db?.close();
+    const db = this.#db;
     this.#db = undefined;
+    if (db) await closeDatabase(db);
   }
 }

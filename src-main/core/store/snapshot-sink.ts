@@ -146,6 +146,16 @@ export function snapshotWriterSettled(db: Db): Promise<void> {
   return settling.get(db) ?? Promise.resolve();
 }
 
+/**
+ * Closes `db` once its last writer thread has ended. Closing at once is safe (the thread has
+ * its own connection), but the files would go on changing after the caller is done with them:
+ * the WAL is checkpointed and removed by the thread's connection, the last one to close.
+ */
+export async function closeDatabase(db: Db): Promise<void> {
+  await snapshotWriterSettled(db);
+  if (db.open) db.close();
+}
+
 interface Pending {
   resolve: (v: number | null) => void;
   reject: (e: Error) => void;

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { OperatorError } from '../../../src-main/core/errors/operator-error';
 import { openDatabase, type Db } from '../../../src-main/core/store/db';
 import { currentSnapshot, listSnapshots, snapshotCounts } from '../../../src-main/core/store/queries';
-import { LocalSnapshotSink, ThreadSnapshotSink, openSnapshotSink, snapshotWriterSettled, writerWorkerEntry, type SnapshotSink } from '../../../src-main/core/store/snapshot-sink';
+import { LocalSnapshotSink, ThreadSnapshotSink, closeDatabase, openSnapshotSink, snapshotWriterSettled, writerWorkerEntry, type SnapshotSink } from '../../../src-main/core/store/snapshot-sink';
 import type { SnapshotBeginMeta, UserRow } from '../../../src-main/core/store/types';
 import { killMidSnapshot, sinkUsers, user } from '../../helpers/store';
 
@@ -211,6 +211,26 @@ describe('ThreadSnapshotSink', () => {
     // Its pages are now in the database file itself, not only in the log.
     expect(statSync(path).size).toBeGreaterThan(before + 1_000_000);
     expect(count(db, 'users')).toBe(10_000);
+  });
+
+  it('closeDatabase right after a sync waits for the thread: the files no longer change once it returns', async () => {
+    const path = join(dir, 'close.db');
+    const db = openDatabase(path);
+    const sink = new ThreadSnapshotSink(db);
+    await sink.begin(META);
+    for (let b = 0; b < 5; b++) await sinkUsers(sink, Array.from({ length: 2000 }, (_, i) => licensed(`c-${b}-${i}`)));
+    await sink.commit({ finishedAt: 'f', warnings: [], userCount: 10_000 });
+    await sink.close();
+    await closeDatabase(db);
+    expect(db.open).toBe(false);
+    // The last connection to close checkpointed the log into the file and removed it and the index.
+    expect(existsSync(`${path}-wal`)).toBe(false);
+    expect(existsSync(`${path}-shm`)).toBe(false);
+    const reopened = openDatabase(path, { readonly: true });
+    expect(count(reopened, 'users')).toBe(10_000);
+    reopened.close();
+    // Closing twice is harmless.
+    await closeDatabase(db);
   });
 
   it('a sink opened while the previous thread checkpoints waits for it, then writes its own snapshot', async () => {
