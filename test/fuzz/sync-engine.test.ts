@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatasetId } from '../../src-main/core/permissions/matrix';
 import { openDatabase, type Db } from '../../src-main/core/store/db';
+import { closeDatabase } from '../../src-main/core/store/snapshot-sink';
 import { currentSnapshot, listSnapshots, snapshotCounts } from '../../src-main/core/store/queries';
 import { runSync } from '../../src-main/core/sync/engine';
 import { ALL_ROLES, FakeSession, sampleData, type FakeData } from '../helpers/fake-session';
@@ -30,8 +31,8 @@ beforeAll(async () => {
   db = openDatabase(join(dir, 'store.db'));
   await runSync({ session: new FakeSession(ALL_ROLES, sampleData(2, 3)), db, profileName: PROFILE });
 });
-afterAll(() => {
-  db?.close();
+afterAll(async () => {
+  if (db) await closeDatabase(db);
   rmSync(dir, { recursive: true, force: true });
   console.log(counter.report());
 });

@@ -16,6 +16,7 @@ import { demoProfile } from '../../src-main/core/demo/session';
 import { syncProfile } from '../../src-main/core/services/sync-service';
 import { createGraphSession } from '../../src-main/core/graph/create-session';
 import { openDatabase } from '../../src-main/core/store/db';
+import { closeDatabase } from '../../src-main/core/store/snapshot-sink';
 import { createLogger } from '../../src-main/core/log/logger';
 import type { Profile } from '../../src-main/core/profile/schema';
 import { formatError } from '../../src-main/cli/output';
@@ -395,7 +396,7 @@ describe('sync with a delegated token', () => {
     try {
       return await syncProfile({ profile, db, logger: createLogger({}), extraCaPem: [t.caPem], env: {}, secretStore: store });
     } finally {
-      db.close();
+      await closeDatabase(db);
     }
   }
 

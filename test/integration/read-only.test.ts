@@ -24,6 +24,7 @@ import { createNetwork } from '../../src-main/core/net/network';
 import { DATASET_IDS, DATASET_PERMISSIONS, requiredApplicationPermissions, requiredDelegatedScopes } from '../../src-main/core/permissions/matrix';
 import { demoCredential, demoProfile } from '../../src-main/core/demo/session';
 import { openDatabase, type Db } from '../../src-main/core/store/db';
+import { closeDatabase } from '../../src-main/core/store/snapshot-sink';
 import { runSync } from '../../src-main/core/sync/engine';
 
 let tenant: DemoTenant;
@@ -37,7 +38,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  db?.close();
+  if (db) await closeDatabase(db);
   await tenant?.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -22,6 +22,7 @@ import type { GraphSession } from '../../src-main/core/graph/session';
 import { createNetwork } from '../../src-main/core/net/network';
 import { demoTenantProfile } from '../../src-main/core/demo/session';
 import { openDatabase, type Db } from '../../src-main/core/store/db';
+import { closeDatabase } from '../../src-main/core/store/snapshot-sink';
 import { runSync } from '../../src-main/core/sync/engine';
 import { DATASET_IDS } from '../../src-main/core/permissions/matrix';
 import { computeFindings, computeFindingsSpooled } from '../../src-main/core/recon/engine';
@@ -82,7 +83,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(sessions.map((s) => s.close()));
-  db?.close();
+  if (db) await closeDatabase(db);
   await Promise.all([tenant?.close(), concealed?.close(), noP1?.close()]);
   rmSync(dir, { recursive: true, force: true });
 });

@@ -21,6 +21,7 @@ import { createGraphSession } from '../../src-main/core/graph/create-session';
 import type { GraphSession } from '../../src-main/core/graph/session';
 import { createNetwork } from '../../src-main/core/net/network';
 import { openDatabase, type Db } from '../../src-main/core/store/db';
+import { closeDatabase } from '../../src-main/core/store/snapshot-sink';
 import { currentSnapshot, datasetRuns, listSnapshots, snapshotCounts } from '../../src-main/core/store/queries';
 import { runSync, type SyncResult } from '../../src-main/core/sync/engine';
 import { failure } from '../helpers/operator-error';
@@ -48,7 +49,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(sessions.map((s) => s.close()));
-  db?.close();
+  if (db) await closeDatabase(db);
   await tenant?.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -16,6 +16,7 @@ import { createNetwork } from '../../src-main/core/net/network';
 import { DATASET_IDS } from '../../src-main/core/permissions/matrix';
 import { demoTenantProfile } from '../../src-main/core/demo/session';
 import { openDatabase, type Db } from '../../src-main/core/store/db';
+import { closeDatabase } from '../../src-main/core/store/snapshot-sink';
 import { currentSnapshot, datasetRuns, listSnapshots, snapshotCounts } from '../../src-main/core/store/queries';
 import { runSync, type SyncProgress, type SyncResult } from '../../src-main/core/sync/engine';
 import { failure } from '../helpers/operator-error';
@@ -45,7 +46,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(sessions.map((s) => s.close()));
-  db?.close();
+  if (db) await closeDatabase(db);
   await Promise.all([tenant?.close(), noP1?.close()]);
   rmSync(dir, { recursive: true, force: true });
 });

@@ -14,6 +14,7 @@ import { demoCredential, demoProfile } from '../../src-main/core/demo/session';
 import { syncProfile } from '../../src-main/core/services/sync-service';
 import { createLogger } from '../../src-main/core/log/logger';
 import { openDatabase, type Db } from '../../src-main/core/store/db';
+import { closeDatabase } from '../../src-main/core/store/snapshot-sink';
 import { cli } from '../helpers/cli';
 
 let tenant: DemoTenant;
@@ -31,7 +32,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  db?.close();
+  if (db) await closeDatabase(db);
   await Promise.all([tenant?.close(), noP1?.close()]);
   rmSync(dir, { recursive: true, force: true });
 });
