@@ -20,8 +20,10 @@ import { setFlagsFromString } from 'node:v8';
  * of a full sync at 150 %: 100,000 users 228-234 MB and 1,000,000 users 259-269 MB (3 runs each), so
  * the large tenant needed up to 1.18x the small one's memory; at 100 %: 215-218 MB and 241-242 MB
  * (2 runs each), 1.11-1.13x. The price is CPU: a users-only sync of 100,000 users needed 2-5 % more
- * (5 interleaved runs each, medians 51.2 and 54.0 us per user on a slower machine). A sync waits on
- * Graph's round trips, not on the CPU, so its wall time does not follow; its memory does.
+ * (5 interleaved runs each, medians 51.2 and 54.0 us per user on a slower machine; two whole
+ * benchmark runs hours apart on that machine gave 51.0 and 55.3). A sync waits on Graph's round
+ * trips, not on the CPU, so its wall time hardly follows; its memory does. The heap limit is
+ * unchanged, so a sync cannot run out of memory sooner; only full collections come sooner.
  */
 export const SYNC_HEAP_GROWING_PERCENT = 100;
 
