@@ -21,6 +21,11 @@ function licensed(id: string): UserRow {
   return user(id, { licenses: [{ skuId: 'sku-1', source: 'direct', groupId: null, state: 'Active', error: 'None', disabledPlans: ['plan-x'], lastUpdated: null }] });
 }
 
+/** Writes `batches` batches of `size` licensed users, as a sync's pages would arrive. */
+async function writeUsers(sink: SnapshotSink, batches: number, size: number, prefix: string): Promise<void> {
+  for (let b = 0; b < batches; b++) await sinkUsers(sink, Array.from({ length: size }, (_, i) => licensed(`${prefix}-${b}-${i}`)));
+}
+
 async function failure(p: Promise<unknown>): Promise<Error> {
   const e = await p.then(() => undefined, (err: unknown) => err);
   expect(e).toBeInstanceOf(Error);
@@ -196,7 +201,7 @@ describe('ThreadSnapshotSink', () => {
     const before = statSync(path).size;
     const sink = new ThreadSnapshotSink(db);
     await sink.begin(META);
-    for (let b = 0; b < 5; b++) await sinkUsers(sink, Array.from({ length: 2000 }, (_, i) => licensed(`u-${b}-${i}`)));
+    await writeUsers(sink, 5, 2000, 'u');
     const id = await sink.commit({ finishedAt: 'f', warnings: [], userCount: 10_000 });
     let settled = false;
     const settling = snapshotWriterSettled(db).then(() => {
@@ -218,7 +223,7 @@ describe('ThreadSnapshotSink', () => {
     const db = openDatabase(path);
     const sink = new ThreadSnapshotSink(db);
     await sink.begin(META);
-    for (let b = 0; b < 5; b++) await sinkUsers(sink, Array.from({ length: 2000 }, (_, i) => licensed(`c-${b}-${i}`)));
+    await writeUsers(sink, 5, 2000, 'c');
     await sink.commit({ finishedAt: 'f', warnings: [], userCount: 10_000 });
     await sink.close();
     await closeDatabase(db);
@@ -241,7 +246,7 @@ describe('ThreadSnapshotSink', () => {
       await sink.begin(META);
       // The previous thread has ended by now; its end does not free the connection this sink holds.
       expect(() => new ThreadSnapshotSink(db)).toThrow('Another sync is already writing to this database.');
-      await sinkUsers(sink, Array.from({ length: 3000 }, (_, i) => licensed(`r${round}-${i}`)));
+      await writeUsers(sink, 1, 3000, `r${round}`);
       ids.push(await sink.commit({ finishedAt: 'f', warnings: [], userCount: 3000 }));
       await sink.close();
     }
