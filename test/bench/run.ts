@@ -2,7 +2,8 @@
 //  1. ingest CPU: the sync process's own CPU time per user (all threads; the demo tenant runs in
 //     another process) vs raw better-sqlite3 inserts of the same rows in the order the sync received
 //     them (key-ordered inserts noted for reference), best of BENCH_INGEST_RUNS (3) interleaved runs
-//     each, and the wall-clock ratio;
+//     each, and the wall-clock ratio; a bare client receiving the same pages (nothing stored) notes
+//     the least any sync could cost;
 //  2. latency-bound sync: a demo tenant at BENCH_LATENCY_MS (150) +- BENCH_JITTER_MS (30) per
 //     request, this product's sync vs a naive baseline (baseline-child.ts), and vs the floor;
 //  3. peak RSS of a full sync at BENCH_BIG_USERS (1M) vs BENCH_USERS (100k), with wall times;
@@ -68,13 +69,16 @@ async function ingest(): Promise<void> {
   const tenant = await startTenantProcess(USERS);
   const runs: SyncChildReport[] = [];
   const raws: NonNullable<SyncChildReport['raw']>[] = [];
+  const bares: NonNullable<SyncChildReport['bare']>[] = [];
   try {
     // Interleaved: each run is a fresh sync process that syncs, then copies the same rows raw.
     for (let i = 0; i < INGEST_RUNS; i++) {
       const r = await syncIn({ tenant: tenant.info, datasets: ['users'], raw: true });
       if (r.userCount !== tenant.info.userCount || !r.raw) throw new Error(`synced ${r.userCount} users, tenant has ${tenant.info.userCount}`);
+      if (!r.bare || r.bare.users !== r.userCount) throw new Error(`the bare client read ${r.bare?.users} users, the sync ${r.userCount}`);
       runs.push(r);
       raws.push(r.raw);
+      bares.push(r.bare);
     }
   } finally {
     await stopChild(tenant);
@@ -83,6 +87,7 @@ async function ingest(): Promise<void> {
   const sync = best(runs, (r) => r.cpuSeconds);
   const raw = best(raws, (r) => r.cpuSeconds);
   const keyOrder = best(raws.map((r) => r.keyOrder), (r) => r.cpuSeconds);
+  const bare = best(bares, (b) => b.cpuSeconds);
   const users = sync.userCount;
   const perUser = (s: number) => (s / users) * 1e6;
   const cpuRatio = sync.cpuSeconds / raw.cpuSeconds;
@@ -100,6 +105,9 @@ async function ingest(): Promise<void> {
       rawKeyOrderCpuSeconds: keyOrder.cpuSeconds, ratioToKeyOrder: sync.cpuSeconds / keyOrder.cpuSeconds,
       everyRun: runs.map((r) => ({ syncCpuSeconds: r.cpuSeconds, syncMainThreadCpuSeconds: r.mainThreadCpuSeconds, syncWallSeconds: r.seconds })),
       everyRawRun: raws.map((r) => ({ cpuSeconds: r.cpuSeconds, seconds: r.seconds })),
+      bareClientCpuSeconds: bare.cpuSeconds, bareClientWallSeconds: bare.seconds, bareClientBytes: bare.bytes,
+      bareClientPlusRawRatio: (bare.cpuSeconds + raw.cpuSeconds) / raw.cpuSeconds,
+      everyBareRun: bares.map((b) => ({ cpuSeconds: b.cpuSeconds, seconds: b.seconds })),
     },
   });
   const range = (xs: number[]) => `${perUser(Math.min(...xs)).toFixed(1)}-${perUser(Math.max(...xs)).toFixed(1)}`;
@@ -112,6 +120,14 @@ async function ingest(): Promise<void> {
   notes.push(
     `ingest: raw inserts in arrival (Graph) order ${perUser(raw.cpuSeconds).toFixed(1)} us CPU/user; the same rows in key order ` +
       `${perUser(keyOrder.cpuSeconds).toFixed(1)} us CPU/user (sync / key-order raw = ${(sync.cpuSeconds / keyOrder.cpuSeconds).toFixed(2)}x)`,
+  );
+  // What receiving the same pages costs with nothing else done: no sync that stores them can cost
+  // less than that plus the raw inserts.
+  notes.push(
+    `ingest: a bare client receiving the same pages (undici request + JSON.parse, ${Math.round(bare.bytes / users)} bytes/user, nothing ` +
+      `checked or stored) ${perUser(bare.cpuSeconds).toFixed(1)} us CPU/user (${range(bares.map((b) => b.cpuSeconds))}); with the raw inserts ` +
+      `${perUser(bare.cpuSeconds + raw.cpuSeconds).toFixed(1)} us = ${((bare.cpuSeconds + raw.cpuSeconds) / raw.cpuSeconds).toFixed(2)}x raw, ` +
+      `the least any sync storing these rows could cost; the sync adds ${perUser(sync.cpuSeconds - bare.cpuSeconds - raw.cpuSeconds).toFixed(1)} us/user to it`,
   );
   const wallSync = best(runs, (r) => r.seconds).seconds;
   const wallRaw = best(raws, (r) => r.seconds).seconds;

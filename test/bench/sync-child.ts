@@ -15,6 +15,8 @@ import { openDatabase, type Db } from '../../src-main/core/store/db';
 import { snapshotWriterSettled } from '../../src-main/core/store/snapshot-sink';
 import { nullLogger } from '../../src-main/core/log/logger';
 import type { DatasetId } from '../../src-main/shared/datasets';
+import { users as usersDataset } from '../../src-main/core/datasets/users';
+import { Agent, request } from 'undici';
 
 export interface SyncChildRequest {
   tenant: TenantInfo;
@@ -33,6 +35,15 @@ export interface SyncChildReport {
   userCount: number;
   datasets: { dataset: string; status: string; items: number; durationMs: number }[];
   raw?: RawInsertReport & { keyOrder: RawInsertReport };
+  bare?: BareClientReport;
+}
+
+/** What receiving the users pages costs a client that does nothing else (see bareClient). */
+export interface BareClientReport {
+  cpuSeconds: number;
+  seconds: number;
+  users: number;
+  bytes: number;
 }
 
 export interface RawInsertReport {
@@ -83,6 +94,44 @@ function rawInsert(from: Db, snapshotId: number, tables: string[], dir: string, 
   return { seconds, cpuSeconds: cpu, rows };
 }
 
+/**
+ * The least any client pays to receive the users dataset, measured in the same process: the sync's
+ * own request (same $select, page size and headers) paged with undici's plain request() (cheaper
+ * than fetch), each body decoded and JSON.parse'd, nothing validated, mapped or stored. With the
+ * raw inserts added, it bounds from below the ingest CPU of any sync that stores what Graph sends.
+ */
+async function bareClient(t: TenantInfo): Promise<BareClientReport> {
+  const agent = new Agent({ connect: { ca: t.caPem } });
+  try {
+    const token = await request(`${t.loginUrl}/${t.tenantId}/oauth2/v2.0/token`, {
+      dispatcher: agent,
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: t.clientId, client_secret: t.secret, grant_type: 'client_credentials', scope: `${t.graphUrl}/.default` }).toString(),
+    });
+    const accessToken = ((await token.body.json()) as { access_token?: unknown }).access_token;
+    if (typeof accessToken !== 'string') throw new Error(`the demo tenant gave no token (${token.statusCode})`);
+    const first = usersDataset.request('D30');
+    let url: string | undefined = `${t.graphUrl}/v1.0${first.path}`;
+    let users = 0;
+    let bytes = 0;
+    const cpu0 = process.cpuUsage();
+    const started = performance.now();
+    while (url) {
+      const res = await request(url, { dispatcher: agent, headers: { ...first.headers, authorization: `Bearer ${accessToken}` } });
+      const body = Buffer.from(await res.body.arrayBuffer());
+      if (res.statusCode !== 200) throw new Error(`users page answered ${res.statusCode}`);
+      const page = JSON.parse(body.toString('utf8')) as { value: unknown[]; '@odata.nextLink'?: string };
+      users += page.value.length;
+      bytes += body.length;
+      url = page['@odata.nextLink'];
+    }
+    return { cpuSeconds: cpuSeconds(process.cpuUsage(cpu0)), seconds: (performance.now() - started) / 1000, users, bytes };
+  } finally {
+    await agent.close();
+  }
+}
+
 process.once('message', (req: SyncChildRequest) => {
   void (async () => {
     const t = req.tenant;
@@ -128,6 +177,8 @@ process.once('message', (req: SyncChildRequest) => {
           }
         : {}),
     };
+    // After the raw inserts, so neither the sync's nor their figures include it.
+    if (req.raw) report.bare = await bareClient(t);
     db.close();
     rmSync(dir, { recursive: true, force: true });
     process.send?.(report, () => process.exit(0));
