@@ -16,7 +16,9 @@ import { snapshotWriterSettled } from '../../src-main/core/store/snapshot-sink';
 import { nullLogger } from '../../src-main/core/log/logger';
 import type { DatasetId } from '../../src-main/shared/datasets';
 import { users as usersDataset } from '../../src-main/core/datasets/users';
-import { Agent, request } from 'undici';
+import { request } from 'undici';
+import { createNetwork } from '../../src-main/core/net/network';
+import { createAppTokenProvider } from '../../src-main/core/auth/app-token';
 
 export interface SyncChildRequest {
   tenant: TenantInfo;
@@ -101,24 +103,18 @@ function rawInsert(from: Db, snapshotId: number, tables: string[], dir: string, 
  * raw inserts added, it bounds from below the ingest CPU of any sync that stores what Graph sends.
  */
 async function bareClient(t: TenantInfo): Promise<BareClientReport> {
-  const agent = new Agent({ connect: { ca: t.caPem } });
+  // The product's connection pool and token provider (as baseline-child.ts), outside the measurement.
+  const network = createNetwork({ extraCaPem: [t.caPem], env: {} });
   try {
-    const token = await request(`${t.loginUrl}/${t.tenantId}/oauth2/v2.0/token`, {
-      dispatcher: agent,
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ client_id: t.clientId, client_secret: t.secret, grant_type: 'client_credentials', scope: `${t.graphUrl}/.default` }).toString(),
-    });
-    const accessToken = ((await token.body.json()) as { access_token?: unknown }).access_token;
-    if (typeof accessToken !== 'string') throw new Error(`the demo tenant gave no token (${token.statusCode})`);
-    const first = usersDataset.request('D30');
+    const { accessToken } = await createAppTokenProvider({ profile: benchProfile(t), credential: { kind: 'secret', secret: t.secret }, network }).getToken({});
+    const first = usersDataset.request('D30'); // the users request takes no report period
     let url: string | undefined = `${t.graphUrl}/v1.0${first.path}`;
     let users = 0;
     let bytes = 0;
     const cpu0 = process.cpuUsage();
     const started = performance.now();
     while (url) {
-      const res = await request(url, { dispatcher: agent, headers: { ...first.headers, authorization: `Bearer ${accessToken}` } });
+      const res = await request(url, { dispatcher: network.dispatcher, headers: { ...first.headers, authorization: `Bearer ${accessToken}` } });
       const body = Buffer.from(await res.body.arrayBuffer());
       if (res.statusCode !== 200) throw new Error(`users page answered ${res.statusCode}`);
       const page = JSON.parse(body.toString('utf8')) as { value: unknown[]; '@odata.nextLink'?: string };
@@ -128,7 +124,7 @@ async function bareClient(t: TenantInfo): Promise<BareClientReport> {
     }
     return { cpuSeconds: cpuSeconds(process.cpuUsage(cpu0)), seconds: (performance.now() - started) / 1000, users, bytes };
   } finally {
-    await agent.close();
+    await network.close();
   }
 }
 
